@@ -1,0 +1,179 @@
+"""Vehicles: stages, reentry vehicles, drag curves and missiles.
+
+Small frozen dataclasses in SI units (kg, s, m). The catalog (``openbmd.catalog``)
+builds them from data files; the flight kernels read them through
+``openbmd.flight.batch`` which packs them into arrays.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .earth import G0
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One booster stage. ``isp`` is the vacuum specific impulse (s); thrust is
+    ``isp * g0 * propellant_mass / burn_time`` unless ``thrust`` (N) is given."""
+
+    total_mass: float
+    propellant_mass: float
+    isp: float
+    burn_time: float
+    coast_after: float = 0.0
+    thrust_override: float | None = None
+
+    def __post_init__(self):
+        for name in ("total_mass", "propellant_mass", "burn_time"):
+            if not (getattr(self, name) > 0 and math.isfinite(getattr(self, name))):
+                raise ValueError(f"stage {name} must be a positive number, got {getattr(self, name)!r}")
+        if self.propellant_mass >= self.total_mass:
+            raise ValueError(
+                f"stage propellant mass ({self.propellant_mass} kg) must be below its total mass ({self.total_mass} kg)"
+            )
+        if self.coast_after < 0:
+            raise ValueError(f"stage coast_after must be >= 0, got {self.coast_after}")
+        if self.thrust_override is None and not self.isp > 0:
+            raise ValueError(f"stage needs a positive isp or a thrust, got isp={self.isp!r}")
+
+    @property
+    def mass_flow(self) -> float:
+        return self.propellant_mass / self.burn_time
+
+    @property
+    def thrust(self) -> float:
+        if self.thrust_override is not None:
+            return self.thrust_override
+        return self.isp * G0 * self.mass_flow
+
+    @property
+    def effective_isp(self) -> float:
+        return self.thrust / (G0 * self.mass_flow)
+
+
+@dataclass(frozen=True)
+class ReentryVehicle:
+    """A reentry vehicle: mass (kg) and ballistic coefficient beta = m / (Cd A) (kg/m^2)."""
+
+    mass: float
+    ballistic_coefficient: float
+
+    def __post_init__(self):
+        if not self.mass > 0:
+            raise ValueError(f"reentry vehicle mass must be positive, got {self.mass}")
+        if not self.ballistic_coefficient > 0:
+            raise ValueError(f"ballistic coefficient must be positive, got {self.ballistic_coefficient}")
+
+
+@dataclass(frozen=True)
+class DragCurve:
+    """Zero-lift axial drag coefficient versus Mach number (linear between points,
+    held constant beyond the ends)."""
+
+    name: str
+    mach: tuple[float, ...]
+    cd: tuple[float, ...]
+    source: str = ""
+
+    def __post_init__(self):
+        m = np.asarray(self.mach, dtype=float)
+        c = np.asarray(self.cd, dtype=float)
+        if m.ndim != 1 or m.size < 2 or m.size != c.size:
+            raise ValueError(f"drag curve {self.name!r}: mach and cd must be equal-length lists of >= 2 numbers")
+        if np.any(np.diff(m) <= 0):
+            raise ValueError(f"drag curve {self.name!r}: mach values must increase")
+        if np.any(c < 0):
+            raise ValueError(f"drag curve {self.name!r}: cd values must be >= 0")
+
+    def __call__(self, mach):
+        return np.interp(mach, self.mach, self.cd)
+
+
+# A plain fallback used when a vehicle names no curve (documented in reports).
+DEFAULT_DRAG_CURVE = DragCurve(
+    "generic-slender",
+    (0.0, 0.8, 1.0, 1.2, 1.5, 2.0, 3.0, 5.0, 10.0),
+    (0.20, 0.20, 0.40, 0.42, 0.38, 0.32, 0.26, 0.22, 0.20),
+    "generic slender-body zero-lift drag curve (assumed; shape as in standard missile-aerodynamics texts)",
+)
+
+
+@dataclass(frozen=True)
+class Missile:
+    """A multi-stage ballistic missile. Masses in kg, times in s, lengths in m.
+
+    ``payload_mass`` is everything above the last stage (RVs, bus, shroud);
+    after the last stage burns out (or thrust is terminated) the reentry vehicle
+    ``rv`` flies on alone. Guidance of the boost: vertical rise for
+    ``vertical_rise`` s, pitch-over with the thrust held at a kick angle from the
+    vertical for ``pitch_over`` s, then a gravity turn (thrust along the
+    Earth-relative velocity)."""
+
+    name: str
+    stages: tuple[Stage, ...]
+    payload_mass: float
+    rv: ReentryVehicle
+    diameter: float
+    drag_curve: DragCurve = DEFAULT_DRAG_CURVE
+    vertical_rise: float = 10.0
+    pitch_over: float = 10.0
+    category: str = ""
+    propellant: str = ""
+    country: str = ""
+    aliases: tuple[str, ...] = ()
+    source: str = ""
+    notes: str = ""
+    published_range: float | None = None  # m
+    published_range_bounds: tuple[float, float] | None = None  # m
+    published_range_source: str = ""
+    uncertainty: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def __post_init__(self):
+        if not self.stages:
+            raise ValueError(f"missile {self.name!r} needs at least one stage")
+        if not self.payload_mass > 0:
+            raise ValueError(f"missile {self.name!r}: payload mass must be positive")
+        if not self.diameter > 0:
+            raise ValueError(f"missile {self.name!r}: diameter must be positive")
+        if self.vertical_rise < 0 or self.pitch_over <= 0:
+            raise ValueError(f"missile {self.name!r}: vertical_rise must be >= 0 and pitch_over > 0")
+
+    @property
+    def reference_area(self) -> float:
+        return math.pi * self.diameter**2 / 4.0
+
+    @property
+    def launch_mass(self) -> float:
+        return self.payload_mass + sum(s.total_mass for s in self.stages)
+
+    def ignition_masses(self) -> list[float]:
+        """Stack mass at each stage's ignition."""
+        out, m = [], self.launch_mass
+        for s in self.stages:
+            out.append(m)
+            m -= s.total_mass
+        return out
+
+    @property
+    def burn_time(self) -> float:
+        """Time from launch to the last stage's burnout (burns and inter-stage coasts)."""
+        return sum(s.burn_time for s in self.stages) + sum(s.coast_after for s in self.stages[:-1])
+
+    @property
+    def ideal_delta_v(self) -> float:
+        """Rocket-equation speed gain without gravity and drag losses (m/s)."""
+        dv = 0.0
+        for m0, s in zip(self.ignition_masses(), self.stages):
+            dv += s.effective_isp * G0 * math.log(m0 / (m0 - s.propellant_mass))
+        return dv
+
+    def replace(self, **changes) -> "Missile":
+        return dataclasses.replace(self, **changes)
+
+    def __str__(self):
+        return self.name
