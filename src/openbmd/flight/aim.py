@@ -193,16 +193,19 @@ def aim(
         r, a, *_ = p.measure(sh, en, np.tile(az[act], 4), np.tile(act, 4))
         r0, rm, rp, re_ = np.split(r, 4)
         a0 = a[:k]
-        # bracket update on energy (range grows with energy at the optimum shape)
-        below = r0 < rt[act]
-        e_lo[act] = np.where(below, np.maximum(e_lo[act], e[act]), e_lo[act])
-        e_hi[act] = np.where(~below, np.minimum(e_hi[act], e[act]), e_hi[act])
         rs = (rp - rm) / (2 * ds)
         rss = (rp - 2 * r0 + rm) / ds**2
         conc = rss < 0
         dsh = np.where(conc, -rs / np.where(conc, rss, -1.0), np.sign(rs) * np.radians(2.0))
         dsh = np.clip(dsh, -np.radians(5.0), np.radians(5.0))
         rpred = np.where(conc, r0 - 0.5 * rs * rs / np.where(conc, rss, -1.0), r0)
+        # Energy bracket. Range grows with energy at the best shape. A range
+        # beyond the target proves the energy is enough (the best shape does no
+        # worse); a shortfall proves too little only once the shape is
+        # near-optimal (the quadratic model predicts little more to gain).
+        e_hi[act] = np.where(r0 >= rt[act], np.minimum(e_hi[act], e[act]), e_hi[act])
+        sure_low = conc & (rpred < rt[act]) & (rpred - r0 < 1e-3 * rt[act])
+        e_lo[act] = np.where(sure_low, np.maximum(e_lo[act], e[act]), e_lo[act])
         re = (re_ - r0) / de
         den = np.where(re > 0, re, np.nan)
         enew = e[act] + (rt[act] - rpred) / den

@@ -21,12 +21,14 @@ class Impulsive:
     """An impulsive burnout: the reentry vehicle starts at the launch point with a
     given Earth-relative speed, elevation and azimuth (no boost phase).
 
-    It is a vacuum model by default (``drag=False`` in the options applies to
-    the whole flight); with drag on, the reentry vehicle's ballistic coefficient
-    acts along the whole path."""
+    It is a vacuum model by default, as in the published analyses that use it
+    (a burnout at ground level with drag would lose most of its speed on the way
+    up); with ``drag=True`` the reentry vehicle's ballistic coefficient acts
+    along the whole path (and only if the flight options have drag on)."""
 
     rv: ReentryVehicle = DEFAULT_RV
     name: str = "impulsive"
+    drag: bool = False
 
     def __str__(self):
         return self.name
@@ -47,6 +49,13 @@ class FlightOptions:
     max_step: float = 120.0  # s
     t_max: float = 12000.0  # s: a trajectory still flying then is reported as not impacting
     output_step: float | None = None  # s: sample the time series at this step
+
+    def __post_init__(self):
+        for name in ("drag_ceiling", "rtol", "max_step", "t_max"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)!r}")
+        if self.output_step is not None and not self.output_step > 0:
+            raise ValueError(f"output_step must be positive, got {self.output_step!r}")
 
     def kernel_options(self) -> np.ndarray:
         o = np.zeros(K.NO)
@@ -133,7 +142,8 @@ def pack(vehicles: Sequence, n: int):
                 v.pitch_over,
             )
         else:
-            ucol[j] = (0, v.rv.ballistic_coefficient, 1.0, cidx[id(DEFAULT_DRAG_CURVE)], 0.0, 1.0)
+            beta = v.rv.ballistic_coefficient if v.drag else 0.0  # beta 0: no drag
+            ucol[j] = (0, beta, 1.0, cidx[id(DEFAULT_DRAG_CURVE)], 0.0, 1.0)
     return ulist, idx, ust[idx], ucol[idx], (cdm, cdc, cdn)
 
 

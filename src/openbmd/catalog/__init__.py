@@ -1,0 +1,282 @@
+"""The catalog: public parameter estimates of missiles and places, read from the
+TOML data files in ``catalog/data`` (each entry with its source and, where
+sources disagree, a ``*_range``).
+
+Names are looked up case-insensitively and ignoring spaces and punctuation, by
+canonical name or any alias (``SS-27``, ``Topol-M`` and ``RS-12M2`` find the
+same entry); a near miss gets suggestions.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from ..vehicles import DEFAULT_DRAG_CURVE, DragCurve, Missile, ReentryVehicle, Stage
+
+DATA = resources.files(__package__) / "data"
+MISSILE_CATEGORIES = ("ICBM", "SLBM", "IRBM", "MRBM", "SRBM")
+PLACE_KINDS = (
+    "defence_site",
+    "radar_site",
+    "icbm_field",
+    "slbm_base",
+    "slbm_patrol_area",
+    "launch_area",
+    "city",
+)
+
+
+class CatalogError(LookupError):
+    """An unknown name or a malformed catalog entry (the message says which)."""
+
+
+def normalize(name: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "", name.lower())
+
+
+@dataclass(frozen=True)
+class Place:
+    """A named point (with an optional polygon) on the Earth; angles in radians."""
+
+    name: str
+    kind: str
+    lat: float
+    lon: float
+    country: str = ""
+    aliases: tuple[str, ...] = ()
+    source: str = ""
+    notes: str = ""
+    position_uncertainty: float = 0.0  # m
+    polygon: tuple[tuple[float, float], ...] = ()  # (lat, lon) in radians
+    missiles: tuple[str, ...] = ()
+
+    @property
+    def lat_deg(self):
+        return math.degrees(self.lat)
+
+    @property
+    def lon_deg(self):
+        return math.degrees(self.lon)
+
+    def __str__(self):
+        return self.name
+
+
+def _num(entry, key, where, *, required=True, default=None, positive=False, allow_zero=False):
+    if key not in entry:
+        if required:
+            raise CatalogError(f"{where}: missing field '{key}'")
+        return default
+    v = entry[key]
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        raise CatalogError(f"{where}: field '{key}' must be a number, got {v!r}")
+    if positive and not (v > 0 or (allow_zero and v == 0)):
+        raise CatalogError(f"{where}: field '{key}' must be {'>= 0' if allow_zero else 'positive'}, got {v!r}")
+    return float(v)
+
+
+def _ranges(entry, prefix=""):
+    out = {}
+    for k, v in entry.items():
+        if k.endswith("_range") and isinstance(v, list) and len(v) == 2:
+            out[prefix + k[: -len("_range")]] = (float(v[0]), float(v[1]))
+    return out
+
+
+class Catalog:
+    """Missiles, places and drag curves with name lookup."""
+
+    def __init__(self, missile_entries, place_entries, curve_entries, files=("", "", "")):
+        self.files = files
+        self.curves: dict[str, DragCurve] = {}
+        for j, c in enumerate(curve_entries):
+            where = f"{files[2]}: drag_curve #{j + 1} ({c.get('name', '?')})"
+            try:
+                curve = DragCurve(str(c["name"]), tuple(c["mach"]), tuple(c["cd"]), str(c.get("source", "")))
+            except (KeyError, ValueError, TypeError) as exc:
+                raise CatalogError(f"{where}: {exc}") from None
+            self.curves[normalize(curve.name)] = curve
+        self.missile_entries = {}
+        self.missiles: dict[str, Missile] = {}
+        self._missile_keys: dict[str, str] = {}
+        for j, m in enumerate(missile_entries):
+            missile = self._build_missile(m, f"{files[0]}: missile #{j + 1} ({m.get('name', '?')})")
+            self._register(self._missile_keys, missile.name, missile.aliases, files[0])
+            self.missiles[missile.name] = missile
+            self.missile_entries[missile.name] = m
+        self.places: dict[str, Place] = {}
+        self.place_entries = {}
+        self._place_keys: dict[str, str] = {}
+        for j, p in enumerate(place_entries):
+            place = self._build_place(p, f"{files[1]}: place #{j + 1} ({p.get('name', '?')})")
+            self._register(self._place_keys, place.name, place.aliases, files[1])
+            self.places[place.name] = place
+            self.place_entries[place.name] = p
+
+    @staticmethod
+    def _register(keys, name, aliases, file):
+        for n in (name, *aliases):
+            k = normalize(n)
+            if k in keys and keys[k] != name:
+                raise CatalogError(f"{file}: name {n!r} of {name!r} is already used by {keys[k]!r}")
+            keys[k] = name
+
+    def _build_missile(self, m, where) -> Missile:
+        if not m.get("name"):
+            raise CatalogError(f"{where}: missing field 'name'")
+        if not str(m.get("source", "")).strip():
+            raise CatalogError(f"{where}: missing field 'source' (every entry needs a citation)")
+        stages = []
+        unc = _ranges(m)
+        for s, st in enumerate(m.get("stage", [])):
+            w = f"{where}, stage {s + 1}"
+            try:
+                stages.append(
+                    Stage(
+                        total_mass=_num(st, "total_mass_kg", w, positive=True),
+                        propellant_mass=_num(st, "propellant_mass_kg", w, positive=True),
+                        isp=_num(st, "isp_s", w, required="thrust_kn" not in st, default=0.0),
+                        burn_time=_num(st, "burn_time_s", w, positive=True),
+                        coast_after=_num(st, "coast_after_s", w, required=False, default=0.0, positive=True, allow_zero=True),
+                        thrust_override=None if "thrust_kn" not in st else 1e3 * _num(st, "thrust_kn", w, positive=True),
+                    )
+                )
+            except ValueError as exc:
+                raise CatalogError(f"{w}: {exc}") from None
+            unc.update(_ranges(st, prefix=f"stage{s + 1}."))
+        if not stages:
+            raise CatalogError(f"{where}: needs at least one [[missile.stage]]")
+        curve_name = m.get("drag_curve")
+        if curve_name is None:
+            curve = DEFAULT_DRAG_CURVE
+        else:
+            curve = self.curves.get(normalize(curve_name))
+            if curve is None:
+                raise CatalogError(f"{where}: unknown drag_curve {curve_name!r}; known: {sorted(c.name for c in self.curves.values())}")
+        cat = m.get("category", "")
+        if cat not in MISSILE_CATEGORIES:
+            raise CatalogError(f"{where}: field 'category' must be one of {MISSILE_CATEGORIES}, got {cat!r}")
+        rng = m.get("published_range_km_range")
+        try:
+            return Missile(
+                name=str(m["name"]),
+                stages=tuple(stages),
+                payload_mass=_num(m, "payload_mass_kg", where, positive=True),
+                rv=ReentryVehicle(
+                    _num(m, "rv_mass_kg", where, positive=True),
+                    _num(m, "rv_ballistic_coefficient_kg_m2", where, positive=True),
+                ),
+                diameter=_num(m, "diameter_m", where, positive=True),
+                drag_curve=curve,
+                vertical_rise=_num(m, "vertical_rise_s", where, required=False, default=10.0 if cat in ("ICBM", "SLBM") else 5.0),
+                pitch_over=_num(m, "pitch_over_s", where, required=False, default=10.0, positive=True),
+                category=cat,
+                propellant=str(m.get("propellant", "")),
+                country=str(m.get("country", "")),
+                aliases=tuple(str(a) for a in m.get("aliases", ())),
+                source=str(m["source"]),
+                notes=str(m.get("notes", "")),
+                published_range=None if "published_range_km" not in m else 1e3 * _num(m, "published_range_km", where),
+                published_range_bounds=None if rng is None else (1e3 * float(rng[0]), 1e3 * float(rng[1])),
+                published_range_source=str(m.get("published_range_source", "")),
+                uncertainty=unc,
+            )
+        except ValueError as exc:
+            raise CatalogError(f"{where}: {exc}") from None
+
+    def _build_place(self, p, where) -> Place:
+        if not p.get("name"):
+            raise CatalogError(f"{where}: missing field 'name'")
+        if not str(p.get("source", "")).strip():
+            raise CatalogError(f"{where}: missing field 'source' (every entry needs a citation)")
+        kind = p.get("kind")
+        if kind not in PLACE_KINDS:
+            raise CatalogError(f"{where}: field 'kind' must be one of {PLACE_KINDS}, got {kind!r}")
+        lat = _num(p, "lat_deg", where)
+        lon = _num(p, "lon_deg", where)
+        if not -90 <= lat <= 90:
+            raise CatalogError(f"{where}: lat_deg must be within [-90, 90], got {lat}")
+        if not -180 <= lon <= 360:
+            raise CatalogError(f"{where}: lon_deg must be within [-180, 360], got {lon}")
+        poly = tuple((math.radians(a), math.radians(b)) for a, b in p.get("polygon", ()))
+        return Place(
+            name=str(p["name"]),
+            kind=kind,
+            lat=math.radians(lat),
+            lon=math.radians(lon),
+            country=str(p.get("country", "")),
+            aliases=tuple(str(a) for a in p.get("aliases", ())),
+            source=str(p["source"]),
+            notes=str(p.get("notes", "")),
+            position_uncertainty=1e3 * _num(p, "position_uncertainty_km", where, required=False, default=0.0),
+            polygon=poly,
+            missiles=tuple(str(m) for m in p.get("missiles", ())),
+        )
+
+    # ------------------------------------------------------------ lookup ----
+    @staticmethod
+    def _find(keys, table, name, what):
+        k = normalize(str(name))
+        if k in keys:
+            return table[keys[k]]
+        names = sorted({*table, *(a for v in table.values() for a in v.aliases)})
+        by_norm = {normalize(n): n for n in names}
+        close = difflib.get_close_matches(k, list(by_norm), n=4, cutoff=0.6)
+        close += [by_norm[n] for n in by_norm if k and (k in n) and by_norm[n] not in close][:3]
+        hint = f"; did you mean {', '.join(repr(by_norm.get(c, c)) for c in close)}?" if close else ""
+        raise CatalogError(f"unknown {what} {name!r}{hint} (openbmd catalog lists them)")
+
+    def missile(self, name: str) -> Missile:
+        return self._find(self._missile_keys, self.missiles, name, "missile")
+
+    def place(self, name: str) -> Place:
+        return self._find(self._place_keys, self.places, name, "place")
+
+    def has_place(self, name: str) -> bool:
+        return normalize(str(name)) in self._place_keys
+
+    def has_missile(self, name: str) -> bool:
+        return normalize(str(name)) in self._missile_keys
+
+    def places_of_kind(self, kind: str) -> list[Place]:
+        return [p for p in self.places.values() if p.kind == kind]
+
+
+def _read(path) -> dict:
+    try:
+        with open(path, "rb") if isinstance(path, (str, Path)) else path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogError(f"{path}: not valid TOML: {exc}") from None
+
+
+def load_catalog(missiles=None, places=None, curves=None) -> Catalog:
+    """Read a catalog; by default the bundled data files."""
+    files = [missiles or DATA / "missiles.toml", places or DATA / "places.toml", curves or DATA / "drag_curves.toml"]
+    m = _read(files[0]).get("missile", [])
+    p = _read(files[1]).get("place", [])
+    c = _read(files[2]).get("drag_curve", [])
+    names = [Path(str(f)).name if not isinstance(f, Path) else f.name for f in files]
+    return Catalog(m, p, c, files=tuple(names))
+
+
+@lru_cache(maxsize=1)
+def default_catalog() -> Catalog:
+    return load_catalog()
+
+
+def missile(name: str) -> Missile:
+    """Look up a missile of the bundled catalog."""
+    return default_catalog().missile(name)
+
+
+def place(name: str) -> Place:
+    """Look up a place of the bundled catalog."""
+    return default_catalog().place(name)

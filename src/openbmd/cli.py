@@ -1,0 +1,494 @@
+"""Command line: ``openbmd fly`` and ``openbmd catalog``.
+
+Units are named at this edge (``--apogee-km``, ``--burnout-speed-km-s``); inside
+everything is SI. Bad input gives one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+import sys
+import tomllib
+from pathlib import Path
+
+EXIT_BAD_INPUT = 2
+_LATLON = re.compile(r"^\s*([-+]?\d+(?:\.\d*)?|[-+]?\.\d+)\s*,\s*([-+]?\d+(?:\.\d*)?|[-+]?\.\d+)\s*$")
+DEFAULT_BATCH = "default"
+
+
+class InputError(ValueError):
+    """Bad user input: printed as one line, exit status 2."""
+
+
+def parse_point(text: str, what: str):
+    """``LAT,LON`` in degrees or a catalog place name -> (label, lat_rad, lon_rad)."""
+    m = _LATLON.match(text)
+    if m:
+        lat, lon = float(m.group(1)), float(m.group(2))
+        if not -90.0 <= lat <= 90.0:
+            raise InputError(f"{what}: latitude must be within -90..90 degrees, got {lat:g} (in {text!r})")
+        if not -180.0 <= lon <= 360.0:
+            raise InputError(f"{what}: longitude must be within -180..360 degrees, got {lon:g} (in {text!r})")
+        return f"{lat:g},{lon:g}", math.radians(lat), math.radians(lon)
+    from .catalog import CatalogError, default_catalog
+
+    try:
+        p = default_catalog().place(text)
+    except CatalogError as exc:
+        raise InputError(f"{what}: {exc} (or give LAT,LON in degrees)") from None
+    return p.name, p.lat, p.lon
+
+
+def _model_options(args):
+    from .earth import EarthModel
+    from .flight import FlightOptions
+
+    earth = EarthModel(shape=args.earth, rotation=not args.no_rotation, gravity=args.gravity)
+    return FlightOptions(earth=earth, drag=not args.no_drag)
+
+
+def _vehicle(args):
+    from .catalog import CatalogError, default_catalog
+    from .flight import Impulsive
+
+    if args.impulsive:
+        if args.missile:
+            raise InputError("give either --missile or --impulsive, not both")
+        return [Impulsive()]
+    if not args.missile:
+        raise InputError("fly needs a vehicle: --missile NAME (see 'openbmd catalog') or --impulsive")
+    out = []
+    for name in args.missile:
+        try:
+            out.append(default_catalog().missile(name))
+        except CatalogError as exc:
+            raise InputError(str(exc)) from None
+    return out
+
+
+def _positive(value, flag):
+    if value is None:
+        return None
+    if not (value > 0 and math.isfinite(value)):
+        raise InputError(f"{flag} must be a positive number, got {value:g}")
+    return value
+
+
+def _fly_shots(args):
+    """Build and fly the shots of the command line (the cross product of
+    missiles, launch points and targets). Returns (trajectories, labels)."""
+    import numpy as np
+
+    from .flight.aim import AimError, aim, max_range
+
+    options = _model_options(args)
+    vehicles = _vehicle(args)
+    if not args.frm:
+        raise InputError("fly needs a launch point: --from NAME or --from LAT,LON")
+    origins = [parse_point(t, "--from") for t in args.frm]
+    targets = [parse_point(t, "--to") for t in (args.to or [])]
+    apogee = _positive(args.apogee_km, "--apogee-km")
+    ftime = _positive(args.flight_time_s, "--flight-time-s")
+    speed = _positive(args.burnout_speed_km_s, "--burnout-speed-km-s")
+    step = _positive(args.output_step_s, "--output-step-s") or (5.0 if args.plot or args.samples else None)
+    if apogee is not None and ftime is not None:
+        raise InputError("give at most one of --apogee-km and --flight-time-s")
+    labels = []
+    if targets:
+        if args.azimuth_deg is not None or args.max_range or speed is not None or args.elevation_deg is not None:
+            raise InputError("with --to the shot is aimed: --azimuth-deg, --max-range, --burnout-speed-km-s and --elevation-deg do not apply")
+        combos = [(v, o, t) for v in vehicles for o in origins for t in targets]
+        mode = "apogee" if apogee else "flight-time" if ftime else "min-energy"
+        try:
+            tr = aim(
+                [c[0] for c in combos],
+                [c[1][1] for c in combos],
+                [c[1][2] for c in combos],
+                [c[2][1] for c in combos],
+                [c[2][2] for c in combos],
+                mode=mode,
+                apogee=None if apogee is None else apogee * 1e3,
+                flight_time=ftime,
+                options=options,
+                output_step=step,
+            )
+        except AimError as exc:
+            raise InputError(str(exc)) from None
+        labels = [(c[1][0], c[2][0]) for c in combos]
+        return tr, labels
+    if apogee is not None or ftime is not None:
+        raise InputError("--apogee-km and --flight-time-s shape an aimed shot: give --to as well")
+    if args.azimuth_deg is None:
+        raise InputError("without --to give --azimuth-deg (with --max-range, or for --impulsive --burnout-speed-km-s and --elevation-deg)")
+    az = math.radians(args.azimuth_deg % 360.0)
+    combos = [(v, o) for v in vehicles for o in origins]
+    vs = [c[0] for c in combos]
+    lat = [c[1][1] for c in combos]
+    lon = [c[1][2] for c in combos]
+    labels = [(c[1][0], f"azimuth {args.azimuth_deg:g}") for c in combos]
+    if args.impulsive:
+        if speed is None:
+            raise InputError("--impulsive without --to needs --burnout-speed-km-s")
+        if args.max_range:
+            if args.elevation_deg is not None:
+                raise InputError("give either --elevation-deg or --max-range")
+            return max_range(vs, lat, lon, az, speed=speed * 1e3, options=options, output_step=step), labels
+        if args.elevation_deg is None:
+            raise InputError("--impulsive needs --elevation-deg E or --max-range")
+        if not -90 < args.elevation_deg <= 90:
+            raise InputError(f"--elevation-deg must be within -90..90, got {args.elevation_deg:g}")
+        from .flight import run
+
+        opts = options.replace(output_step=step)
+        return run(vs, lat, lon, az, speed=speed * 1e3, elevation=math.radians(args.elevation_deg), options=opts), labels
+    if speed is not None or args.elevation_deg is not None:
+        raise InputError("--burnout-speed-km-s and --elevation-deg apply to --impulsive only")
+    if not args.max_range:
+        raise InputError("a missile without --to flies with --azimuth-deg and --max-range")
+    return max_range(vs, lat, lon, az, options=options, output_step=step), labels
+
+
+def _batch_shots(path_or_name, args):
+    """Fly a batch file: [[shot]] tables with missile, from, to and optional
+    apogee_km / flight_time_s. ``default`` is the bundled batch."""
+    from importlib import resources
+
+    from .catalog import CatalogError, default_catalog
+    from .flight.aim import AimError, aim
+
+    if path_or_name == DEFAULT_BATCH:
+        src = resources.files("openbmd") / "data" / "default_flights.toml"
+        label = "bundled default_flights.toml"
+    else:
+        src = Path(path_or_name)
+        label = str(src)
+        if not src.is_file():
+            raise InputError(f"--batch: no such file {label!r}")
+    try:
+        with src.open("rb") as fh:
+            doc = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{label}: not valid TOML: {exc}") from None
+    shots = doc.get("shot")
+    if not isinstance(shots, list) or not shots:
+        raise InputError(f"{label}: expected one or more [[shot]] tables")
+    options = _model_options(args)
+    groups: dict[tuple, list] = {}
+    cat = default_catalog()
+    for j, s in enumerate(shots):
+        where = f"{label}: shot #{j + 1}"
+        for key in ("missile", "from", "to"):
+            if key not in s:
+                raise InputError(f"{where}: missing field '{key}'")
+        unknown = set(s) - {"missile", "from", "to", "apogee_km", "flight_time_s", "label"}
+        if unknown:
+            raise InputError(f"{where}: unknown field(s) {sorted(unknown)}; expected missile, from, to, apogee_km, flight_time_s, label")
+        try:
+            m = cat.missile(s["missile"])
+        except CatalogError as exc:
+            raise InputError(f"{where}: field 'missile': {exc}") from None
+        o = parse_point(str(s["from"]), f"{where}: field 'from'")
+        t = parse_point(str(s["to"]), f"{where}: field 'to'")
+        mode, val = "min-energy", None
+        if "apogee_km" in s:
+            mode, val = "apogee", float(s["apogee_km"]) * 1e3
+        elif "flight_time_s" in s:
+            mode, val = "flight-time", float(s["flight_time_s"])
+        groups.setdefault(mode, []).append((j, m, o, t, val))
+    import numpy as np
+
+    results = []
+    step = _positive(args.output_step_s, "--output-step-s") or (5.0 if args.plot or args.samples else None)
+    for mode, items in groups.items():
+        try:
+            tr = aim(
+                [it[1] for it in items],
+                [it[2][1] for it in items],
+                [it[2][2] for it in items],
+                [it[3][1] for it in items],
+                [it[3][2] for it in items],
+                mode=mode,
+                apogee=[it[4] for it in items] if mode == "apogee" else None,
+                flight_time=[it[4] for it in items] if mode == "flight-time" else None,
+                options=options,
+                output_step=step,
+            )
+        except AimError as exc:
+            bad = "" if exc.index is None else " (shot " + ", ".join(f"#{items[i][0] + 1}" for i in exc.index[:5]) + ")"
+            raise InputError(f"{label}{bad}: {exc}") from None
+        results.append((tr, [(it[2][0], it[3][0]) for it in items], [it[0] for it in items]))
+    return results
+
+
+def _summary_frame(tr, labels):
+    df = tr.to_dataframe()
+    df.insert(1, "from", [a for a, _ in labels])
+    df.insert(2, "to", [b for _, b in labels])
+    return df
+
+
+def _print_table(df, assumptions, out=sys.stdout):
+    cols = [
+        ("missile", "missile", None),
+        ("from", "from", None),
+        ("to", "to", None),
+        ("range_km", "range km", "{:,.0f}"),
+        ("burnout_time_s", "burnout s", "{:.0f}"),
+        ("burnout_speed_km_s", "v_bo km/s", "{:.2f}"),
+        ("burnout_altitude_km", "h_bo km", "{:.0f}"),
+        ("burnout_flight_path_angle_deg", "gamma_bo deg", "{:.1f}"),
+        ("apogee_km", "apogee km", "{:,.0f}"),
+        ("flight_time_s", "flight s", "{:,.0f}"),
+        ("reentry_speed_km_s", "v_re km/s", "{:.2f}"),
+        ("reentry_angle_deg", "re angle deg", "{:.1f}"),
+        ("impact_lat_deg", "impact lat", "{:.2f}"),
+        ("impact_lon_deg", "impact lon", "{:.2f}"),
+    ]
+    if "miss_km" in df:
+        cols.append(("miss_km", "miss km", "{:.3f}"))
+    rows = []
+    for _, r in df.iterrows():
+        row = []
+        for key, _, fmt in cols:
+            v = r[key]
+            if fmt is None:
+                row.append(str(v))
+            elif v is None or (isinstance(v, float) and not math.isfinite(v)):
+                row.append("-")
+            else:
+                row.append(fmt.format(v))
+        rows.append(row)
+    heads = [h for _, h, _ in cols]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(heads)]
+    left = {0, 1, 2}
+    line = lambda cells: "  ".join(c.ljust(w) if i in left else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+    print(line(heads), file=out)
+    print("  ".join("-" * w for w in widths), file=out)
+    for r in rows:
+        print(line(r), file=out)
+    print("\nAssumptions:", file=out)
+    for a in assumptions:
+        print(f"  - {a}", file=out)
+
+
+def cmd_fly(args) -> int:
+    import numpy as np
+    import pandas as pd
+
+    if args.batch:
+        if args.missile or args.impulsive or args.frm or args.to:
+            raise InputError("--batch replaces --missile/--impulsive/--from/--to")
+        parts = _batch_shots(args.batch, args)
+        frames, trs = [], []
+        order = []
+        for tr, labels, idx in parts:
+            frames.append(_summary_frame(tr, labels))
+            trs.append((tr, labels))
+            order += idx
+        df = pd.concat(frames, ignore_index=True)
+        df.index = order
+        df = df.sort_index().reset_index(drop=True)
+        tr0 = parts[0][0]
+    else:
+        tr0, labels = _fly_shots(args)
+        trs = [(tr0, labels)]
+        df = _summary_frame(tr0, labels)
+    bad = df["status"] != "impact"
+    if args.json:
+        for rec in df.to_dict(orient="records"):
+            print(json.dumps({k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in rec.items()}))
+    else:
+        _print_table(df, tr0.options.assumptions())
+    if args.csv:
+        df.to_csv(args.csv, index=False)
+    if args.parquet:
+        df.to_parquet(args.parquet, index=False)
+    if args.samples:
+        frames = []
+        base = 0
+        for tr, _ in trs:
+            s = tr.samples_dataframe()
+            s["trajectory"] += base
+            base += len(tr)
+            frames.append(s)
+        s = pd.concat(frames, ignore_index=True)
+        (s.to_parquet if str(args.samples).endswith(".parquet") else lambda p: s.to_csv(p, index=False))(args.samples)
+    if args.plot:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(9, 5))
+        for tr, labels in trs:
+            tr.plot(ax=ax, labels=[f"{n}: {a} -> {b}" for n, (a, b) in zip(tr.vehicle_names, labels)])
+        fig.tight_layout()
+        fig.savefig(args.plot, dpi=150)
+        if not args.json:
+            print(f"\nplot written to {args.plot}")
+    if bad.any() and not args.json:
+        print(f"\nnote: {int(bad.sum())} trajectory(ies) did not impact (status column)", file=sys.stderr)
+    return 0
+
+
+def cmd_catalog(args) -> int:
+    from .catalog import CatalogError, default_catalog
+
+    cat = default_catalog()
+    if args.name:
+        try:
+            if cat.has_missile(args.name):
+                m = cat.missile(args.name)
+                entry = cat.missile_entries[m.name]
+                extra = {
+                    "ideal_delta_v_km_s": round(m.ideal_delta_v / 1e3, 3),
+                    "launch_mass_kg": round(m.launch_mass, 1),
+                    "burn_time_s": m.burn_time,
+                }
+            else:
+                p = cat.place(args.name)
+                entry = cat.place_entries[p.name]
+                extra = {}
+        except CatalogError as exc:
+            raise InputError(str(exc)) from None
+        if args.json:
+            print(json.dumps({**entry, "derived": extra}))
+        else:
+            for k, v in entry.items():
+                if k == "stage":
+                    for s, st in enumerate(v):
+                        print(f"stage {s + 1}:")
+                        for kk, vv in st.items():
+                            print(f"    {kk:32s} {vv}")
+                else:
+                    print(f"{k:36s} {v}")
+            for k, v in extra.items():
+                print(f"{k:36s} {v}   (derived)")
+        return 0
+    rows = []
+    if args.kind in (None, "missiles"):
+        for m in cat.missiles.values():
+            rows.append(
+                {
+                    "kind": "missile",
+                    "name": m.name,
+                    "aliases": ", ".join(m.aliases),
+                    "what": f"{m.country} {m.category} {m.propellant}".strip(),
+                    "published_range_km": None if m.published_range is None else m.published_range / 1e3,
+                    "source": m.source,
+                }
+            )
+    if args.kind in (None, "places"):
+        for p in cat.places.values():
+            rows.append(
+                {
+                    "kind": p.kind,
+                    "name": p.name,
+                    "aliases": ", ".join(p.aliases),
+                    "what": f"{p.country} {p.lat_deg:.2f},{p.lon_deg:.2f}",
+                    "published_range_km": None,
+                    "source": p.source,
+                }
+            )
+    if args.json:
+        for r in rows:
+            print(json.dumps(r))
+        return 0
+    w = max(len(r["name"]) for r in rows)
+    for r in rows:
+        rng = "" if r["published_range_km"] is None else f"{r['published_range_km']:,.0f} km"
+        src = r["source"] if len(r["source"]) < 70 else r["source"][:67] + "..."
+        print(f"{r['kind']:16s} {r['name']:{w}s}  {r['what']:34s} {rng:>10s}  {src}")
+    print(f"\n{len(rows)} entries; 'openbmd catalog NAME' shows one with all its sources and ranges")
+    return 0
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        self.exit(EXIT_BAD_INPUT, f"openbmd: error: {message} (see --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="openbmd", description="Open ballistic-missile-defence physics from public sources.")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    f = sub.add_parser(
+        "fly",
+        help="fly missiles: aimed at a target, or at maximum range along an azimuth",
+        description="Fly trajectories and print a summary. Repeated --missile, --from and --to fly every combination. "
+        "A negative coordinate needs '=': --from=-33.9,18.4.",
+    )
+    v = f.add_argument_group("vehicle")
+    v.add_argument("--missile", action="append", metavar="NAME", help="catalog missile (repeatable)")
+    v.add_argument("--impulsive", action="store_true", help="impulsive burnout at the launch point, at ground level")
+    g = f.add_argument_group("geometry")
+    g.add_argument("--from", dest="frm", action="append", metavar="PLACE|LAT,LON", help="launch point (repeatable)")
+    g.add_argument("--to", action="append", metavar="PLACE|LAT,LON", help="target: the shot is aimed (repeatable)")
+    g.add_argument("--apogee-km", type=float, help="aimed lofted/depressed shot with this apogee")
+    g.add_argument("--flight-time-s", type=float, help="aimed lofted/depressed shot with this flight time")
+    g.add_argument("--azimuth-deg", type=float, help="launch azimuth when not aimed")
+    g.add_argument("--max-range", action="store_true", help="the elevation/kick that maximises range")
+    g.add_argument("--burnout-speed-km-s", type=float, help="impulsive burnout speed, relative to the rotating Earth")
+    g.add_argument("--elevation-deg", type=float, help="impulsive burnout elevation above the horizon")
+    g.add_argument("--batch", metavar="FILE|default", help="fly the [[shot]] tables of a TOML file ('default': the bundled set)")
+    m = f.add_argument_group("model switches")
+    m.add_argument("--earth", choices=("wgs84", "sphere"), default="wgs84")
+    m.add_argument("--no-rotation", action="store_true")
+    m.add_argument("--no-drag", action="store_true")
+    m.add_argument("--gravity", choices=("j2", "point"), default="j2")
+    o = f.add_argument_group("output")
+    o.add_argument("--json", action="store_true", help="one JSON object per trajectory")
+    o.add_argument("--plot", metavar="FILE", help="altitude versus ground range plot (PNG, PDF, SVG)")
+    o.add_argument("--csv", metavar="FILE", help="write the summary table as CSV")
+    o.add_argument("--parquet", metavar="FILE", help="write the summary table as Parquet")
+    o.add_argument("--samples", metavar="FILE", help="write the time series (CSV, or Parquet by extension)")
+    o.add_argument("--output-step-s", type=float, help="time step of the time series (default 5 s)")
+    f.set_defaults(func=cmd_fly)
+    c = sub.add_parser("catalog", help="list catalog entries or show one with its sources")
+    c.add_argument("name", nargs="?", help="entry to show (missile or place; aliases work)")
+    c.add_argument("--kind", choices=("missiles", "places"))
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(func=cmd_catalog)
+    return p
+
+
+def _fix_negative_coords(argv):
+    out = []
+    it = iter(range(len(argv)))
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a in ("--from", "--to") and i + 1 < len(argv) and argv[i + 1].startswith("-") and _LATLON.match(argv[i + 1]):
+            out.append(f"{a}={argv[i + 1]}")
+            i += 2
+            continue
+        out.append(a)
+        i += 1
+    return out
+
+
+def main(argv=None) -> int:
+    argv = _fix_negative_coords(list(sys.argv[1:] if argv is None else argv))
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    from .catalog import CatalogError
+
+    try:
+        return args.func(args)
+    except (InputError, CatalogError) as exc:
+        print(f"openbmd: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:
+        print(f"openbmd: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
