@@ -340,20 +340,19 @@ def cmd_catalog(args) -> int:
     cat = default_catalog()
     if args.name:
         try:
-            if cat.has_missile(args.name):
-                m = cat.missile(args.name)
-                entry = cat.missile_entries[m.name]
-                extra = {
-                    "ideal_delta_v_km_s": round(m.ideal_delta_v / 1e3, 3),
-                    "launch_mass_kg": round(m.launch_mass, 1),
-                    "burn_time_s": m.burn_time,
-                }
-            else:
-                p = cat.place(args.name)
-                entry = cat.place_entries[p.name]
-                extra = {}
+            found = cat.entry(args.name)
         except CatalogError as exc:
             raise InputError(str(exc)) from None
+        if cat.has_missile(args.name):
+            entry = cat.missile_entries[found.name]
+            extra = {
+                "ideal_delta_v_km_s": round(found.ideal_delta_v / 1e3, 3),
+                "launch_mass_kg": round(found.launch_mass, 1),
+                "burn_time_s": found.burn_time,
+            }
+        else:
+            entry = cat.place_entries[found.name]
+            extra = {}
         if args.json:
             print(json.dumps({**entry, "derived": extra}))
         else:

@@ -72,8 +72,10 @@ class ReentryVehicle:
 
 @dataclass(frozen=True)
 class DragCurve:
-    """Zero-lift axial drag coefficient versus Mach number (linear between points,
-    held constant beyond the ends)."""
+    """Zero-lift axial drag coefficient versus Mach number: a monotone cubic
+    (PCHIP, Fritsch and Carlson 1980) through the points, held constant beyond
+    the ends. The smooth curve keeps the integrator's error control from
+    tripping over the corners of a piecewise-linear table."""
 
     name: str
     mach: tuple[float, ...]
@@ -90,8 +92,34 @@ class DragCurve:
         if np.any(c < 0):
             raise ValueError(f"drag curve {self.name!r}: cd values must be >= 0")
 
+    def slopes(self) -> np.ndarray:
+        """PCHIP derivatives dCd/dMach at the points (zero at the ends)."""
+        return pchip_slopes(np.asarray(self.mach, float), np.asarray(self.cd, float))
+
     def __call__(self, mach):
-        return np.interp(mach, self.mach, self.cd)
+        x = np.asarray(self.mach, float)
+        c = np.asarray(self.cd, float)
+        d = self.slopes()
+        m = np.clip(np.asarray(mach, dtype=float), x[0], x[-1])
+        j = np.clip(np.searchsorted(x, m, side="right") - 1, 0, len(x) - 2)
+        h = x[j + 1] - x[j]
+        t = (m - x[j]) / h
+        h00, h10, h01, h11 = 2 * t**3 - 3 * t**2 + 1, t**3 - 2 * t**2 + t, -2 * t**3 + 3 * t**2, t**3 - t**2
+        return h00 * c[j] + h10 * h * d[j] + h01 * c[j + 1] + h11 * h * d[j + 1]
+
+
+def pchip_slopes(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Fritsch-Carlson monotone slopes; zero slope at both ends, so the curve
+    joins the constant extrapolation smoothly."""
+    h = np.diff(x)
+    delta = np.diff(y) / h
+    d = np.zeros_like(y)
+    for k in range(1, len(x) - 1):
+        if delta[k - 1] * delta[k] > 0:
+            w1 = 2 * h[k] + h[k - 1]
+            w2 = h[k] + 2 * h[k - 1]
+            d[k] = (w1 + w2) / (w1 / delta[k - 1] + w2 / delta[k])
+    return d
 
 
 # A plain fallback used when a vehicle names no curve (documented in reports).

@@ -222,16 +222,32 @@ class Catalog:
 
     # ------------------------------------------------------------ lookup ----
     @staticmethod
-    def _find(keys, table, name, what):
+    def _suggest(name, *tables) -> list[str]:
+        """Near-miss names (canonical or alias) for an unknown name."""
+        k = normalize(str(name))
+        names = sorted({n for table in tables for v in table.values() for n in (v.name, *v.aliases)})
+        by_norm = {normalize(n): n for n in names}
+        close = [by_norm[c] for c in difflib.get_close_matches(k, list(by_norm), n=4, cutoff=0.6)]
+        close += [n for c, n in by_norm.items() if k and k in c and n not in close][:3]
+        return close
+
+    def _find(self, keys, table, name, what):
         k = normalize(str(name))
         if k in keys:
             return table[keys[k]]
-        names = sorted({*table, *(a for v in table.values() for a in v.aliases)})
-        by_norm = {normalize(n): n for n in names}
-        close = difflib.get_close_matches(k, list(by_norm), n=4, cutoff=0.6)
-        close += [by_norm[n] for n in by_norm if k and (k in n) and by_norm[n] not in close][:3]
-        hint = f"; did you mean {', '.join(repr(by_norm.get(c, c)) for c in close)}?" if close else ""
+        close = self._suggest(name, table)
+        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
         raise CatalogError(f"unknown {what} {name!r}{hint} (openbmd catalog lists them)")
+
+    def entry(self, name: str):
+        """A missile or a place, whichever the name finds."""
+        if self.has_missile(name):
+            return self.missile(name)
+        if self.has_place(name):
+            return self.place(name)
+        close = self._suggest(name, self.missiles, self.places)
+        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        raise CatalogError(f"no catalog entry {name!r}{hint} (openbmd catalog lists them)")
 
     def missile(self, name: str) -> Missile:
         return self._find(self._missile_keys, self.missiles, name, "missile")

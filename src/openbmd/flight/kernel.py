@@ -105,13 +105,22 @@ C2, C3, C4, C5 = 1 / 5, 3 / 10, 4 / 5, 8 / 9
 
 
 @numba.njit(cache=True)
-def _cd_lookup(mach, cdm, cdc, npts):
+def _cd_lookup(mach, cdm, cdc, cdd, npts):
+    """Monotone cubic Hermite (PCHIP) through the drag table, constant beyond it."""
     if mach <= cdm[0]:
         return cdc[0]
     for j in range(1, npts):
         if mach <= cdm[j]:
-            w = (mach - cdm[j - 1]) / (cdm[j] - cdm[j - 1])
-            return cdc[j - 1] + w * (cdc[j] - cdc[j - 1])
+            h = cdm[j] - cdm[j - 1]
+            t = (mach - cdm[j - 1]) / h
+            t2 = t * t
+            t3 = t2 * t
+            return (
+                (2 * t3 - 3 * t2 + 1) * cdc[j - 1]
+                + (t3 - 2 * t2 + t) * h * cdd[j - 1]
+                + (-2 * t3 + 3 * t2) * cdc[j]
+                + (t3 - t2) * h * cdd[j]
+            )
     return cdc[npts - 1]
 
 
@@ -159,7 +168,8 @@ def _rhs(t, y, out, seg, ea, opt, cdm, cdc, cdn):
                     k = 0.5 * rho * v / seg[G_BETA]
                 else:
                     mach = v / speed_of_sound(h)
-                    cd = _cd_lookup(mach, cdm[int(seg[G_CD])], cdc[int(seg[G_CD])], cdn[int(seg[G_CD])])
+                    ic = int(seg[G_CD])
+                    cd = _cd_lookup(mach, cdm[ic], cdc[ic, 0], cdc[ic, 1], cdn[ic])
                     k = 0.5 * rho * v * cd * seg[G_AREA] / mass
                 ax -= k * vx
                 ay -= k * vy
@@ -290,6 +300,7 @@ def _integrate(
     hre = opt[O_HREENTRY]
     hmax = opt[O_HMAXSTEP]
     dtout = opt[O_DTOUT]
+    rejected = False
     _rhs(t, y, k[0], seg, ea, opt, cdm, cdc, cdn)
     res[i, R_NFEV] += 1
     while t < tend:
@@ -332,6 +343,7 @@ def _integrate(
                 hstep = 0.1 * h
             else:
                 hstep = h * max(0.2, 0.9 * err ** (-0.2))
+            rejected = True
             if hstep < 1e-6:
                 res[i, R_STATUS] = STATUS_FAILED
                 return t, ns, hstep, True
@@ -385,7 +397,10 @@ def _integrate(
             y[c] = ynew[c]
             k[0, c] = k[6, c]
         t = t1
-        hstep = h * min(5.0, max(0.2, 0.9 * err ** (-0.2))) if err > 0 else 5.0 * h
+        # no growth right after a rejection (Hairer, Norsett & Wanner, II.4)
+        grow = 1.0 if rejected else 5.0
+        hstep = h * min(grow, max(0.2, 0.9 * err ** (-0.2))) if err > 0 else grow * h
+        rejected = False
         if t >= opt[O_TMAX]:
             res[i, R_STATUS] = STATUS_NO_IMPACT
             return t, ns, hstep, True

@@ -1,0 +1,130 @@
+"""The command line as a user runs it: a real process, real files."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+KEYS = ["range_km", "burnout_time_s", "burnout_speed_km_s", "burnout_altitude_km", "apogee_km", "flight_time_s",
+        "reentry_speed_km_s", "impact_lat_deg", "impact_lon_deg"]
+
+
+def openbmd(*args, check=True):
+    p = subprocess.run([sys.executable, "-m", "openbmd", *args], capture_output=True, text=True, timeout=300)
+    if check and p.returncode != 0:
+        raise AssertionError(f"exit {p.returncode}: {p.stderr}")
+    return p
+
+
+def _bad(*args):
+    p = openbmd(*args, check=False)
+    assert p.returncode == 2, p.stderr
+    assert "Traceback" not in p.stderr
+    lines = [ln for ln in p.stderr.strip().splitlines() if ln]
+    assert len(lines) == 1, p.stderr
+    assert lines[0].startswith("openbmd: error:")
+    return lines[0]
+
+
+def test_fly_aimed_json_has_the_documented_keys():
+    p = openbmd("fly", "--missile", "Shahab-3", "--from", "38.0,46.0", "--to", "38.5,36.0", "--json")
+    recs = [json.loads(ln) for ln in p.stdout.splitlines()]
+    assert len(recs) == 1
+    for k in KEYS:
+        assert isinstance(recs[0][k], float), k
+    from pyproj import Geod
+
+    dist = Geod(ellps="WGS84").inv(46.0, 38.0, 36.0, 38.5)[2] / 1e3
+    assert recs[0]["range_km"] == pytest.approx(dist, abs=1.0)
+    assert recs[0]["miss_km"] < 1.0
+    # a Scud-B never climbs to 100 km: no reentry point, stated as null
+    p = openbmd("fly", "--missile", "Scud-B", "--from", "38.0,46.0", "--to", "38.5,43.0", "--json")
+    rec = json.loads(p.stdout)
+    assert rec["reentry_speed_km_s"] is None and rec["apogee_km"] < 100
+
+
+def test_fly_cross_product_table_and_files(tmp_path):
+    p = openbmd("fly", "--missile", "Shahab-3", "--missile", "Ghadr-1", "--from", "Tabriz launch area",
+                "--to", "Ankara", "--to", "Tel Aviv", "--csv", str(tmp_path / "a.csv"),
+                "--parquet", str(tmp_path / "a.parquet"), "--plot", str(tmp_path / "a.png"),
+                "--samples", str(tmp_path / "s.csv"))
+    assert "Assumptions:" in p.stdout
+    assert p.stdout.count("Tabriz launch area") == 4
+    import pandas as pd
+
+    assert len(pd.read_csv(tmp_path / "a.csv")) == 4
+    assert len(pd.read_parquet(tmp_path / "a.parquet")) == 4
+    assert (tmp_path / "a.png").stat().st_size > 10_000
+    assert set(pd.read_csv(tmp_path / "s.csv")["trajectory"]) == {0, 1, 2, 3}
+
+
+def test_fly_impulsive_modes():
+    p = openbmd("fly", "--impulsive", "--from", "0,0", "--azimuth-deg", "90", "--burnout-speed-km-s", "7",
+                "--elevation-deg", "22", "--json", "--earth", "sphere", "--no-rotation", "--gravity", "point")
+    rec = json.loads(p.stdout)
+    assert rec["range_km"] == pytest.approx(8846.8, abs=1.0)  # two-body value for 7 km/s at 22 deg
+    p = openbmd("fly", "--impulsive", "--from=-10,20", "--azimuth-deg", "0", "--burnout-speed-km-s", "5",
+                "--max-range", "--json")
+    assert json.loads(p.stdout)["range_km"] > 2500
+    p = openbmd("fly", "--impulsive", "--from", "-10,20", "--to", "0,30", "--json")
+    rec = json.loads(p.stdout)
+    assert rec["miss_km"] < 1.0 and rec["initial_speed_km_s"] > 3
+
+
+def test_fly_lofted_by_apogee():
+    p = openbmd("fly", "--missile", "Shahab-3", "--from", "Tabriz launch area", "--to", "Ankara",
+                "--apogee-km", "400", "--json")
+    rec = json.loads(p.stdout)
+    assert rec["apogee_km"] == pytest.approx(400, abs=1.0)
+
+
+def test_bad_latitude():
+    msg = _bad("fly", "--missile", "Scud-B", "--from", "95,10", "--to", "40,10")
+    assert "latitude" in msg and "95" in msg
+
+
+def test_unknown_missile_gets_suggestions():
+    msg = _bad("fly", "--missile", "Scud-C", "--from", "40,40", "--to", "41,41")
+    assert "unknown missile 'Scud-C'" in msg and "Scud" in msg
+
+
+def test_unknown_place():
+    msg = _bad("fly", "--missile", "Scud-B", "--from", "Tabriz", "--to", "40,40")
+    assert "did you mean" in msg and "Tabriz launch area" in msg
+    msg = _bad("fly", "--missile", "Scud-B", "--from", "Tabriz launch area", "--to", "Atlantis")
+    assert "unknown place 'Atlantis'" in msg
+
+
+def test_unreachable_target_names_the_maximum_range():
+    msg = _bad("fly", "--missile", "Scud-B", "--from", "Tabriz launch area", "--to", "London")
+    assert "reaches at most" in msg and "km" in msg
+
+
+def test_bad_flags():
+    _bad("fly", "--missile", "Scud-B", "--from", "40,40")  # neither --to nor --azimuth
+    _bad("fly", "--impulsive", "--from", "40,40", "--azimuth-deg", "10")  # no speed
+    _bad("fly", "--missile", "Scud-B", "--from", "40,40", "--to", "41,41", "--apogee-km", "-5")
+    _bad("fly", "--missile", "Scud-B", "--from", "40,40", "--earth", "flat")
+
+
+def test_bad_batch_file(tmp_path):
+    f = tmp_path / "b.toml"
+    f.write_text('[[shot]]\nmissile = "Scud-B"\nfrom = "40,40"\n')
+    msg = _bad("fly", "--batch", str(f))
+    assert "b.toml" in msg and "shot #1" in msg and "'to'" in msg
+    f.write_text("not toml [")
+    assert "not valid TOML" in _bad("fly", "--batch", str(f))
+    assert f.read_text() == "not toml ["  # nothing the user wrote is touched
+
+
+def test_catalog_lists_and_shows_with_sources():
+    p = openbmd("catalog")
+    assert "Scud-B" in p.stdout and "Deveselu" in p.stdout
+    for alias in ("SS-27", "Topol-M", "RS-12M2"):
+        s = openbmd("catalog", alias, "--json")
+        rec = json.loads(s.stdout)
+        assert rec["name"] == "RS-12M2 Topol-M"
+        assert rec["source"]
+    msg = _bad("catalog", "Topol-N")
+    assert "did you mean" in msg
