@@ -98,23 +98,35 @@ class _Problem:
         step = shapes[:, 1] - shapes[:, 0]
         return self.refine_max(s, energy, az, idx, step)
 
-    def refine_max(self, s, energy, az, idx, step, iters=8):
+    def refine_max(self, s, energy, az, idx, step, iters=12):
+        """Newton on d(range)/d(shape) with backtracking: a step that lowers the
+        range (e.g. over the cliff where a flatter boost falls back into the
+        atmosphere) is halved instead of taken."""
         d = np.radians(0.1)
-        rmax = np.zeros(len(idx))
+        s_best = s.copy()
+        r_best = np.full(len(idx), -np.inf)
+        bound = np.asarray(step, dtype=float).copy()
         for _ in range(iters):
             sh = np.concatenate([s - d, s, s + d])
             r, *_ = self.measure(sh, np.tile(energy, 3), np.tile(az, 3), np.tile(idx, 3))
             rm, r0, rp = np.split(r, 3)
+            worse = r0 < r_best
+            better = ~worse
+            s_best = np.where(better, s, s_best)
+            r_best = np.where(better, r0, r_best)
             rs = (rp - rm) / (2 * d)
             rss = (rp - 2 * r0 + rm) / d**2
-            ds = np.where(rss < 0, -rs / np.where(rss < 0, rss, -1.0), np.sign(rs) * step / 2)
-            ds = np.clip(ds, -step, step)
-            rmax = np.maximum(r0, np.where(rss < 0, r0 - rs**2 / (2 * np.where(rss < 0, rss, -1.0)), r0))
-            s = s + ds
-            if np.all(np.abs(ds) < np.radians(1e-4)):
+            conc = rss < 0
+            ds = np.where(conc, -rs / np.where(conc, rss, -1.0), np.sign(rs) * bound / 2)
+            ds = np.clip(ds, -bound, bound)
+            # backtrack from a worse point: halfway back towards the best one
+            bound = np.where(worse, bound / 2, bound)
+            s_new = np.where(worse, 0.5 * (s + s_best), s_best + ds)
+            moved = np.abs(s_new - s)
+            s = s_new
+            if np.all(moved < np.radians(1e-4)):
                 break
-        return s, rmax
-
+        return s_best, r_best
 
 def _wrap(a):
     return (a + np.pi) % (2 * np.pi) - np.pi
