@@ -110,3 +110,14 @@ def test_bad_model_names():
         E.EarthModel("flat")
     with pytest.raises(ValueError, match="gravity"):
         E.EarthModel(gravity="j4")
+
+
+def test_altitude_kernel_equals_the_full_conversion(rng):
+    lat = rng.uniform(-90, 90, 300)
+    lon = rng.uniform(-180, 180, 300)
+    h = rng.uniform(-1e3, 3e6, 300)
+    x, y, z = E.geodetic_to_ecef(np.radians(lat), np.radians(lon), h)
+    for model in (E.WGS84, SPHERE):
+        xs, ys, zs = E.geodetic_to_ecef(np.radians(lat), np.radians(lon), h, model)
+        got = np.array([E.altitude_k(a, b, c, model.a, model.f) for a, b, c in zip(xs, ys, zs)])
+        np.testing.assert_allclose(got, h, atol=1e-4)

@@ -192,12 +192,21 @@ def _batch_shots(path_or_name, args):
             raise InputError(f"{where}: field 'missile': {exc}") from None
         o = parse_point(str(s["from"]), f"{where}: field 'from'")
         t = parse_point(str(s["to"]), f"{where}: field 'to'")
-        mode, val = "min-energy", None
-        if "apogee_km" in s:
-            mode, val = "apogee", float(s["apogee_km"]) * 1e3
-        elif "flight_time_s" in s:
-            mode, val = "flight-time", float(s["flight_time_s"])
-        groups.setdefault(mode, []).append((j, m, o, t, val))
+        mode, val, tag = "min-energy", None, ""
+        try:
+            if "apogee_km" in s:
+                mode, val = "apogee", float(s["apogee_km"]) * 1e3
+                tag = f" [apogee {s['apogee_km']:,} km]"
+            elif "flight_time_s" in s:
+                mode, val = "flight-time", float(s["flight_time_s"])
+                tag = f" [flight time {s['flight_time_s']:,} s]"
+        except (TypeError, ValueError):
+            raise InputError(f"{where}: apogee_km / flight_time_s must be a number") from None
+        if val is not None and not (val > 0 and math.isfinite(val)):
+            raise InputError(f"{where}: apogee_km / flight_time_s must be positive, got {val:g}")
+        if "label" in s:
+            tag = f" [{s['label']}]"
+        groups.setdefault(mode, []).append((j, m, o, (t[0] + tag, t[1], t[2]), val))
     import numpy as np
 
     results = []
@@ -322,11 +331,10 @@ def cmd_fly(args) -> int:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        fig, ax = plt.subplots(figsize=(9, 5))
+        fig, ax = plt.subplots(figsize=(12, 5.5))
         for tr, labels in trs:
             tr.plot(ax=ax, labels=[f"{n}: {a} -> {b}" for n, (a, b) in zip(tr.vehicle_names, labels)])
-        fig.tight_layout()
-        fig.savefig(args.plot, dpi=150)
+        fig.savefig(args.plot, dpi=150, bbox_inches="tight")
         if not args.json:
             print(f"\nplot written to {args.plot}")
     if bad.any() and not args.json:

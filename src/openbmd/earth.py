@@ -139,6 +139,31 @@ def ecef_to_geodetic_k(x, y, z, a, f):
 
 
 @numba.njit(cache=True)
+def altitude_k(x, y, z, a, f):
+    """Height above the ellipsoid only: Heikkinen's formula without the two
+    arctangents (a hot path: drag and events need no latitude)."""
+    p2 = x * x + y * y
+    if f == 0.0:
+        return math.sqrt(p2 + z * z) - a
+    e2 = f * (2.0 - f)
+    b = a * (1.0 - f)
+    z2 = z * z
+    ff = 54.0 * b * b * z2
+    g = p2 + (1.0 - e2) * z2 - e2 * (a * a - b * b)
+    c = e2 * e2 * ff * p2 / (g * g * g)
+    s = (1.0 + c + math.sqrt(c * c + 2.0 * c)) ** (1.0 / 3.0)
+    k = s + 1.0 + 1.0 / s
+    pp = ff / (3.0 * k * k * g * g)
+    q = math.sqrt(1.0 + 2.0 * e2 * e2 * pp)
+    p = math.sqrt(p2)
+    r0 = -pp * e2 * p / (1.0 + q) + math.sqrt(
+        max(0.5 * a * a * (1.0 + 1.0 / q) - pp * (1.0 - e2) * z2 / (q * (1.0 + q)) - 0.5 * pp * p2, 0.0)
+    )
+    t = p - e2 * r0
+    return math.sqrt(t * t + z2) * (1.0 - b * b / (a * math.sqrt(t * t + (1.0 - e2) * z2)))
+
+
+@numba.njit(cache=True)
 def gravity_k(x, y, z, mu, j2, re):
     """Gravitational acceleration with the J2 zonal term (j2 = 0: point mass)."""
     r2 = x * x + y * y + z * z

@@ -25,7 +25,7 @@ import numpy as np
 from numba import prange
 
 from ..atmosphere import density, speed_of_sound
-from ..earth import ecef_to_geodetic_k, geodetic_to_ecef_k, gravity_k, up_vector_k
+from ..earth import altitude_k, ecef_to_geodetic_k, geodetic_to_ecef_k, gravity_k, up_vector_k
 
 MAX_STAGES = 6
 
@@ -126,7 +126,7 @@ def _cd_lookup(mach, cdm, cdc, cdd, npts):
 
 @numba.njit(cache=True)
 def _altitude(x, y, z, ea):
-    return ecef_to_geodetic_k(x, y, z, ea[E_A], ea[E_F])[2]
+    return altitude_k(x, y, z, ea[E_A], ea[E_F])
 
 
 @numba.njit(cache=True)

@@ -279,25 +279,31 @@ class Trajectories:
             matplotlib.use("Agg")
             import matplotlib.pyplot as plt
 
-            fig, ax = plt.subplots(figsize=(8, 4.5))
+            fig, ax = plt.subplots(figsize=(11, 5))
         else:
             fig = ax.figure
+        import matplotlib.pyplot as plt
+
         rng = self.samples_ground_range() / 1e3
         alt = self.samples_geodetic[2] / 1e3
         names = labels or self.vehicle_names
+        colors = plt.get_cmap("tab20").colors
+        start = len(ax.lines)
         for i in range(len(self)):
             m = slice(0, int(self.n_samples[i]))
-            ax.plot(rng[i, m], alt[i, m], label=names[i])
-            if self.impacted[i]:
-                ax.plot([self.ground_range[i] / 1e3], [0.0], "kx")
+            ax.plot(rng[i, m], alt[i, m], label=names[i], color=colors[(start + i) % len(colors)])
+        hit = self.impacted
+        ax.plot(self.ground_range[hit] / 1e3, np.zeros(hit.sum()), "kx", ms=4, label="_impacts")
         ax.set_xlabel("ground range (km)")
         ax.set_ylabel("altitude (km)")
-        ax.set_ylim(bottom=0)
+        # keep every trajectory in view when several batches share the axes
+        top = max(ax.get_ylim()[1] if start else 0.0, float(np.nanmax(alt)) * 1.05)
+        ax.set_ylim(0, top)
         ax.grid(alpha=0.3)
-        if len(self) <= 12:
-            ax.legend(fontsize=8)
+        n_labels = sum(1 for ln in ax.lines if not ln.get_label().startswith("_"))
+        if n_labels <= 24:
+            ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
         ax.set_title("; ".join(self.options.assumptions()[:2]), fontsize=8)
         if path is not None:
-            fig.tight_layout()
-            fig.savefig(path, dpi=150)
+            fig.savefig(path, dpi=150, bbox_inches="tight")
         return fig
