@@ -205,3 +205,77 @@ class Missile:
 
     def __str__(self):
         return self.name
+
+
+@dataclass(frozen=True)
+class Interceptor:
+    """An interceptor: its staged booster (flown to build its fly-out table) or,
+    when ``stages`` is empty, an impulsive burnout at ``burnout_speed`` at the
+    site; and the engagement constraints (SI units: m, m/s, s)."""
+
+    name: str
+    stages: tuple[Stage, ...]
+    kill_vehicle_mass: float
+    diameter: float
+    burnout_speed: float | None = None  # published (m/s); the impulsive speed when there are no stages
+    min_intercept_altitude: float = 0.0
+    max_intercept_altitude: float = 2.0e6
+    max_range: float = 5.0e6  # ground range from the site (m)
+    min_closing_speed: float = 0.0
+    tail_chase: bool = False
+    vertical_rise: float = 2.0
+    pitch_over: float = 5.0
+    drag_curve: DragCurve = DEFAULT_DRAG_CURVE
+    country: str = ""
+    aliases: tuple[str, ...] = ()
+    source: str = ""
+    notes: str = ""
+    uncertainty: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def __post_init__(self):
+        if not self.stages and not (self.burnout_speed and self.burnout_speed > 0):
+            raise ValueError(f"interceptor {self.name!r}: needs stages or a positive burnout speed")
+        if not 0 <= self.min_intercept_altitude < self.max_intercept_altitude:
+            raise ValueError(
+                f"interceptor {self.name!r}: need 0 <= min intercept altitude < max intercept altitude, got "
+                f"{self.min_intercept_altitude:g} and {self.max_intercept_altitude:g} m"
+            )
+        if not self.max_range > 0:
+            raise ValueError(f"interceptor {self.name!r}: max range must be positive")
+        if self.min_closing_speed < 0:
+            raise ValueError(f"interceptor {self.name!r}: min closing speed must be >= 0")
+
+    @property
+    def impulsive(self) -> bool:
+        return not self.stages
+
+    def as_missile(self) -> Missile:
+        """The booster as a :class:`Missile` whose payload is the kill vehicle."""
+        return Missile(
+            name=self.name,
+            stages=self.stages,
+            payload_mass=self.kill_vehicle_mass,
+            rv=ReentryVehicle(self.kill_vehicle_mass, 1.0e4),
+            diameter=self.diameter,
+            drag_curve=self.drag_curve,
+            vertical_rise=self.vertical_rise,
+            pitch_over=self.pitch_over,
+        )
+
+    @property
+    def ideal_delta_v(self) -> float:
+        return self.as_missile().ideal_delta_v if self.stages else float(self.burnout_speed)
+
+    def replace(self, **changes) -> "Interceptor":
+        return dataclasses.replace(self, **changes)
+
+    def __str__(self):
+        return self.name
+
+
+def impulsive_interceptor(speed: float, **constraints) -> Interceptor:
+    """An impulsive interceptor: burnout at the site, at ground level, at launch."""
+    return Interceptor(
+        name=f"impulsive {speed / 1e3:g} km/s", stages=(), kill_vehicle_mass=50.0, diameter=0.5, burnout_speed=speed,
+        source="impulsive burnout (validation option)", **constraints,
+    )
