@@ -18,7 +18,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from ..vehicles import DEFAULT_DRAG_CURVE, DragCurve, Missile, ReentryVehicle, Stage
+from ..vehicles import DEFAULT_DRAG_CURVE, DragCurve, Interceptor, Missile, ReentryVehicle, Stage
 
 DATA = resources.files(__package__) / "data"
 MISSILE_CATEGORIES = ("ICBM", "SLBM", "IRBM", "MRBM", "SRBM")
@@ -93,7 +93,10 @@ def _ranges(entry, prefix=""):
 class Catalog:
     """Missiles, places and drag curves with name lookup."""
 
-    def __init__(self, missile_entries, place_entries, curve_entries, files=("", "", "")):
+    def __init__(self, missile_entries, place_entries, curve_entries, files=("", "", "", "", ""),
+                 radar_entries=(), interceptor_entries=()):
+        defaults = ("missiles.toml", "places.toml", "drag_curves.toml", "radars.toml", "interceptors.toml")
+        files = tuple(files) + defaults[len(files) :]
         self.files = files
         self.curves: dict[str, DragCurve] = {}
         for j, c in enumerate(curve_entries):
@@ -119,6 +122,22 @@ class Catalog:
             self._register(self._place_keys, place.name, place.aliases, files[1])
             self.places[place.name] = place
             self.place_entries[place.name] = p
+        self.interceptors: dict[str, Interceptor] = {}
+        self.interceptor_entries = {}
+        self._interceptor_keys: dict[str, str] = {}
+        for j, e in enumerate(interceptor_entries):
+            ic = self._build_interceptor(e, f"{files[4]}: interceptor #{j + 1} ({e.get('name', '?')})")
+            self._register(self._interceptor_keys, ic.name, ic.aliases, files[4])
+            self.interceptors[ic.name] = ic
+            self.interceptor_entries[ic.name] = e
+        self.radars = {}
+        self.radar_entries = {}
+        self._radar_keys: dict[str, str] = {}
+        for j, e in enumerate(radar_entries):
+            rd = self._build_radar(e, f"{files[3]}: radar #{j + 1} ({e.get('name', '?')})")
+            self._register(self._radar_keys, rd.name, rd.aliases, files[3])
+            self.radars[rd.name] = rd
+            self.radar_entries[rd.name] = e
 
     @staticmethod
     def _register(keys, name, aliases, file):
@@ -133,24 +152,8 @@ class Catalog:
             raise CatalogError(f"{where}: missing field 'name'")
         if not str(m.get("source", "")).strip():
             raise CatalogError(f"{where}: missing field 'source' (every entry needs a citation)")
-        stages = []
-        unc = _ranges(m)
-        for s, st in enumerate(m.get("stage", [])):
-            w = f"{where}, stage {s + 1}"
-            try:
-                stages.append(
-                    Stage(
-                        total_mass=_num(st, "total_mass_kg", w, positive=True),
-                        propellant_mass=_num(st, "propellant_mass_kg", w, positive=True),
-                        isp=_num(st, "isp_s", w, required="thrust_kn" not in st, default=0.0),
-                        burn_time=_num(st, "burn_time_s", w, positive=True),
-                        coast_after=_num(st, "coast_after_s", w, required=False, default=0.0, positive=True, allow_zero=True),
-                        thrust_override=None if "thrust_kn" not in st else 1e3 * _num(st, "thrust_kn", w, positive=True),
-                    )
-                )
-            except ValueError as exc:
-                raise CatalogError(f"{w}: {exc}") from None
-            unc.update(_ranges(st, prefix=f"stage{s + 1}."))
+        stages, unc = self._stages(m, where)
+        unc.update(_ranges(m))
         if not stages:
             raise CatalogError(f"{where}: needs at least one [[missile.stage]]")
         curve_name = m.get("drag_curve")
@@ -187,6 +190,102 @@ class Catalog:
                 published_range_bounds=None if rng is None else (1e3 * float(rng[0]), 1e3 * float(rng[1])),
                 published_range_source=str(m.get("published_range_source", "")),
                 uncertainty=unc,
+            )
+        except ValueError as exc:
+            raise CatalogError(f"{where}: {exc}") from None
+
+    def _stages(self, m, where):
+        stages = []
+        unc = {}
+        for s_, st in enumerate(m.get("stage", [])):
+            w = f"{where}, stage {s_ + 1}"
+            try:
+                stages.append(
+                    Stage(
+                        total_mass=_num(st, "total_mass_kg", w, positive=True),
+                        propellant_mass=_num(st, "propellant_mass_kg", w, positive=True),
+                        isp=_num(st, "isp_s", w, required="thrust_kn" not in st, default=0.0),
+                        burn_time=_num(st, "burn_time_s", w, positive=True),
+                        coast_after=_num(st, "coast_after_s", w, required=False, default=0.0, positive=True, allow_zero=True),
+                        thrust_override=None if "thrust_kn" not in st else 1e3 * _num(st, "thrust_kn", w, positive=True),
+                    )
+                )
+            except ValueError as exc:
+                raise CatalogError(f"{w}: {exc}") from None
+            unc.update(_ranges(st, prefix=f"stage{s_ + 1}."))
+        return tuple(stages), unc
+
+    def _build_interceptor(self, e, where) -> Interceptor:
+        if not e.get("name"):
+            raise CatalogError(f"{where}: missing field 'name'")
+        if not str(e.get("source", "")).strip():
+            raise CatalogError(f"{where}: missing field 'source' (every entry needs a citation)")
+        stages, unc = self._stages(e, where)
+        unc.update(_ranges(e))
+        tail = e.get("tail_chase", False)
+        if not isinstance(tail, bool):
+            raise CatalogError(f"{where}: field 'tail_chase' must be true or false, got {tail!r}")
+        try:
+            return Interceptor(
+                name=str(e["name"]),
+                stages=stages,
+                kill_vehicle_mass=_num(e, "kill_vehicle_mass_kg", where, positive=True),
+                diameter=_num(e, "diameter_m", where, positive=True),
+                burnout_speed=1e3 * _num(e, "burnout_speed_km_s", where, positive=True),
+                min_intercept_altitude=1e3 * _num(e, "min_intercept_altitude_km", where, required=False, default=0.0),
+                max_intercept_altitude=1e3 * _num(e, "max_intercept_altitude_km", where, required=False, default=2000.0),
+                max_range=1e3 * _num(e, "max_range_km", where, required=False, default=5000.0, positive=True),
+                min_closing_speed=1e3 * _num(e, "min_closing_speed_km_s", where, required=False, default=0.0),
+                tail_chase=tail,
+                vertical_rise=_num(e, "vertical_rise_s", where, required=False, default=2.0, positive=True, allow_zero=True),
+                pitch_over=_num(e, "pitch_over_s", where, required=False, default=5.0, positive=True),
+                country=str(e.get("country", "")),
+                aliases=tuple(str(a) for a in e.get("aliases", ())),
+                source=str(e["source"]),
+                notes=str(e.get("notes", "")),
+                uncertainty=unc,
+            )
+        except ValueError as exc:
+            raise CatalogError(f"{where}: {exc}") from None
+
+    def _build_radar(self, e, where):
+        from ..sensors import Radar
+
+        if not e.get("name"):
+            raise CatalogError(f"{where}: missing field 'name'")
+        if not str(e.get("source", "")).strip():
+            raise CatalogError(f"{where}: missing field 'source' (every entry needs a citation)")
+        if "site" in e:
+            try:
+                pl = self.place(e["site"])
+            except CatalogError as exc:
+                raise CatalogError(f"{where}: field 'site': {exc}") from None
+            lat, lon = pl.lat, pl.lon
+        elif "lat_deg" in e and "lon_deg" in e:
+            lat, lon = math.radians(_num(e, "lat_deg", where)), math.radians(_num(e, "lon_deg", where))
+        else:
+            lat, lon = 0.0, 0.0  # a mobile radar (ship): placed where it is deployed
+        rad = math.radians
+        try:
+            return Radar(
+                name=str(e["name"]),
+                lat=lat,
+                lon=lon,
+                alt=_num(e, "alt_m", where, required=False, default=0.0),
+                boresight_azimuth=rad(_num(e, "boresight_azimuth_deg", where, required=False, default=0.0)),
+                azimuth_half_width=rad(_num(e, "azimuth_half_width_deg", where, required=False, default=180.0)),
+                min_elevation=rad(_num(e, "min_elevation_deg", where, required=False, default=0.0)),
+                max_elevation=rad(_num(e, "max_elevation_deg", where, required=False, default=90.0)),
+                max_range=1e3 * _num(e, "max_range_km", where, positive=True),
+                reference_range=1e3 * _num(e, "reference_range_km", where, positive=True),
+                reference_rcs=_num(e, "reference_rcs_m2", where, positive=True),
+                track_time=_num(e, "track_time_s", where, required=False, default=30.0, positive=True, allow_zero=True),
+                kind=str(e.get("kind", "fire_control")),
+                country=str(e.get("country", "")),
+                aliases=tuple(str(a) for a in e.get("aliases", ())),
+                source=str(e["source"]),
+                notes=str(e.get("notes", "")),
+                uncertainty=_ranges(e),
             )
         except ValueError as exc:
             raise CatalogError(f"{where}: {exc}") from None
@@ -245,7 +344,11 @@ class Catalog:
             return self.missile(name)
         if self.has_place(name):
             return self.place(name)
-        close = self._suggest(name, self.missiles, self.places)
+        if normalize(str(name)) in self._interceptor_keys:
+            return self.interceptor(name)
+        if normalize(str(name)) in self._radar_keys:
+            return self.radar(name)
+        close = self._suggest(name, self.missiles, self.places, self.interceptors, self.radars)
         hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
         raise CatalogError(f"no catalog entry {name!r}{hint} (openbmd catalog lists them)")
 
@@ -254,6 +357,12 @@ class Catalog:
 
     def place(self, name: str) -> Place:
         return self._find(self._place_keys, self.places, name, "place")
+
+    def interceptor(self, name: str) -> Interceptor:
+        return self._find(self._interceptor_keys, self.interceptors, name, "interceptor")
+
+    def radar(self, name: str):
+        return self._find(self._radar_keys, self.radars, name, "radar")
 
     def has_place(self, name: str) -> bool:
         return normalize(str(name)) in self._place_keys
@@ -273,14 +382,34 @@ def _read(path) -> dict:
         raise CatalogError(f"{path}: not valid TOML: {exc}") from None
 
 
-def load_catalog(missiles=None, places=None, curves=None) -> Catalog:
-    """Read a catalog; by default the bundled data files."""
-    files = [missiles or DATA / "missiles.toml", places or DATA / "places.toml", curves or DATA / "drag_curves.toml"]
-    m = _read(files[0]).get("missile", [])
-    p = _read(files[1]).get("place", [])
-    c = _read(files[2]).get("drag_curve", [])
-    names = [Path(str(f)).name if not isinstance(f, Path) else f.name for f in files]
-    return Catalog(m, p, c, files=tuple(names))
+def load_catalog(missiles=None, places=None, curves=None, radars=None, interceptors=None) -> Catalog:
+    """Read a catalog; by default the bundled data files. A custom catalog
+    (any file given) reads the bundled radars and interceptors only when asked,
+    since their sites refer to the bundled places."""
+    custom = any(f is not None for f in (missiles, places, curves))
+    files = [
+        missiles or DATA / "missiles.toml",
+        places or DATA / "places.toml",
+        curves or DATA / "drag_curves.toml",
+        radars or (None if custom else DATA / "radars.toml"),
+        interceptors or (None if custom else DATA / "interceptors.toml"),
+    ]
+
+    def read(f, key):
+        if f is None:
+            return []
+        exists = f.is_file() if hasattr(f, "is_file") else Path(f).is_file()
+        return _read(f).get(key, []) if exists else []
+
+    names = [Path(str(f)).name if f is not None else "-" for f in files]
+    return Catalog(
+        read(files[0], "missile"),
+        read(files[1], "place"),
+        read(files[2], "drag_curve"),
+        files=tuple(names),
+        radar_entries=read(files[3], "radar"),
+        interceptor_entries=read(files[4], "interceptor"),
+    )
 
 
 @lru_cache(maxsize=1)
@@ -296,3 +425,13 @@ def missile(name: str) -> Missile:
 def place(name: str) -> Place:
     """Look up a place of the bundled catalog."""
     return default_catalog().place(name)
+
+
+def interceptor(name: str) -> Interceptor:
+    """Look up an interceptor of the bundled catalog."""
+    return default_catalog().interceptor(name)
+
+
+def radar(name: str):
+    """Look up a radar of the bundled catalog."""
+    return default_catalog().radar(name)
