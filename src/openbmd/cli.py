@@ -342,6 +342,168 @@ def cmd_fly(args) -> int:
     return 0
 
 
+def _threats_for(args):
+    step = _positive(args.threat_step_s, "--threat-step-s")
+    args.output_step_s = step
+    tr, labels = _fly_shots(args)
+    return tr, labels
+
+
+def _radar_by_name(name):
+    from .catalog import CatalogError, default_catalog
+
+    try:
+        return default_catalog().radar(name)
+    except CatalogError as exc:
+        raise InputError(str(exc)) from None
+
+
+def cmd_engage(args) -> int:
+    import numpy as np
+
+    from .catalog import CatalogError, default_catalog
+    from .engage import Battery, EngagementError, Timeline, engage
+    from .vehicles import impulsive_interceptor
+
+    if not args.site:
+        raise InputError("engage needs at least one --site PLACE|LAT,LON")
+    if (args.interceptor is None) == (args.interceptor_burnout_speed_km_s is None):
+        raise InputError("give one of --interceptor NAME or --interceptor-burnout-speed-km-s V")
+    if (args.launch_delay_s is None) == (args.radar is None):
+        raise InputError("give one of --launch-delay-s or --radar for the timeline")
+    for flag in ("launch_delay_s", "track_time_s", "decision_time_s", "assessment_time_s"):
+        v = getattr(args, flag)
+        if v is not None and not (v >= 0 and math.isfinite(v)):
+            raise InputError(f"--{flag.replace('_', '-')} must be a number >= 0, got {v:g}")
+    _positive(args.rcs_m2, "--rcs-m2")
+    if args.interceptor:
+        try:
+            ic = default_catalog().interceptor(args.interceptor)
+        except CatalogError as exc:
+            raise InputError(str(exc)) from None
+    else:
+        v = _positive(args.interceptor_burnout_speed_km_s, "--interceptor-burnout-speed-km-s")
+        ic = impulsive_interceptor(v * 1e3)
+    over = {}
+    if args.min_intercept_altitude_km is not None:
+        if args.min_intercept_altitude_km < 0:
+            raise InputError(f"--min-intercept-altitude-km must be >= 0, got {args.min_intercept_altitude_km:g}")
+        over["min_intercept_altitude"] = args.min_intercept_altitude_km * 1e3
+    if args.max_intercept_altitude_km is not None:
+        over["max_intercept_altitude"] = _positive(args.max_intercept_altitude_km, "--max-intercept-altitude-km") * 1e3
+    if args.tail_chase:
+        over["tail_chase"] = True
+    if over:
+        try:
+            ic = ic.replace(**over)
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
+    sites = [parse_point(t, "--site") for t in args.site]
+    radar = _radar_by_name(args.radar) if args.radar else None
+    tr, labels = _threats_for(args)
+    from .earth import geodesic_inverse
+
+    for name, la, lo in sites:
+        d, _ = geodesic_inverse(tr.launch_lat, tr.launch_lon, la, lo, tr.options.earth)
+        if np.any(d < 50e3):
+            j = int(np.argmin(d))
+            raise InputError(
+                f"--site {name}: the site is {d[j] / 1e3:.0f} km from the threat's launch point {labels[j][0]} "
+                "(inside the launch area: no engagement geometry)"
+            )
+    batteries = []
+    for name, la, lo in sites:
+        if radar is None:
+            tl = Timeline(launch_delay=args.launch_delay_s, decision_time=args.decision_time_s)
+        else:
+            rd = radar.at(la, lo) if radar.mobile else radar
+            mode = "own radar" if (rd.lat, rd.lon) == (la, lo) else "launch-on-remote"
+            tl = Timeline(radar=rd, track_time=args.track_time_s, decision_time=args.decision_time_s,
+                          rcs=args.rcs_m2, mode=mode)
+        batteries.append(Battery(name, la, lo, ic, tl))
+    try:
+        res = engage(tr, batteries, assessment_time=args.assessment_time_s)
+    except EngagementError as exc:
+        raise InputError(str(exc)) from None
+    tl_labels = [f"{n}: {a} -> {b}" for n, (a, b) in zip(tr.vehicle_names, labels)]
+    df = res.to_dataframe(tl_labels)
+    if args.csv:
+        df.to_csv(args.csv, index=False)
+    if args.json:
+        for rec in df.to_dict(orient="records"):
+            rec["engageable"] = bool(rec["engageable"])
+            print(json.dumps({k: (None if isinstance(v, float) and not math.isfinite(v) else
+                                  (int(v) if isinstance(v, (np.integer,)) else v)) for k, v in rec.items()}))
+        return 0
+    fmt = {
+        "earliest_launch_s": "{:.0f}", "latest_launch_s": "{:.0f}", "margin_s": "{:+.0f}",
+        "earliest_intercept_s": "{:.0f}", "latest_intercept_s": "{:.0f}", "intercept_lat_deg": "{:.2f}",
+        "intercept_lon_deg": "{:.2f}", "intercept_alt_km": "{:.0f}", "closing_speed_km_s": "{:.2f}",
+        "crossing_angle_deg": "{:.0f}",
+    }
+    heads = ["threat_name", "site", "engageable", *fmt, "shots"]
+    rows = []
+    for rec in df.to_dict(orient="records"):
+        row = []
+        for h in heads:
+            v = rec[h]
+            if h in fmt:
+                row.append("-" if v is None or not math.isfinite(v) else fmt[h].format(v))
+            else:
+                row.append("yes" if v is True else "no" if v is False else str(v))
+        rows.append(row)
+    short = {"threat_name": "threat", "engageable": "engage?", "earliest_launch_s": "launch>= s",
+             "latest_launch_s": "latest launch s", "margin_s": "margin s", "earliest_intercept_s": "first int s",
+             "latest_intercept_s": "last int s", "intercept_lat_deg": "int lat", "intercept_lon_deg": "int lon",
+             "intercept_alt_km": "int alt km", "closing_speed_km_s": "closing km/s", "crossing_angle_deg": "cross deg"}
+    names = [short.get(h, h) for h in heads]
+    w = [max(len(n), *(len(r[i]) for r in rows)) for i, n in enumerate(names)]
+    print("  ".join(n.ljust(w[i]) if i < 2 else n.rjust(w[i]) for i, n in enumerate(names)))
+    print("  ".join("-" * x for x in w))
+    for r in rows:
+        print("  ".join(c.ljust(w[i]) if i < 2 else c.rjust(w[i]) for i, c in enumerate(r)))
+    print("\nAssumptions:")
+    for a in res.assumptions():
+        print(f"  - {a}")
+    return 0
+
+
+def cmd_radar(args) -> int:
+    from .sensors import observe
+
+    radars = [_radar_by_name(n) for n in args.radar]
+    at = parse_point(args.radar_at, "--radar-at") if args.radar_at else None
+    _positive(args.rcs_m2, "--rcs-m2")
+    tr, labels = _threats_for(args)
+    out = []
+    for rd in radars:
+        if at is not None:
+            rd = rd.at(at[1], at[2])
+        elif rd.mobile:
+            raise InputError(f"radar {rd.name!r} has no fixed site (a ship's or a mobile radar): give --radar-at PLACE|LAT,LON")
+        rep = observe(tr, rd, args.rcs_m2)
+        for i, (a, b) in enumerate(labels):
+            out.append({
+                "radar": rd.name,
+                "threat": f"{tr.vehicle_names[i]}: {a} -> {b}",
+                "detection_range_km": float(rd.detection_range(args.rcs_m2)) / 1e3,
+                "detection_s": None if not math.isfinite(rep.detection_time[i]) else float(rep.detection_time[i]),
+                "track_s": None if not math.isfinite(rep.track_time[i]) else float(rep.track_time[i]),
+                "visible_intervals_s": [[round(x, 1), round(y, 1)] for x, y in rep.intervals[i]],
+            })
+    if args.json:
+        for rec in out:
+            print(json.dumps(rec))
+        return 0
+    for rec in out:
+        det = "never" if rec["detection_s"] is None else f"{rec['detection_s']:.0f} s"
+        trk = "never" if rec["track_s"] is None else f"{rec['track_s']:.0f} s"
+        ivs = ", ".join(f"{x:.0f}-{y:.0f}" for x, y in rec["visible_intervals_s"]) or "-"
+        print(f"{rec['radar']}  |  {rec['threat']}  |  detects {det}, track {trk}  |  visible {ivs} s "
+              f"(detection range {rec['detection_range_km']:,.0f} km at {args.rcs_m2:g} m^2)")
+    return 0
+
+
 def cmd_catalog(args) -> int:
     from .catalog import CatalogError, default_catalog
 
@@ -351,6 +513,7 @@ def cmd_catalog(args) -> int:
             found = cat.entry(args.name)
         except CatalogError as exc:
             raise InputError(str(exc)) from None
+        entries = {**cat.place_entries, **cat.interceptor_entries, **cat.radar_entries}
         if cat.has_missile(args.name):
             entry = cat.missile_entries[found.name]
             extra = {
@@ -359,8 +522,8 @@ def cmd_catalog(args) -> int:
                 "burn_time_s": found.burn_time,
             }
         else:
-            entry = cat.place_entries[found.name]
-            extra = {}
+            entry = entries[found.name]
+            extra = {"ideal_delta_v_km_s": round(found.ideal_delta_v / 1e3, 3)} if hasattr(found, "kill_vehicle_mass") else {}
         if args.json:
             print(json.dumps({**entry, "derived": extra}))
         else:
@@ -388,6 +551,16 @@ def cmd_catalog(args) -> int:
                     "source": m.source,
                 }
             )
+    if args.kind in (None, "interceptors"):
+        for ic in cat.interceptors.values():
+            rows.append({"kind": "interceptor", "name": ic.name, "aliases": ", ".join(ic.aliases),
+                         "what": f"{ic.country} {ic.burnout_speed / 1e3:.1f} km/s".strip(),
+                         "published_range_km": None, "source": ic.source})
+    if args.kind in (None, "radars"):
+        for rd in cat.radars.values():
+            rows.append({"kind": "radar", "name": rd.name, "aliases": ", ".join(rd.aliases),
+                         "what": f"{rd.country} {rd.kind} {rd.max_range / 1e3:,.0f} km".strip(),
+                         "published_range_km": None, "source": rd.source})
     if args.kind in (None, "places"):
         for p in cat.places.values():
             rows.append(
@@ -418,15 +591,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"openbmd: error: {message} (see --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="openbmd", description="Open ballistic-missile-defence physics from public sources.")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    f = sub.add_parser(
-        "fly",
-        help="fly missiles: aimed at a target, or at maximum range along an azimuth",
-        description="Fly trajectories and print a summary. Repeated --missile, --from and --to fly every combination. "
-        "A negative coordinate needs '=': --from=-33.9,18.4.",
-    )
+def _threat_args(f, batch=False):
     v = f.add_argument_group("vehicle")
     v.add_argument("--missile", action="append", metavar="NAME", help="catalog missile (repeatable)")
     v.add_argument("--impulsive", action="store_true", help="impulsive burnout at the launch point, at ground level")
@@ -439,12 +604,44 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--max-range", action="store_true", help="the elevation/kick that maximises range")
     g.add_argument("--burnout-speed-km-s", type=float, help="impulsive burnout speed, relative to the rotating Earth")
     g.add_argument("--elevation-deg", type=float, help="impulsive burnout elevation above the horizon")
-    g.add_argument("--batch", metavar="FILE|default", help="fly the [[shot]] tables of a TOML file ('default': the bundled set)")
+    if batch:
+        g.add_argument("--batch", metavar="FILE|default", help="fly the [[shot]] tables of a TOML file ('default': the bundled set)")
     m = f.add_argument_group("model switches")
     m.add_argument("--earth", choices=("wgs84", "sphere"), default="wgs84")
     m.add_argument("--no-rotation", action="store_true")
     m.add_argument("--no-drag", action="store_true")
     m.add_argument("--gravity", choices=("j2", "point"), default="j2")
+
+
+def _engage_args(e):
+    d = e.add_argument_group("defence")
+    d.add_argument("--site", action="append", metavar="PLACE|LAT,LON", help="interceptor site (repeatable)")
+    d.add_argument("--interceptor", metavar="NAME", help="catalog interceptor (its staged fly-out is flown)")
+    d.add_argument("--interceptor-burnout-speed-km-s", type=float, metavar="V",
+                   help="an impulsive interceptor: burnout at the site, at ground level, at launch")
+    d.add_argument("--min-intercept-altitude-km", type=float, help="override the interceptor's lowest intercept altitude")
+    d.add_argument("--max-intercept-altitude-km", type=float, help="override the interceptor's highest intercept altitude")
+    d.add_argument("--tail-chase", action="store_true", help="allow tail-chase intercepts")
+    t = e.add_argument_group("timeline (one of --launch-delay-s or --radar)")
+    t.add_argument("--launch-delay-s", type=float, help="earliest interceptor launch, s after threat launch")
+    t.add_argument("--radar", metavar="NAME", help="cueing radar (catalog); a radar without a fixed site sits at each battery")
+    t.add_argument("--track-time-s", type=float, help="detection to firm track (default: the radar's)")
+    t.add_argument("--decision-time-s", type=float, default=30.0, help="track to launch decision (default 30 s, assumed)")
+    t.add_argument("--rcs-m2", type=float, default=0.1, help="threat radar cross-section (default 0.1 m^2)")
+    t.add_argument("--assessment-time-s", type=float, default=60.0, help="kill assessment for shoot-look-shoot (default 60 s)")
+    t.add_argument("--threat-step-s", type=float, default=1.0, help="threat time-series step (default 1 s)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="openbmd", description="Open ballistic-missile-defence physics from public sources.")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    f = sub.add_parser(
+        "fly",
+        help="fly missiles: aimed at a target, or at maximum range along an azimuth",
+        description="Fly trajectories and print a summary. Repeated --missile, --from and --to fly every combination. "
+        "A negative coordinate needs '=': --from=-33.9,18.4.",
+    )
+    _threat_args(f, batch=True)
     o = f.add_argument_group("output")
     o.add_argument("--json", action="store_true", help="one JSON object per trajectory")
     o.add_argument("--plot", metavar="FILE", help="altitude versus ground range plot (PNG, PDF, SVG)")
@@ -453,9 +650,27 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--samples", metavar="FILE", help="write the time series (CSV, or Parquet by extension)")
     o.add_argument("--output-step-s", type=float, help="time step of the time series (default 5 s)")
     f.set_defaults(func=cmd_fly)
+    e = sub.add_parser(
+        "engage",
+        help="can interceptors at these sites engage these threats? windows, margins, intercept points",
+        description="Threats as for 'openbmd fly'; one or more --site; an interceptor; a timeline.",
+    )
+    _threat_args(e)
+    _engage_args(e)
+    e.add_argument("--json", action="store_true", help="one JSON object per threat and site")
+    e.add_argument("--csv", metavar="FILE", help="write the engagement table as CSV")
+    e.set_defaults(func=cmd_engage, output_step_s=None, plot=None, samples=None)
+    r = sub.add_parser("radar", help="when do these radars detect and track these threats?")
+    _threat_args(r)
+    r.add_argument("--radar", action="append", metavar="NAME", required=True, help="catalog radar (repeatable)")
+    r.add_argument("--radar-at", metavar="PLACE|LAT,LON", help="place a radar without a fixed site (a ship's) here")
+    r.add_argument("--rcs-m2", type=float, default=0.1, help="threat radar cross-section (default 0.1 m^2)")
+    r.add_argument("--threat-step-s", type=float, default=1.0)
+    r.add_argument("--json", action="store_true")
+    r.set_defaults(func=cmd_radar, output_step_s=None, plot=None, samples=None)
     c = sub.add_parser("catalog", help="list catalog entries or show one with its sources")
     c.add_argument("name", nargs="?", help="entry to show (missile or place; aliases work)")
-    c.add_argument("--kind", choices=("missiles", "places"))
+    c.add_argument("--kind", choices=("missiles", "places", "interceptors", "radars"))
     c.add_argument("--json", action="store_true")
     c.set_defaults(func=cmd_catalog)
     return p

@@ -211,72 +211,107 @@ class FlyoutTable:
         return lat, lon
 
 
+def _crossings(rng, h, spd, fpa, t, alt_grid):
+    """Where each fan member crosses each altitude level, going up and coming
+    down: arrays (2, n_members, n_levels) of range, time, speed and flight-path
+    angle (NaN where it does not). Altitude rises monotonically to the apogee
+    and falls after it, so each branch is a sorted search."""
+    nk = h.shape[0]
+    na = len(alt_grid)
+    out = np.full((4, 2, nk, na), np.nan)
+    for k in range(nk):
+        valid = np.isfinite(h[k])
+        n = int(valid.sum())
+        if n < 2:
+            continue
+        hk = h[k, :n]
+        apo = int(np.argmax(hk))
+        for branch, idx in ((0, np.arange(0, apo + 1)), (1, np.arange(n - 1, apo - 1, -1))):
+            if len(idx) < 2:
+                continue
+            hb = np.maximum.accumulate(hk[idx])  # guards against tiny non-monotone wiggles
+            j1 = np.searchsorted(hb, alt_grid, side="left")
+            ok = (j1 > 0) & (j1 < len(idx))
+            j1 = np.clip(j1, 1, len(idx) - 1)
+            i0, i1 = idx[j1 - 1], idx[j1]
+            h0, h1 = hk[i0], hk[i1]
+            w = np.where(h1 != h0, (alt_grid - h0) / np.where(h1 != h0, h1 - h0, 1.0), 0.0)
+            for q, arr in enumerate((rng[k], t, spd[k], fpa[k])):
+                out[q, branch, k] = np.where(ok, arr[i0] + w * (arr[i1] - arr[i0]), np.nan)
+    out[0] = np.where(out[0] < 1.0, 0.0, out[0])  # a vertical shot's sub-point: range 0 up to rounding
+    return out
+
+
 def _tabulate(rng, h, spd, fpa, t, range_grid, alt_grid):
     """Lower envelope of arrival times over the fan, per altitude level.
 
-    For each altitude level, each fan member crosses it once going up and once
-    coming down; adjacent members of a branch bound a segment of ground range
-    along which the crossing time is interpolated linearly."""
-    nk, ns = h.shape
-    na, nr = len(alt_grid), len(range_grid)
-    T = np.full((na, nr), np.inf)
-    SP = np.zeros((na, nr))
-    FP = np.zeros((na, nr))
-    hh = np.nan_to_num(h, nan=-1e9)
-    apo = np.argmax(hh, axis=1)
-    sidx = np.arange(ns)[None, :]
-    asc = sidx <= apo[:, None]
-    for j, level in enumerate(alt_grid):
-        for branch in (0, 1):
-            if branch == 0:
-                m = asc & (hh >= level)
-            else:
-                m = ~asc & (hh <= level) & (hh > -1e8)
-            has = m.any(axis=1)
-            s1 = np.argmax(m, axis=1)
-            if branch == 0:
-                ok = has & (s1 > 0)
-            else:
-                ok = has & (s1 > apo)
-            s0 = np.maximum(s1 - 1, 0)
-            k = np.arange(nk)
-            h0, h1 = hh[k, s0], hh[k, s1]
-            if branch == 1:
-                ok &= h0 >= level  # a member whose apogee is below the level never crosses it
-            w = np.where(ok & (h1 != h0), (level - h0) / np.where(h1 != h0, h1 - h0, 1.0), 0.0)
-            lin = lambda arr: arr[k, s0] + w * (arr[k, s1] - arr[k, s0])  # noqa: E731
-            rc = np.where(ok, lin(rng), np.nan)
-            tc = np.where(ok, t[s0] + w * (t[s1] - t[s0]), np.nan)
-            vc = np.where(ok, lin(spd), np.nan)
-            gc = np.where(ok, lin(fpa), np.nan)
-            ra, rb = rc[:-1], rc[1:]
-            good = np.isfinite(ra) & np.isfinite(rb)
-            if not good.any():
-                continue
-            ra, rb = ra[good], rb[good]
-            ta, tb = tc[:-1][good], tc[1:][good]
-            va, vb = vc[:-1][good], vc[1:][good]
-            ga, gb = gc[:-1][good], gc[1:][good]
-            lo, hi = np.minimum(ra, rb), np.maximum(ra, rb)
-            x = range_grid[None, :]
-            inside = (x >= lo[:, None]) & (x <= hi[:, None])
-            span = np.where(hi > lo, rb - ra, 1.0)[:, None]
-            u = np.where((hi > lo)[:, None], (x - ra[:, None]) / span, 0.0)
-            tt = np.where(inside, ta[:, None] + u * (tb - ta)[:, None], np.inf)
-            best = np.argmin(tt, axis=0)
-            tbest = tt[best, np.arange(nr)]
-            better = tbest < T[j]
-            if better.any():
-                uu = u[best, np.arange(nr)]
-                T[j] = np.where(better, tbest, T[j])
-                SP[j] = np.where(better, va[best] + uu * (vb[best] - va[best]), SP[j])
-                FP[j] = np.where(better, ga[best] + uu * (gb[best] - ga[best]), FP[j])
+    Along each altitude level, adjacent fan members bound segments of ground
+    range (on the way up and on the way down), and each member's own cap over
+    the level (up-crossing to down-crossing) closes the gap near the highest
+    members' apogees; the crossing time is interpolated linearly along each
+    segment and the least time kept."""
+    nr = len(range_grid)
+    cr = _crossings(rng, h, spd, fpa, np.broadcast_to(t, h.shape[1:]) if np.ndim(t) == 1 else t, alt_grid)
+    T = np.full((len(alt_grid), nr), np.inf)
+    SP = np.zeros_like(T)
+    FP = np.zeros_like(T)
+    x = range_grid[None, :]
+    cols = np.arange(nr)
+    for j in range(len(alt_grid)):
+        (ra_, rd_), (ta_, td_), (va_, vd_), (ga_, gd_) = (cr[q, :, :, j] for q in range(4))
+        segs = [
+            (ra_[:-1], ra_[1:], ta_[:-1], ta_[1:], va_[:-1], va_[1:], ga_[:-1], ga_[1:]),
+            (rd_[:-1], rd_[1:], td_[:-1], td_[1:], vd_[:-1], vd_[1:], gd_[:-1], gd_[1:]),
+            (ra_, rd_, ta_, td_, va_, vd_, ga_, gd_),
+        ]
+        ra, rb, ta, tb, va, vb, ga, gb = (np.concatenate(c) for c in zip(*segs))
+        good = np.isfinite(ra) & np.isfinite(rb)
+        if not good.any():
+            continue
+        ra, rb, ta, tb, va, vb, ga, gb = (a[good] for a in (ra, rb, ta, tb, va, vb, ga, gb))
+        lo, hi = np.minimum(ra, rb), np.maximum(ra, rb)
+        inside = (x >= lo[:, None]) & (x <= hi[:, None])
+        span = np.where(hi > lo, rb - ra, 1.0)[:, None]
+        u = np.where((hi > lo)[:, None], (x - ra[:, None]) / span, 0.0)
+        tt = np.where(inside, ta[:, None] + u * (tb - ta)[:, None], np.inf)
+        best = np.argmin(tt, axis=0)
+        T[j] = tt[best, cols]
+        uu = u[best, cols]
+        fin = np.isfinite(T[j])
+        SP[j] = np.where(fin, va[best] + uu * (vb[best] - va[best]), 0.0)
+        FP[j] = np.where(fin, ga[best] + uu * (gb[best] - ga[best]), 0.0)
     return T, SP, FP
 
 
 @numba.njit(cache=True)
+def _bilinear(T, SP, FP, b, a, ih, ir, wh, wr):
+    """Bilinear in one azimuth plane; at the edge of the reachable region (some
+    corner unreachable) the nearest corner decides, so the edge is neither
+    pulled in nor pushed out."""
+    t00 = T[b, a, ih, ir]
+    t01 = T[b, a, ih, ir + 1]
+    t10 = T[b, a, ih + 1, ir]
+    t11 = T[b, a, ih + 1, ir + 1]
+    if t00 == np.inf or t01 == np.inf or t10 == np.inf or t11 == np.inf:
+        jh = ih + (1 if wh >= 0.5 else 0)
+        jr = ir + (1 if wr >= 0.5 else 0)
+        return T[b, a, jh, jr], SP[b, a, jh, jr], FP[b, a, jh, jr]
+    w00 = (1 - wr) * (1 - wh)
+    w01 = wr * (1 - wh)
+    w10 = (1 - wr) * wh
+    w11 = wr * wh
+    return (
+        w00 * t00 + w01 * t01 + w10 * t10 + w11 * t11,
+        w00 * SP[b, a, ih, ir] + w01 * SP[b, a, ih, ir + 1] + w10 * SP[b, a, ih + 1, ir] + w11 * SP[b, a, ih + 1, ir + 1],
+        w00 * FP[b, a, ih, ir] + w01 * FP[b, a, ih, ir + 1] + w10 * FP[b, a, ih + 1, ir] + w11 * FP[b, a, ih + 1, ir + 1],
+    )
+
+
+@numba.njit(cache=True)
 def _lookup(rr, hh, az, dr, dh, T, SP, FP, b):
-    """Bilinear in (range, altitude), linear in azimuth; inf if any corner is inf."""
+    """Time to reach, speed and flight-path angle at (range, altitude, azimuth):
+    bilinear in (range, altitude), linear in azimuth between the tabulated
+    planes (nearest plane where only one reaches the point)."""
     na, nh, nr = T.shape[1], T.shape[2], T.shape[3]
     fr = rr / dr
     fh = hh / dh
@@ -287,32 +322,16 @@ def _lookup(rr, hh, az, dr, dh, T, SP, FP, b):
     wr = fr - ir
     wh = fh - ih
     if na == 1:
-        a0, a1, wa = 0, 0, 0.0
-    else:
-        fa = (az % (2.0 * math.pi)) / (2.0 * math.pi) * na
-        a0 = int(fa) % na
-        a1 = (a0 + 1) % na
-        wa = fa - int(fa)
-    tt = 0.0
-    sp = 0.0
-    fp = 0.0
-    for a, wa_ in ((a0, 1.0 - wa), (a1, wa)):
-        if wa_ == 0.0:
-            continue
-        t00 = T[b, a, ih, ir]
-        t01 = T[b, a, ih, ir + 1]
-        t10 = T[b, a, ih + 1, ir]
-        t11 = T[b, a, ih + 1, ir + 1]
-        if t00 == np.inf or t01 == np.inf or t10 == np.inf or t11 == np.inf:
-            return np.inf, 0.0, 0.0
-        w00 = (1 - wr) * (1 - wh)
-        w01 = wr * (1 - wh)
-        w10 = (1 - wr) * wh
-        w11 = wr * wh
-        tt += wa_ * (w00 * t00 + w01 * t01 + w10 * t10 + w11 * t11)
-        sp += wa_ * (w00 * SP[b, a, ih, ir] + w01 * SP[b, a, ih, ir + 1] + w10 * SP[b, a, ih + 1, ir] + w11 * SP[b, a, ih + 1, ir + 1])
-        fp += wa_ * (w00 * FP[b, a, ih, ir] + w01 * FP[b, a, ih, ir + 1] + w10 * FP[b, a, ih + 1, ir] + w11 * FP[b, a, ih + 1, ir + 1])
-    return tt, sp, fp
+        return _bilinear(T, SP, FP, b, 0, ih, ir, wh, wr)
+    fa = (az % (2.0 * math.pi)) / (2.0 * math.pi) * na
+    a0 = int(fa) % na
+    a1 = (a0 + 1) % na
+    wa = fa - int(fa)
+    t0, s0, f0 = _bilinear(T, SP, FP, b, a0, ih, ir, wh, wr)
+    t1, s1, f1 = _bilinear(T, SP, FP, b, a1, ih, ir, wh, wr)
+    if t0 == np.inf or t1 == np.inf:
+        return (t0, s0, f0) if wa < 0.5 else (t1, s1, f1)
+    return (1 - wa) * t0 + wa * t1, (1 - wa) * s0 + wa * s1, (1 - wa) * f0 + wa * f1
 
 
 @numba.njit(cache=True)
@@ -414,7 +433,9 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, blk_c, blk_rad, blk_hmin, blk_h
             cross = math.acos(min(1.0, max(-1.0, cosang)))
             if close < vmin:
                 continue
-            if tail == 0.0 and cross < 0.5 * math.pi:
+            # tail chase: the threat is receding from the site (opening range),
+            # a property of the threat's path alone, not of the interceptor
+            if tail == 0.0 and dx * vtx + dy * vty + dz * vtz > 0.0:
                 continue
             t = k * dt
             tl = t - tf

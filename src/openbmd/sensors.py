@@ -37,6 +37,7 @@ class Radar:
     reference_rcs: float = 0.01
     track_time: float = 30.0
     kind: str = "fire_control"
+    mobile: bool = False  # no fixed site (a ship's radar): placed where it is deployed
     country: str = ""
     aliases: tuple[str, ...] = ()
     source: str = ""
@@ -67,6 +68,8 @@ class Radar:
     def at(self, lat=None, lon=None, alt=None, boresight_azimuth=None) -> "Radar":
         """The same radar placed elsewhere or turned (angles in radians)."""
         kw = {k: v for k, v in dict(lat=lat, lon=lon, alt=alt, boresight_azimuth=boresight_azimuth).items() if v is not None}
+        if "lat" in kw or "lon" in kw:
+            kw["mobile"] = False
         return replace(self, **kw)
 
     def replace(self, **kw) -> "Radar":

@@ -265,6 +265,7 @@ class Catalog:
             lat, lon = math.radians(_num(e, "lat_deg", where)), math.radians(_num(e, "lon_deg", where))
         else:
             lat, lon = 0.0, 0.0  # a mobile radar (ship): placed where it is deployed
+        mobile = "site" not in e and not ("lat_deg" in e and "lon_deg" in e)
         rad = math.radians
         try:
             return Radar(
@@ -281,6 +282,7 @@ class Catalog:
                 reference_rcs=_num(e, "reference_rcs_m2", where, positive=True),
                 track_time=_num(e, "track_time_s", where, required=False, default=30.0, positive=True, allow_zero=True),
                 kind=str(e.get("kind", "fire_control")),
+                mobile=mobile,
                 country=str(e.get("country", "")),
                 aliases=tuple(str(a) for a in e.get("aliases", ())),
                 source=str(e["source"]),
