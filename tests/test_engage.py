@@ -214,3 +214,44 @@ def test_bad_engagement_input():
 _THREATS = aim(default_catalog().missile("RS-24 Yars"), np.radians([56.86, 54.03]), np.radians([40.54, 35.78]),
                np.radians([38.9, 41.88]), np.radians([-77.04, -87.63]), output_step=2.0,
                options=FlightOptions(earth=E.EarthModel(rotation=False)))
+
+
+def test_fly_out_fan_grows_with_time():
+    ic = impulsive_interceptor(4500.0)
+    tab = FlyoutTable.build(ic, math.radians(54.5), 0.0, options=TWO_BODY, **SMALL)
+    radii = []
+    for t in (100.0, 200.0, 400.0):
+        lat, lon = tab.reach(t, 200e3, n=36, lon=math.radians(17.1))
+        d, _ = E.geodesic_inverse(math.radians(54.5), math.radians(17.1), lat, lon, TWO_BODY.earth)
+        radii.append(np.median(d))
+    assert radii[0] < radii[1] < radii[2]
+    # non-rotating spherical Earth: the fan is a circle
+    assert np.ptp(d) < 0.02 * np.median(d) + 2 * tab.range_grid[1]
+
+
+def test_sites_at_one_latitude_share_a_table(icbm_threats):
+    ic = impulsive_interceptor(5000.0)
+    bats = [_battery(f"s{k}", 60.0, lon, ic, 150.0) for k, lon in enumerate((0.0, 10.0, 20.0))]
+    res = engage(icbm_threats, bats, **SMALL)
+    assert res.tables[0] is res.tables[1] is res.tables[2]
+    # and the shared table gives the answer a table built at the site gives
+    own = engage(icbm_threats, [bats[1]], tables=[FlyoutTable.build(ic, bats[1].lat, bats[1].lon,
+                                                                   options=icbm_threats.options.replace(output_step=None), **SMALL)])
+    np.testing.assert_allclose(res.latest_launch[:, 1], own.latest_launch[:, 0], atol=1e-6)
+
+
+def test_coarse_to_fine_search_equals_the_exhaustive_scan(icbm_threats):
+    """The coarse pass (16 s) with fine scans where anything changes gives the
+    exhaustive scan's answers on a grid of sites around the threats' paths."""
+    ic = impulsive_interceptor(5000.0, min_intercept_altitude=70e3)
+    bats = [_battery(f"{la},{lo}", la, lo, ic, d) for la in (50.0, 58.0, 66.0, 74.0) for lo in (-10.0, 5.0, 20.0, 35.0)
+            for d in (120.0, 240.0)]
+    fine = engage(icbm_threats, bats, coarse_step=0.0, **SMALL)
+    coarse = engage(icbm_threats, bats, tables=fine.tables)
+    assert fine.engageable.sum() > 5 and (~fine.engageable).sum() > 5
+    np.testing.assert_array_equal(coarse.engageable, fine.engageable)
+    np.testing.assert_array_equal(coarse.reachable, fine.reachable)
+    np.testing.assert_allclose(coarse.latest_launch, fine.latest_launch, atol=1e-9)
+    np.testing.assert_allclose(coarse.earliest_intercept, fine.earliest_intercept, atol=1e-9)
+    np.testing.assert_allclose(coarse.latest_intercept, fine.latest_intercept, atol=1e-9)
+    assert np.all(np.abs(coarse.shots - fine.shots) <= 1)

@@ -43,6 +43,7 @@ from .vehicles import Interceptor, ReentryVehicle
 
 RE_MEAN = E.SPHERE_RADIUS  # ground ranges of the engagement geometry: central angle x 6371 km
 BLOCK = 16  # threat samples per block of the coarse reach test
+FAST = {"nsz", "arcp", "contract", "afn", "reassoc"}  # fastmath without the no-NaN/no-inf assumptions
 
 
 class EngagementError(ValueError):
@@ -199,16 +200,17 @@ class FlyoutTable:
         )
         return out[0].reshape(shape), out[1].reshape(shape), out[2].reshape(shape)
 
-    def reach(self, t: float, altitude: float = 0.0, n: int = 72):
+    def reach(self, t: float, altitude: float = 0.0, n: int = 72, lon: float | None = None):
         """The fly-out fan for maps: (lat, lon) in radians of the boundary of the
-        region whose points at ``altitude`` the interceptor can reach within ``t`` s."""
+        region whose points at ``altitude`` the interceptor can reach within ``t``
+        s (the table holds for any site longitude: pass the site's as ``lon``)."""
         az = np.linspace(0, 2 * np.pi, n, endpoint=False)
         rr = self.range_grid
         T, _, _ = self.lookup(rr[None, :], altitude, az[:, None])
         ok = T <= t
         far = np.where(ok.any(axis=1), np.where(ok, rr[None, :], 0.0).max(axis=1), 0.0)
-        lat, lon = E.geodesic_direct(self.lat, self.lon, az, far, E.EarthModel("sphere", False, "point"))
-        return lat, lon
+        return E.geodesic_direct(self.lat, self.lon if lon is None else lon, az, far,
+                                 E.EarthModel("sphere", False, "point"))
 
 
 def _crossings(rng, h, spd, fpa, t, alt_grid):
@@ -334,6 +336,48 @@ def _lookup(rr, hh, az, dr, dh, T, SP, FP, b):
     return (1 - wa) * t0 + wa * t1, (1 - wa) * s0 + wa * s1, (1 - wa) * f0 + wa * f1
 
 
+@numba.njit(cache=True, inline="always", fastmath=FAST)
+def _lookup_t(rr, hh, az, dr, dh, T, b):
+    """Time to reach only (the hot path of the window search): as :func:`_lookup`."""
+    na, nh, nr = T.shape[1], T.shape[2], T.shape[3]
+    fr = rr / dr
+    fh = hh / dh
+    if not (0.0 <= fr <= nr - 1) or not (0.0 <= fh <= nh - 1):
+        return np.inf
+    ir = min(int(fr), nr - 2)
+    ih = min(int(fh), nh - 2)
+    wr = fr - ir
+    wh = fh - ih
+    if na == 1:
+        a0, a1, wa = 0, 0, 0.0
+    else:
+        fa = (az % (2.0 * math.pi)) / (2.0 * math.pi) * na
+        a0 = int(fa) % na
+        a1 = (a0 + 1) % na
+        wa = fa - int(fa)
+    res0 = np.inf
+    res1 = np.inf
+    for side in range(2):
+        a = a0 if side == 0 else a1
+        t00 = T[b, a, ih, ir]
+        t01 = T[b, a, ih, ir + 1]
+        t10 = T[b, a, ih + 1, ir]
+        t11 = T[b, a, ih + 1, ir + 1]
+        if t00 == np.inf or t01 == np.inf or t10 == np.inf or t11 == np.inf:
+            v = T[b, a, ih + (1 if wh >= 0.5 else 0), ir + (1 if wr >= 0.5 else 0)]
+        else:
+            v = (1 - wr) * (1 - wh) * t00 + wr * (1 - wh) * t01 + (1 - wr) * wh * t10 + wr * wh * t11
+        if side == 0:
+            res0 = v
+            if na == 1:
+                return v
+        else:
+            res1 = v
+    if res0 == np.inf or res1 == np.inf:
+        return res0 if wa < 0.5 else res1
+    return (1 - wa) * res0 + wa * res1
+
+
 @numba.njit(cache=True)
 def _lookup_many(rr, hh, az, dr, dh, T4, S4, F4, ot, osp, ofp):
     for i in range(rr.size):
@@ -369,103 +413,255 @@ class Battery:
 NOUT = 9
 
 
+@numba.njit(cache=True, inline="always", fastmath=FAST)
+def _point(i, b, k, thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons, cos_rmax, tidx, dr, dh, T, SP, FP, full):
+    """One threat sample against one battery: (geometrically feasible, time to
+    reach, interceptor speed and flight-path angle on arrival; the last two only
+    when ``full`` or a minimum closing speed needs them)."""
+    h = thr_h[i, k]
+    if h < cons[b, 0] or h > cons[b, 1]:
+        return False, np.inf, 0.0, 0.0
+    px, py, pz = thr_r[i, k, 0], thr_r[i, k, 1], thr_r[i, k, 2]
+    pn = math.sqrt(px * px + py * py + pz * pz)
+    c = (px * site_u[b, 0] + py * site_u[b, 1] + pz * site_u[b, 2]) / pn
+    if c < cos_rmax:
+        return False, np.inf, 0.0, 0.0
+    dx, dy, dz = px - site[b, 0], py - site[b, 1], pz - site[b, 2]
+    # tail chase: the threat is receding from the site (opening range), a
+    # property of the threat's path alone, not of the interceptor
+    if cons[b, 4] == 0.0 and dx * thr_v[i, k, 0] + dy * thr_v[i, k, 1] + dz * thr_v[i, k, 2] > 0.0:
+        return False, np.inf, 0.0, 0.0
+    rg = math.acos(min(1.0, c)) * RE_MEAN
+    az = math.atan2(dx * site_e[b, 0] + dy * site_e[b, 1] + dz * site_e[b, 2],
+                    dx * site_n[b, 0] + dy * site_n[b, 1] + dz * site_n[b, 2])
+    tb = tidx[b]
+    if not full and cons[b, 3] == 0.0:
+        tf = _lookup_t(rg, h, az, dr[tb], dh[tb], T, tb)
+        return tf != np.inf, tf, 0.0, 0.0
+    tf, spd, fpa = _lookup(rg, h, az, dr[tb], dh[tb], T, SP, FP, tb)
+    if tf == np.inf:
+        return False, np.inf, 0.0, 0.0
+    if cons[b, 3] > 0.0:
+        close, _ = _closing(i, b, k, thr_r, thr_v, site, spd, fpa)
+        if close < cons[b, 3]:
+            return False, np.inf, 0.0, 0.0
+    return True, tf, spd, fpa
+
+
 @numba.njit(cache=True)
-def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, blk_c, blk_rad, blk_hmin, blk_hmax, site, site_u, site_e, site_n,
-          cons, dr, dh, T, SP, FP, tlaunch, assess, out):
-    hmin, hmax, rmax, vmin, tail = cons[b, 0], cons[b, 1], cons[b, 2], cons[b, 3], cons[b, 4]
+def _closing(i, b, k, thr_r, thr_v, site, spd, fpa):
+    """Closing speed and crossing angle: the interceptor arrives in the vertical
+    plane through the site with the tabulated speed and flight-path angle."""
+    px, py, pz = thr_r[i, k, 0], thr_r[i, k, 1], thr_r[i, k, 2]
+    pn = math.sqrt(px * px + py * py + pz * pz)
+    ux, uy, uz = px / pn, py / pn, pz / pn
+    dx, dy, dz = px - site[b, 0], py - site[b, 1], pz - site[b, 2]
+    du = dx * ux + dy * uy + dz * uz
+    hx, hy, hz = dx - du * ux, dy - du * uy, dz - du * uz
+    hn = math.sqrt(hx * hx + hy * hy + hz * hz)
+    if hn > 0:
+        hx, hy, hz = hx / hn, hy / hn, hz / hn
+    cg, sg = math.cos(fpa), math.sin(fpa)
+    vix, viy, viz = spd * (cg * hx + sg * ux), spd * (cg * hy + sg * uy), spd * (cg * hz + sg * uz)
+    vtx, vty, vtz = thr_v[i, k, 0], thr_v[i, k, 1], thr_v[i, k, 2]
+    rx, ry, rz = vix - vtx, viy - vty, viz - vtz
+    vt = math.sqrt(vtx * vtx + vty * vty + vtz * vtz)
+    cosang = (vix * vtx + viy * vty + viz * vtz) / max(spd * vt, 1e-9)
+    return math.sqrt(rx * rx + ry * ry + rz * rz), math.acos(min(1.0, max(-1.0, cosang)))
+
+
+@numba.njit(cache=True, fastmath=FAST)
+def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, blk_c, blk_cr, blk_sr, blk_hmin, blk_hmax, site, site_u, site_e,
+          site_n, cons, tidx, dr, dh, T, SP, FP, tlaunch, assess, stride, cok, ctl, ck, sa, sz, sta, stz, out):
+    """Window search for one pair, coarse to fine.
+
+    Coarse samples every ``stride`` samples. Where feasibility or timeliness
+    (launch time >= the earliest permitted) changes between two coarse
+    samples, the switch is found by bisection; the maximum launch time is
+    refined by a parabola; between coarse samples that agree, the interval is
+    taken as they say (launch times linear for the shoot-look-shoot count).
+    Islands shorter than the stride can be missed; ``stride = 1`` is the
+    exhaustive scan."""
     tl_min = tlaunch[i, b]
+    for q in range(NOUT):
+        out[i, b, q] = np.nan
     out[i, b, O_REACH] = 0.0
-    out[i, b, O_LATEST_LAUNCH] = np.nan
-    out[i, b, O_EARLIEST] = np.nan
-    out[i, b, O_LATEST] = np.nan
     out[i, b, O_KEARLY] = -1.0
-    out[i, b, O_CLOSE] = np.nan
-    out[i, b, O_CROSS] = np.nan
     out[i, b, O_SHOTS] = 0.0
     out[i, b, O_TL] = tl_min
     ns = thr_ns[i]
-    nblk = (ns + BLOCK - 1) // BLOCK
-    psi_max = rmax / RE_MEAN
-    sx, sy, sz = site_u[b, 0], site_u[b, 1], site_u[b, 2]
+    if ns == 0:
+        return
+    rmax = cons[b, 2]
+    psi_max = min(rmax / RE_MEAN, math.pi)
+    cos_rmax = math.cos(psi_max)
+    cpm, spm = math.cos(psi_max), math.sin(psi_max)
+    s_x, s_y, s_z = site_u[b, 0], site_u[b, 1], site_u[b, 2]
+    hmin, hmax = cons[b, 0], cons[b, 1]
+    # coarse pass
+    nc = 0
+    k = 0
+    while True:
+        ck[nc] = k
+        q = k // BLOCK
+        okb = not (blk_hmax[i, q] < hmin or blk_hmin[i, q] > hmax)
+        if okb and psi_max < math.pi:
+            # block cap beyond the reach circle: angle(centre, site) > psi_max + cap radius
+            c = blk_c[i, q, 0] * s_x + blk_c[i, q, 1] * s_y + blk_c[i, q, 2] * s_z
+            lim = cpm * blk_cr[i, q] - spm * blk_sr[i, q]  # cos(psi_max + radius)
+            if blk_cr[i, q] > -cpm and c < lim:  # (psi_max + radius < pi)
+                okb = False
+        if okb:
+            ok, tf, _, _ = _point(i, b, k, thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons, cos_rmax, tidx,
+                                  dr, dh, T, SP, FP, False)
+        else:
+            ok, tf = False, np.inf
+        cok[nc] = ok
+        ctl[nc] = k * dt - tf if ok else -np.inf
+        nc += 1
+        if k == ns - 1:
+            break
+        k = min(k + stride, ns - 1)
+    # 1. runs of geometrically feasible samples: coarse intervals feasible at
+    #    both ends are taken as feasible throughout; where feasibility changes,
+    #    the boundary is found by bisection
+    ns_ = 0
+    for j in range(nc):
+        if j == 0:
+            if nc == 1 and cok[0]:
+                sa[0], sz[0], sta[0], stz[0] = ck[0], ck[0], ctl[0], ctl[0]
+                ns_ = 1
+            continue
+        a, z = ck[j - 1], ck[j]
+        okA, okB = cok[j - 1], cok[j]
+        if okA and okB:
+            sa[ns_], sz[ns_], sta[ns_], stz[ns_] = a, z, ctl[j - 1], ctl[j]
+            ns_ += 1
+        elif okA != okB:
+            lo, hi = a, z
+            tlo, thi = ctl[j - 1], ctl[j]
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                ok, tf, _, _ = _point(i, b, mid, thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons, cos_rmax,
+                                      tidx, dr, dh, T, SP, FP, False)
+                if ok == okA:
+                    lo = mid
+                    if ok:
+                        tlo = mid * dt - tf
+                else:
+                    hi = mid
+                    if ok:
+                        thi = mid * dt - tf
+            if okA:
+                sa[ns_], sz[ns_], sta[ns_], stz[ns_] = a, lo, ctl[j - 1], tlo
+            else:
+                sa[ns_], sz[ns_], sta[ns_], stz[ns_] = hi, z, thi, ctl[j]
+            ns_ += 1
+    if ns_ == 0:
+        return
+    out[i, b, O_REACH] = 1.0
+    # 2. latest launch: the best end, refined by a parabola inside the runs
+    #    next to it (the launch time t - T(t) is smooth)
     latest_launch = -np.inf
-    next_launch = tl_min
+    for q in range(ns_):
+        latest_launch = max(latest_launch, sta[q], stz[q])
+    for q in range(ns_):
+        if (sta[q] == latest_launch or stz[q] == latest_launch) and sz[q] - sa[q] >= 2:
+            a, z = sa[q], sz[q]
+            m = (a + z) // 2
+            ok, tf, _, _ = _point(i, b, m, thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons, cos_rmax, tidx,
+                                  dr, dh, T, SP, FP, False)
+            if not ok:
+                continue
+            tm = m * dt - tf
+            latest_launch = max(latest_launch, tm)
+            # vertex of the parabola through (a, ta), (m, tm), (z, tz)
+            x0, x1, x2 = float(a), float(m), float(z)
+            y0, y1, y2 = sta[q], tm, stz[q]
+            den = (x0 - x1) * (x0 - x2) * (x1 - x2)
+            A = (x2 * (y1 - y0) + x1 * (y0 - y2) + x0 * (y2 - y1)) / den
+            B = (x2 * x2 * (y0 - y1) + x1 * x1 * (y2 - y0) + x0 * x0 * (y1 - y2)) / den
+            if A < 0:
+                kv = -B / (2 * A)
+                for kk in (int(math.floor(kv)), int(math.floor(kv)) + 1):
+                    if a < kk < z and kk != m:
+                        ok, tf, _, _ = _point(i, b, kk, thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons,
+                                              cos_rmax, tidx, dr, dh, T, SP, FP, False)
+                        if ok:
+                            latest_launch = max(latest_launch, kk * dt - tf)
+    out[i, b, O_LATEST_LAUNCH] = latest_launch
+    # 3. timely samples (launch time >= the earliest permitted) in time order:
+    #    first and last, and shoot-look-shoot opportunities
+    kearly = -1
+    tlate = np.nan
     shots = 0
-    for q in range(nblk):
-        # coarse test: the block's cap of sub-points against the reach circle and altitude band
-        if blk_hmax[i, q] < hmin or blk_hmin[i, q] > hmax:
+    next_launch = tl_min
+    for q in range(ns_):
+        a, z, ta, tz = sa[q], sz[q], sta[q], stz[q]
+        fa, fz = ta >= tl_min, tz >= tl_min
+        if not fa and not fz:
             continue
-        c = blk_c[i, q, 0] * sx + blk_c[i, q, 1] * sy + blk_c[i, q, 2] * sz
-        if math.acos(min(1.0, max(-1.0, c))) - blk_rad[i, q] > psi_max:
-            continue
-        for k in range(q * BLOCK, min(ns, (q + 1) * BLOCK)):
-            h = thr_h[i, k]
-            if h < hmin or h > hmax:
-                continue
-            px, py, pz = thr_r[i, k, 0], thr_r[i, k, 1], thr_r[i, k, 2]
-            pn = math.sqrt(px * px + py * py + pz * pz)
-            ux, uy, uz = px / pn, py / pn, pz / pn
-            cx = uy * sz - uz * sy
-            cy = uz * sx - ux * sz
-            cz = ux * sy - uy * sx
-            psi = math.atan2(math.sqrt(cx * cx + cy * cy + cz * cz), ux * sx + uy * sy + uz * sz)
-            rg = psi * RE_MEAN
-            if rg > rmax:
-                continue
-            dx, dy, dz = px - site[b, 0], py - site[b, 1], pz - site[b, 2]
-            az = math.atan2(dx * site_e[b, 0] + dy * site_e[b, 1] + dz * site_e[b, 2],
-                            dx * site_n[b, 0] + dy * site_n[b, 1] + dz * site_n[b, 2])
-            tf, spd, fpa = _lookup(rg, h, az, dr, dh, T, SP, FP, b)
-            if tf == np.inf:
-                continue
-            # interceptor velocity on arrival: along the vertical plane from the site
-            du = dx * ux + dy * uy + dz * uz
-            hx, hy, hz = dx - du * ux, dy - du * uy, dz - du * uz
-            hn = math.sqrt(hx * hx + hy * hy + hz * hz)
-            if hn > 0:
-                hx, hy, hz = hx / hn, hy / hn, hz / hn
-            cg, sg = math.cos(fpa), math.sin(fpa)
-            vix, viy, viz = spd * (cg * hx + sg * ux), spd * (cg * hy + sg * uy), spd * (cg * hz + sg * uz)
-            vtx, vty, vtz = thr_v[i, k, 0], thr_v[i, k, 1], thr_v[i, k, 2]
-            rx, ry, rz = vix - vtx, viy - vty, viz - vtz
-            close = math.sqrt(rx * rx + ry * ry + rz * rz)
-            vt = math.sqrt(vtx * vtx + vty * vty + vtz * vtz)
-            cosang = (vix * vtx + viy * vty + viz * vtz) / max(spd * vt, 1e-9)
-            cross = math.acos(min(1.0, max(-1.0, cosang)))
-            if close < vmin:
-                continue
-            # tail chase: the threat is receding from the site (opening range),
-            # a property of the threat's path alone, not of the interceptor
-            if tail == 0.0 and dx * vtx + dy * vty + dz * vtz > 0.0:
-                continue
-            t = k * dt
-            tl = t - tf
-            out[i, b, O_REACH] = 1.0
-            if tl > latest_launch:
-                latest_launch = tl
-            if tl >= tl_min:  # NaN tl_min (never tracked) fails this
-                if out[i, b, O_KEARLY] < 0:
-                    out[i, b, O_KEARLY] = k
-                    out[i, b, O_EARLIEST] = t
-                    out[i, b, O_CLOSE] = close
-                    out[i, b, O_CROSS] = cross
-                out[i, b, O_LATEST] = t
-                if tl >= next_launch:
-                    shots += 1
-                    next_launch = t + assess
-    if out[i, b, O_REACH] > 0:
-        out[i, b, O_LATEST_LAUNCH] = latest_launch
+        if fa != fz:  # the switch, by bisection
+            lo, hi = a, z
+            tlo, thi = ta, tz
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                ok, tf, _, _ = _point(i, b, mid, thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons, cos_rmax,
+                                      tidx, dr, dh, T, SP, FP, False)
+                tm = mid * dt - tf if ok else -np.inf
+                if (tm >= tl_min) == fa:
+                    lo, tlo = mid, tm
+                else:
+                    hi, thi = mid, tm
+            if fa:
+                z, tz = lo, tlo
+            else:
+                a, ta = hi, thi
+        if kearly < 0:
+            kearly = a
+        tlate = z * dt
+        while True:  # next opportunities on the launch-time line of this run
+            if ta >= next_launch:
+                kk = a
+            elif tz > ta:
+                kk = a + int(math.ceil((next_launch - ta) / (tz - ta) * (z - a)))
+            else:
+                break
+            if kk > z:
+                break
+            shots += 1
+            next_launch = kk * dt + assess
+    if kearly >= 0:
+        _, _, spd, fpa = _point(i, b, kearly, thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons, cos_rmax,
+                                tidx, dr, dh, T, SP, FP, True)
+        close, cross = _closing(i, b, kearly, thr_r, thr_v, site, spd, fpa)
+        out[i, b, O_KEARLY] = kearly
+        out[i, b, O_EARLIEST] = kearly * dt
+        out[i, b, O_LATEST] = tlate
+        out[i, b, O_CLOSE] = close
+        out[i, b, O_CROSS] = cross
     out[i, b, O_SHOTS] = shots
 
 
 @numba.njit(parallel=True, cache=True)
-def _engage_kernel(thr_r, thr_v, thr_h, thr_ns, dt, blk_c, blk_rad, blk_hmin, blk_hmax, site, site_u, site_e, site_n,
-                   cons, dr, dh, T, SP, FP, tlaunch, assess, out):
+def _engage_kernel(thr_r, thr_v, thr_h, thr_ns, dt, blk_c, blk_cr, blk_sr, blk_hmin, blk_hmax, site, site_u, site_e,
+                   site_n, cons, tidx, dr, dh, T, SP, FP, tlaunch, assess, stride, out):
     n = thr_r.shape[0]
     m = site.shape[0]
+    kmax = thr_r.shape[1]
     for i in prange(n):
+        nmax = kmax // max(stride, 1) + 2
+        cok = np.zeros(nmax, dtype=np.bool_)
+        ctl = np.zeros(nmax)
+        ck = np.zeros(nmax, dtype=np.int64)
+        sa = np.zeros(nmax, dtype=np.int64)
+        sz = np.zeros(nmax, dtype=np.int64)
+        sta = np.zeros(nmax)
+        stz = np.zeros(nmax)
         for b in range(m):
-            _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, blk_c, blk_rad, blk_hmin, blk_hmax, site, site_u, site_e,
-                  site_n, cons, dr, dh, T, SP, FP, tlaunch, assess, out)
+            _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, blk_c, blk_cr, blk_sr, blk_hmin, blk_hmax, site, site_u,
+                  site_e, site_n, cons, tidx, dr, dh, T, SP, FP, tlaunch, assess, stride, cok, ctl, ck, sa, sz, sta,
+                  stz, out)
 
 
 # ------------------------------------------------------------- threats ----
@@ -571,6 +767,12 @@ class Engagements:
     def crossing_angle(self):
         return self.out[..., O_CROSS]
 
+    def fan(self, b: int, t: float, altitude: float = 0.0, n: int = 72):
+        """Fly-out fan of battery ``b`` for maps: boundary (lat, lon in rad) of
+        the region reachable at ``altitude`` within ``t`` s of launch."""
+        bat = self.batteries[b]
+        return self.tables[b].reach(t, altitude, n, lon=bat.lon)
+
     def intercept_point(self):
         """Latitude, longitude (rad) and altitude (m) of the earliest intercept."""
         k = self.out[..., O_KEARLY].astype(int)
@@ -620,12 +822,18 @@ class Engagements:
         return pd.DataFrame(rows)
 
 
-def engage(threats, batteries, *, assessment_time: float = 60.0, tables=None, **table_kw) -> Engagements:
+COARSE_STEP = 16.0  # s: the coarse pass of the window search
+
+
+def engage(threats, batteries, *, assessment_time: float = 60.0, tables=None, coarse_step: float = COARSE_STEP,
+           **table_kw) -> Engagements:
     """Evaluate every threat against every battery.
 
     ``threats``: :class:`Trajectories` with a time series (or a prepared
     :class:`ThreatSet`); ``batteries``: a list of :class:`Battery`.
-    ``tables``: fly-out tables to reuse (one per battery), else built here."""
+    ``tables``: fly-out tables to reuse (one per battery), else built here.
+    ``coarse_step``: spacing (s) of the coarse pass of the window search;
+    feasibility islands shorter than it can be missed; 0 scans every sample."""
     if not assessment_time >= 0:
         raise EngagementError(f"assessment time must be >= 0 s, got {assessment_time!r}")
     ts = threats if isinstance(threats, ThreatSet) else ThreatSet.prepare(threats)
@@ -634,26 +842,30 @@ def engage(threats, batteries, *, assessment_time: float = 60.0, tables=None, **
         raise EngagementError("no batteries to engage with")
     options = ts.trajectories.options.replace(output_step=None)
     if tables is None:
-        tables = [FlyoutTable.build(b.interceptor, b.lat, b.lon, b.alt, options, **table_kw) for b in batteries]
+        # a fly-out table depends on the site's latitude and height, not its
+        # longitude (the Earth model is axisymmetric): sites share tables
+        cache: dict = {}
+        tables = []
+        for b in batteries:
+            key = (id(b.interceptor), round(b.lat, 9), round(b.alt, 3))
+            if key not in cache:
+                cache[key] = FlyoutTable.build(b.interceptor, b.lat, 0.0, b.alt, options, **table_kw)
+            tables.append(cache[key])
     m = len(batteries)
-    # common grids: every table of the batch is brought onto the finest spacing's shape
-    nr = max(t.time.shape[2] for t in tables)
-    nh = max(t.time.shape[1] for t in tables)
-    na = max(t.time.shape[0] for t in tables)
-    dr = [t.range_grid[1] for t in tables]
-    dh = [t.alt_grid[1] for t in tables]
-    T = np.full((m, na, nh, nr), np.inf)
-    SP = np.zeros_like(T)
-    FP = np.zeros_like(T)
-    # per-battery grid spacing: pass the spacing per battery by scaling ranges
-    scale_r = np.array(dr)
-    scale_h = np.array(dh)
-    for b, t in enumerate(tables):
-        if t.time.shape[0] != na:
-            raise EngagementError("all fly-out tables of one engagement need the same number of azimuths")
-        T[b, :, : t.time.shape[1], : t.time.shape[2]] = t.time
-        SP[b, :, : t.time.shape[1], : t.time.shape[2]] = t.speed
-        FP[b, :, : t.time.shape[1], : t.time.shape[2]] = t.fpa
+    # the distinct tables, stacked; each battery points at its own
+    uniq: dict[int, int] = {}
+    for t in tables:
+        uniq.setdefault(id(t), len(uniq))
+    ulist = list({id(t): t for t in tables}.values())
+    tidx = np.array([uniq[id(t)] for t in tables], dtype=np.int64)
+    shapes = {t.time.shape for t in ulist}
+    if len(shapes) != 1:
+        raise EngagementError("the fly-out tables of one engagement need the same grid shape")
+    T = np.stack([t.time for t in ulist])
+    SP = np.stack([t.speed for t in ulist])
+    FP = np.stack([t.fpa for t in ulist])
+    dr = np.array([t.range_grid[1] for t in ulist])
+    dh = np.array([t.alt_grid[1] for t in ulist])
     site = np.zeros((m, 3))
     site_u = np.zeros((m, 3))
     site_e = np.zeros((m, 3))
@@ -669,17 +881,11 @@ def engage(threats, batteries, *, assessment_time: float = 60.0, tables=None, **
         cons[b] = (ic.min_intercept_altitude, ic.max_intercept_altitude, ic.max_range, ic.min_closing_speed,
                    1.0 if ic.tail_chase else 0.0)
     tl = np.column_stack([bat.timeline.earliest_launch(ts.trajectories) for bat in batteries])
+    if not coarse_step >= 0:
+        raise EngagementError(f"coarse step must be >= 0 s, got {coarse_step!r}")
+    stride = max(1, int(round(coarse_step / ts.dt)))
     out = np.empty((len(ts.ns), m, NOUT))
-    if np.allclose(scale_r, scale_r[0]) and np.allclose(scale_h, scale_h[0]):
-        _engage_kernel(ts.r, ts.v, ts.h, ts.ns, ts.dt, ts.blk_c, ts.blk_rad, ts.blk_hmin, ts.blk_hmax, site, site_u,
-                       site_e, site_n, cons, float(scale_r[0]), float(scale_h[0]), T, SP, FP, tl, float(assessment_time), out)
-    else:
-        for b in range(m):
-            sub = out[:, b : b + 1]
-            tmp = np.empty((len(ts.ns), 1, NOUT))
-            _engage_kernel(ts.r, ts.v, ts.h, ts.ns, ts.dt, ts.blk_c, ts.blk_rad, ts.blk_hmin, ts.blk_hmax,
-                           site[b : b + 1], site_u[b : b + 1], site_e[b : b + 1], site_n[b : b + 1], cons[b : b + 1],
-                           float(scale_r[b]), float(scale_h[b]), T[b : b + 1], SP[b : b + 1], FP[b : b + 1],
-                           np.ascontiguousarray(tl[:, b : b + 1]), float(assessment_time), tmp)
-            sub[...] = tmp
+    _engage_kernel(ts.r, ts.v, ts.h, ts.ns, ts.dt, ts.blk_c, np.cos(ts.blk_rad), np.sin(ts.blk_rad), ts.blk_hmin,
+                   ts.blk_hmax, site, site_u, site_e, site_n, cons, tidx, dr, dh, T, SP, FP,
+                   np.ascontiguousarray(tl), float(assessment_time), stride, out)
     return Engagements(ts, batteries, out, float(assessment_time), tables)

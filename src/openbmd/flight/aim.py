@@ -232,6 +232,18 @@ def aim(
         s[act[upd]] += dsh[upd]
         e[act[upd]] = enew[upd]
         az[act[upd]] = az[act[upd]] + miss_az[upd]
+        # full energy at the best shape and still short: out of reach once the
+        # launch azimuth corrects for the Earth's rotation
+        short = ~conv & (e_lo[act] >= emax[act] * (1 - 1e-6)) & (rpred < rt[act] - tolerance)
+        if short.any():
+            j = act[short]
+            lines = [
+                f"{vehicles[i]}: target is {rt[i] / 1e3:,.0f} km away but the missile reaches at most "
+                f"{rp_ / 1e3:,.0f} km on the launch azimuth that corrects for the Earth's rotation "
+                f"({np.degrees(az[i]) % 360:.1f} deg; {earth.describe()})"
+                for i, rp_ in zip(j[:5], rpred[short][:5])
+            ]
+            raise AimError("target beyond reach: " + "; ".join(lines), index=j, max_range=rpred[short])
     if mode != "min-energy":
         target = np.broadcast_to(np.asarray(apogee if mode == "apogee" else flight_time, dtype=float), (n,)).copy()
         s, e, az = _shape_solve(p, mode, target, s, e, az, rt, azt, emax, tolerance, max_iter)
