@@ -42,7 +42,6 @@ from .sensors import EarlyWarningSatellites, Radar, observe
 from .vehicles import Interceptor, ReentryVehicle
 
 RE_MEAN = E.SPHERE_RADIUS  # ground ranges of the engagement geometry: central angle x 6371 km
-BLOCK = 16  # threat samples per block of the coarse reach test
 FAST = {"nsz", "arcp", "contract", "afn", "reassoc"}  # fastmath without the no-NaN/no-inf assumptions
 
 
@@ -471,7 +470,7 @@ def _closing(i, b, k, thr_r, thr_v, site, spd, fpa):
 
 
 @numba.njit(cache=True, fastmath=FAST)
-def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, blk_c, blk_cr, blk_sr, blk_hmin, blk_hmax, site, site_u, site_e,
+def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, site, site_u, site_e,
           site_n, cons, tidx, dr, dh, T, SP, FP, tlaunch, assess, stride, cok, ctl, ck, sa, sz, sta, stz, out):
     """Window search for one pair, coarse to fine.
 
@@ -495,33 +494,35 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, blk_c, blk_cr, blk_sr, blk_hmin
     rmax = cons[b, 2]
     psi_max = min(rmax / RE_MEAN, math.pi)
     cos_rmax = math.cos(psi_max)
-    cpm, spm = math.cos(psi_max), math.sin(psi_max)
     s_x, s_y, s_z = site_u[b, 0], site_u[b, 1], site_u[b, 2]
     hmin, hmax = cons[b, 0], cons[b, 1]
-    # coarse pass
-    nc = 0
-    k = 0
-    while True:
-        ck[nc] = k
-        q = k // BLOCK
-        okb = not (blk_hmax[i, q] < hmin or blk_hmin[i, q] > hmax)
-        if okb and psi_max < math.pi:
-            # block cap beyond the reach circle: angle(centre, site) > psi_max + cap radius
-            c = blk_c[i, q, 0] * s_x + blk_c[i, q, 1] * s_y + blk_c[i, q, 2] * s_z
-            lim = cpm * blk_cr[i, q] - spm * blk_sr[i, q]  # cos(psi_max + radius)
-            if blk_cr[i, q] > -cpm and c < lim:  # (psi_max + radius < pi)
-                okb = False
-        if okb:
+    # coarse pass: a branch-free filter (altitude band, reach circle, not
+    # receding) over the coarse samples, then the fly-out lookup where it passes
+    nc = (ns - 1 + stride - 1) // stride + 1
+    tail_ok = cons[b, 4] != 0.0
+    x0, y0, z0 = site[b, 0], site[b, 1], site[b, 2]
+    # contiguous coarse copies (struct of arrays) make this loop vectorise
+    for j in range(nc - 1):
+        px, py, pz = co[i, 0, j], co[i, 1, j], co[i, 2, j]
+        c = px * s_x + py * s_y + pz * s_z
+        rr = (px - x0) * co[i, 3, j] + (py - y0) * co[i, 4, j] + (pz - z0) * co[i, 5, j]
+        hj = co[i, 6, j]
+        cok[j] = (hj >= hmin) & (hj <= hmax) & (c >= cos_rmax * co[i, 7, j]) & (tail_ok | (rr <= 0.0))
+        ck[j] = j * stride
+    k = ns - 1
+    ck[nc - 1] = k
+    px, py, pz = thr_r[i, k, 0], thr_r[i, k, 1], thr_r[i, k, 2]
+    rr = (px - x0) * thr_v[i, k, 0] + (py - y0) * thr_v[i, k, 1] + (pz - z0) * thr_v[i, k, 2]
+    cok[nc - 1] = (thr_h[i, k] >= hmin) & (thr_h[i, k] <= hmax) & (tail_ok | (rr <= 0.0))
+    for j in range(nc):
+        if cok[j]:
+            k = ck[j]
             ok, tf, _, _ = _point(i, b, k, thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons, cos_rmax, tidx,
                                   dr, dh, T, SP, FP, False)
+            cok[j] = ok
+            ctl[j] = k * dt - tf if ok else -np.inf
         else:
-            ok, tf = False, np.inf
-        cok[nc] = ok
-        ctl[nc] = k * dt - tf if ok else -np.inf
-        nc += 1
-        if k == ns - 1:
-            break
-        k = min(k + stride, ns - 1)
+            ctl[j] = -np.inf
     # 1. runs of geometrically feasible samples: coarse intervals feasible at
     #    both ends are taken as feasible throughout; where feasibility changes,
     #    the boundary is found by bisection
@@ -644,7 +645,7 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, blk_c, blk_cr, blk_sr, blk_hmin
 
 
 @numba.njit(parallel=True, cache=True)
-def _engage_kernel(thr_r, thr_v, thr_h, thr_ns, dt, blk_c, blk_cr, blk_sr, blk_hmin, blk_hmax, site, site_u, site_e,
+def _engage_kernel(thr_r, thr_v, thr_h, thr_ns, dt, co, site, site_u, site_e,
                    site_n, cons, tidx, dr, dh, T, SP, FP, tlaunch, assess, stride, out):
     n = thr_r.shape[0]
     m = site.shape[0]
@@ -659,7 +660,7 @@ def _engage_kernel(thr_r, thr_v, thr_h, thr_ns, dt, blk_c, blk_cr, blk_sr, blk_h
         sta = np.zeros(nmax)
         stz = np.zeros(nmax)
         for b in range(m):
-            _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, blk_c, blk_cr, blk_sr, blk_hmin, blk_hmax, site, site_u,
+            _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, site, site_u,
                   site_e, site_n, cons, tidx, dr, dh, T, SP, FP, tlaunch, assess, stride, cok, ctl, ck, sa, sz, sta,
                   stz, out)
 
@@ -667,8 +668,8 @@ def _engage_kernel(thr_r, thr_v, thr_h, thr_ns, dt, blk_c, blk_cr, blk_sr, blk_h
 # ------------------------------------------------------------- threats ----
 @dataclass
 class ThreatSet:
-    """Threat trajectories prepared for engagement: samples, altitudes and the
-    per-block caps of the coarse reach test."""
+    """Threat trajectories prepared for engagement: samples (NaN-free, with
+    their count per trajectory) and altitudes."""
 
     trajectories: Trajectories
     r: np.ndarray
@@ -676,10 +677,19 @@ class ThreatSet:
     h: np.ndarray
     ns: np.ndarray
     dt: float
-    blk_c: np.ndarray
-    blk_rad: np.ndarray
-    blk_hmin: np.ndarray
-    blk_hmax: np.ndarray
+
+    def coarse(self, stride: int) -> np.ndarray:
+        """Every ``stride``-th sample as contiguous rows (x, y, z, vx, vy, vz,
+        altitude, |r|): shape (N, 8, K / stride), cached per stride."""
+        cache = self.__dict__.setdefault("_coarse", {})
+        if stride not in cache:
+            r = self.r[:, ::stride]
+            v = self.v[:, ::stride]
+            h = self.h[:, ::stride]
+            cache[stride] = np.ascontiguousarray(np.concatenate(
+                [r.transpose(0, 2, 1), v.transpose(0, 2, 1), h[:, None, :], np.linalg.norm(r, axis=-1)[:, None, :]],
+                axis=1))
+        return cache[stride]
 
     @classmethod
     def prepare(cls, tr: Trajectories) -> "ThreatSet":
@@ -688,31 +698,10 @@ class ThreatSet:
         r = np.ascontiguousarray(np.nan_to_num(tr.samples_r))
         v = np.ascontiguousarray(np.nan_to_num(tr.samples_v))
         ns = tr.n_samples.astype(np.int64)
-        n, k = r.shape[:2]
         _, _, h = tr.samples_geodetic
-        valid = np.arange(k)[None, :] < ns[:, None]
-        h = np.where(valid, h, np.nan)
-        nb = (k + BLOCK - 1) // BLOCK
-        pad = nb * BLOCK - k
-        rp = np.concatenate([r, np.full((n, pad, 3), np.nan)], axis=1) if pad else r.copy()
-        rp[~np.concatenate([valid, np.zeros((n, pad), bool)], axis=1)] = np.nan
-        hp = np.concatenate([h, np.full((n, pad), np.nan)], axis=1)
-        import warnings
-
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore", RuntimeWarning)  # blocks past the end are all NaN
-            u = rp / np.linalg.norm(rp, axis=-1, keepdims=True)
-            ub = u.reshape(n, nb, BLOCK, 3)
-            c = np.nanmean(ub, axis=2)
-            c /= np.linalg.norm(c, axis=-1, keepdims=True)
-            ang = np.arccos(np.clip(np.einsum("nbkj,nbj->nbk", ub, c), -1, 1))
-            rad = np.max(np.where(np.isfinite(ang), ang, -1.0), axis=2)
-            hb = hp.reshape(n, nb, BLOCK)
-            hmin = np.min(np.where(np.isfinite(hb), hb, np.inf), axis=2)
-            hmax = np.max(np.where(np.isfinite(hb), hb, -np.inf), axis=2)
-        c = np.nan_to_num(c)
-        return cls(tr, r, v, np.nan_to_num(h, nan=-1e9), ns, float(tr.options.output_step), c,
-                   np.nan_to_num(rad, nan=0.0), hmin, hmax)
+        valid = np.arange(r.shape[1])[None, :] < ns[:, None]
+        h = np.ascontiguousarray(np.where(valid, np.nan_to_num(h, nan=-1e9), -1e9))  # padding: below any band
+        return cls(tr, r, v, h, ns, float(tr.options.output_step))
 
 
 # ---------------------------------------------------------- the result ----
@@ -823,6 +812,18 @@ class Engagements:
 
 
 COARSE_STEP = 16.0  # s: the coarse pass of the window search
+_STACK: dict = {}
+
+
+def _stacked(tables):
+    """The tables' arrays stacked for the kernel; the last stack is kept, so
+    repeated engagements with the same tables (sweeps) do not copy them again."""
+    key = tuple(id(t) for t in tables)
+    hit = _STACK.get("key")
+    if hit is None or hit[0] != key or any(a is not b for a, b in zip(hit[1], tables)):
+        arrays = tuple(np.stack([getattr(t, f) for t in tables]) for f in ("time", "speed", "fpa"))
+        _STACK["key"] = (key, list(tables), arrays)
+    return _STACK["key"][2]
 
 
 def engage(threats, batteries, *, assessment_time: float = 60.0, tables=None, coarse_step: float = COARSE_STEP,
@@ -861,9 +862,7 @@ def engage(threats, batteries, *, assessment_time: float = 60.0, tables=None, co
     shapes = {t.time.shape for t in ulist}
     if len(shapes) != 1:
         raise EngagementError("the fly-out tables of one engagement need the same grid shape")
-    T = np.stack([t.time for t in ulist])
-    SP = np.stack([t.speed for t in ulist])
-    FP = np.stack([t.fpa for t in ulist])
+    T, SP, FP = _stacked(ulist)
     dr = np.array([t.range_grid[1] for t in ulist])
     dh = np.array([t.alt_grid[1] for t in ulist])
     site = np.zeros((m, 3))
@@ -878,14 +877,16 @@ def engage(threats, batteries, *, assessment_time: float = 60.0, tables=None, co
         e_, n_, _ = E.enu_basis(bat.lat, bat.lon)
         site_e[b], site_n[b] = e_, n_
         ic = bat.interceptor
-        cons[b] = (ic.min_intercept_altitude, ic.max_intercept_altitude, ic.max_range, ic.min_closing_speed,
-                   1.0 if ic.tail_chase else 0.0)
+        tab = tables[b]
+        # the table ends where the fly-out fan does: nothing beyond it is reachable
+        cons[b] = (ic.min_intercept_altitude, min(ic.max_intercept_altitude, tab.alt_grid[-1]),
+                   min(ic.max_range, tab.range_grid[-1]), ic.min_closing_speed, 1.0 if ic.tail_chase else 0.0)
     tl = np.column_stack([bat.timeline.earliest_launch(ts.trajectories) for bat in batteries])
     if not coarse_step >= 0:
         raise EngagementError(f"coarse step must be >= 0 s, got {coarse_step!r}")
     stride = max(1, int(round(coarse_step / ts.dt)))
     out = np.empty((len(ts.ns), m, NOUT))
-    _engage_kernel(ts.r, ts.v, ts.h, ts.ns, ts.dt, ts.blk_c, np.cos(ts.blk_rad), np.sin(ts.blk_rad), ts.blk_hmin,
-                   ts.blk_hmax, site, site_u, site_e, site_n, cons, tidx, dr, dh, T, SP, FP,
+    co = ts.coarse(stride)
+    _engage_kernel(ts.r, ts.v, ts.h, ts.ns, ts.dt, co, site, site_u, site_e, site_n, cons, tidx, dr, dh, T, SP, FP,
                    np.ascontiguousarray(tl), float(assessment_time), stride, out)
     return Engagements(ts, batteries, out, float(assessment_time), tables)
