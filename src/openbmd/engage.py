@@ -470,7 +470,7 @@ def _closing(i, b, k, thr_r, thr_v, site, spd, fpa):
 
 
 @numba.njit(cache=True, fastmath=FAST)
-def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, site, site_u, site_e,
+def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
           site_n, cons, tidx, dr, dh, T, SP, FP, tlaunch, assess, stride, cok, ctl, ck, sa, sz, sta, stz, out):
     """Window search for one pair, coarse to fine.
 
@@ -502,18 +502,38 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, site, site_u, site_e,
     tail_ok = cons[b, 4] != 0.0
     x0, y0, z0 = site[b, 0], site[b, 1], site[b, 2]
     # contiguous coarse copies (struct of arrays) make this loop vectorise
-    for j in range(nc - 1):
-        px, py, pz = co[i, 0, j], co[i, 1, j], co[i, 2, j]
-        c = px * s_x + py * s_y + pz * s_z
-        rr = (px - x0) * co[i, 3, j] + (py - y0) * co[i, 4, j] + (pz - z0) * co[i, 5, j]
-        hj = co[i, 6, j]
-        cok[j] = (hj >= hmin) & (hj <= hmax) & (c >= cos_rmax * co[i, 7, j]) & (tail_ok | (rr <= 0.0))
-        ck[j] = j * stride
+    # groups of coarse samples whose cap of sub-points lies beyond the reach
+    # circle, or whose altitudes miss the band, are skipped whole
+    cpm, spm = math.cos(psi_max), math.sin(psi_max)
+    ng = (nc - 1 + SUPER - 1) // SUPER
+    live = 0
+    for g in range(ng):
+        c = sb[i, g, 0] * s_x + sb[i, g, 1] * s_y + sb[i, g, 2] * s_z
+        far = (sb[i, g, 3] > -cpm) & (c < cpm * sb[i, g, 3] - spm * sb[i, g, 4])  # angle > psi_max + radius
+        skip = far | (sb[i, g, 6] < hmin) | (sb[i, g, 5] > hmax)
+        j0 = g * SUPER
+        j1 = min(j0 + SUPER, nc - 1)
+        if skip:
+            for j in range(j0, j1):
+                cok[j] = False
+                ck[j] = j * stride
+        else:
+            live += 1
+            for j in range(j0, j1):
+                px, py, pz = co[i, 0, j], co[i, 1, j], co[i, 2, j]
+                c = px * s_x + py * s_y + pz * s_z
+                rr = (px - x0) * co[i, 3, j] + (py - y0) * co[i, 4, j] + (pz - z0) * co[i, 5, j]
+                hj = co[i, 6, j]
+                cok[j] = (hj >= hmin) & (hj <= hmax) & (c >= cos_rmax * co[i, 7, j]) & (tail_ok | (rr <= 0.0))
+                ck[j] = j * stride
     k = ns - 1
-    ck[nc - 1] = k
     px, py, pz = thr_r[i, k, 0], thr_r[i, k, 1], thr_r[i, k, 2]
     rr = (px - x0) * thr_v[i, k, 0] + (py - y0) * thr_v[i, k, 1] + (pz - z0) * thr_v[i, k, 2]
-    cok[nc - 1] = (thr_h[i, k] >= hmin) & (thr_h[i, k] <= hmax) & (tail_ok | (rr <= 0.0))
+    last_ok = (thr_h[i, k] >= hmin) & (thr_h[i, k] <= hmax) & (tail_ok | (rr <= 0.0))
+    if live == 0 and not last_ok:
+        return  # every group out of reach or out of the altitude band
+    ck[nc - 1] = k
+    cok[nc - 1] = last_ok
     for j in range(nc):
         if cok[j]:
             k = ck[j]
@@ -645,7 +665,7 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, site, site_u, site_e,
 
 
 @numba.njit(parallel=True, cache=True)
-def _engage_kernel(thr_r, thr_v, thr_h, thr_ns, dt, co, site, site_u, site_e,
+def _engage_kernel(thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
                    site_n, cons, tidx, dr, dh, T, SP, FP, tlaunch, assess, stride, out):
     n = thr_r.shape[0]
     m = site.shape[0]
@@ -660,7 +680,7 @@ def _engage_kernel(thr_r, thr_v, thr_h, thr_ns, dt, co, site, site_u, site_e,
         sta = np.zeros(nmax)
         stz = np.zeros(nmax)
         for b in range(m):
-            _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, site, site_u,
+            _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u,
                   site_e, site_n, cons, tidx, dr, dh, T, SP, FP, tlaunch, assess, stride, cok, ctl, ck, sa, sz, sta,
                   stz, out)
 
@@ -678,17 +698,48 @@ class ThreatSet:
     ns: np.ndarray
     dt: float
 
-    def coarse(self, stride: int) -> np.ndarray:
+    def coarse(self, stride: int):
         """Every ``stride``-th sample as contiguous rows (x, y, z, vx, vy, vz,
-        altitude, |r|): shape (N, 8, K / stride), cached per stride."""
+        altitude, |r|): shape (N, 8, K / stride); and per group of SUPER
+        coarse samples (spanning all the samples between them) the cap of
+        sub-points (centre unit vector, cosine and sine of its angular radius)
+        and the altitude range: shape (N, G, 7). Cached per stride."""
         cache = self.__dict__.setdefault("_coarse", {})
         if stride not in cache:
+            import warnings
+
             r = self.r[:, ::stride]
             v = self.v[:, ::stride]
             h = self.h[:, ::stride]
-            cache[stride] = np.ascontiguousarray(np.concatenate(
+            co = np.ascontiguousarray(np.concatenate(
                 [r.transpose(0, 2, 1), v.transpose(0, 2, 1), h[:, None, :], np.linalg.norm(r, axis=-1)[:, None, :]],
                 axis=1))
+            n, k = self.h.shape
+            span = SUPER * stride
+            g = (k + span - 1) // span
+            pad = g * span - k
+            valid = np.arange(k)[None, :] < self.ns[:, None]
+            rr = np.where(valid[..., None], self.r, np.nan)
+            hh = np.where(valid, self.h, np.nan)
+            rr = np.concatenate([rr, np.full((n, pad, 3), np.nan)], axis=1).reshape(n, g, span, 3)
+            hh = np.concatenate([hh, np.full((n, pad), np.nan)], axis=1).reshape(n, g, span)
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore", RuntimeWarning)  # groups past the end are all NaN
+                u = rr / np.linalg.norm(rr, axis=-1, keepdims=True)
+                c = np.nanmean(u, axis=2)
+                c /= np.linalg.norm(c, axis=-1, keepdims=True)
+                ang = np.arccos(np.clip(np.einsum("ngkj,ngj->ngk", u, c), -1, 1))
+                rad = np.max(np.where(np.isfinite(ang), ang, -1.0), axis=2)
+                hmin = np.min(np.where(np.isfinite(hh), hh, np.inf), axis=2)
+                hmax = np.max(np.where(np.isfinite(hh), hh, -np.inf), axis=2)
+            sb = np.zeros((n, g, 7))
+            sb[..., 0:3] = np.nan_to_num(c)
+            empty = rad < 0
+            sb[..., 3] = np.where(empty, 1.0, np.cos(np.maximum(rad, 0.0)))
+            sb[..., 4] = np.where(empty, 0.0, np.sin(np.maximum(rad, 0.0)))
+            sb[..., 5] = np.where(empty, np.inf, hmin)
+            sb[..., 6] = np.where(empty, -np.inf, hmax)
+            cache[stride] = (co, sb)
         return cache[stride]
 
     @classmethod
@@ -812,6 +863,7 @@ class Engagements:
 
 
 COARSE_STEP = 16.0  # s: the coarse pass of the window search
+SUPER = 8  # coarse samples per group of the reach and altitude pre-test
 _STACK: dict = {}
 
 
@@ -886,7 +938,7 @@ def engage(threats, batteries, *, assessment_time: float = 60.0, tables=None, co
         raise EngagementError(f"coarse step must be >= 0 s, got {coarse_step!r}")
     stride = max(1, int(round(coarse_step / ts.dt)))
     out = np.empty((len(ts.ns), m, NOUT))
-    co = ts.coarse(stride)
-    _engage_kernel(ts.r, ts.v, ts.h, ts.ns, ts.dt, co, site, site_u, site_e, site_n, cons, tidx, dr, dh, T, SP, FP,
+    co, sb = ts.coarse(stride)
+    _engage_kernel(ts.r, ts.v, ts.h, ts.ns, ts.dt, co, sb, site, site_u, site_e, site_n, cons, tidx, dr, dh, T, SP, FP,
                    np.ascontiguousarray(tl), float(assessment_time), stride, out)
     return Engagements(ts, batteries, out, float(assessment_time), tables)
