@@ -156,6 +156,8 @@ def aim(
     """
     if mode not in AIM_MODES:
         raise ValueError(f"aim mode must be one of {AIM_MODES}, got {mode!r}")
+    if output_step is None:
+        output_step = options.output_step  # a time series asked for in the options
     arr = np.broadcast_arrays(*(np.atleast_1d(np.asarray(a, dtype=float)) for a in (launch_lat, launch_lon, target_lat, target_lon)))
     n = max(arr[0].size, 1 if isinstance(vehicle, (Missile, Impulsive)) else len(vehicle))
     lat, lon, tlat, tlon = (np.broadcast_to(a, (n,)).astype(float) for a in arr)
@@ -326,6 +328,8 @@ def _shape_solve(p, mode, target, s, e, az, rt, azt, emax, tolerance, max_iter):
 def max_range(vehicle, launch_lat, launch_lon, azimuth, *, speed=None, options: FlightOptions = FlightOptions(), output_step=None):
     """Fly each shot at full energy (missiles) or at the given ``speed`` (m/s,
     impulsive) with the shape that maximises ground range along ``azimuth``."""
+    if output_step is None:
+        output_step = options.output_step
     arr = np.broadcast_arrays(*(np.atleast_1d(np.asarray(a, dtype=float)) for a in (launch_lat, launch_lon, azimuth)))
     n = max(arr[0].size, 1 if isinstance(vehicle, (Missile, Impulsive)) else len(vehicle))
     lat, lon, az = (np.broadcast_to(a, (n,)).astype(float) for a in arr)
