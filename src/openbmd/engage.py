@@ -873,7 +873,10 @@ def _stacked(tables):
     key = tuple(id(t) for t in tables)
     hit = _STACK.get("key")
     if hit is None or hit[0] != key or any(a is not b for a, b in zip(hit[1], tables)):
-        arrays = tuple(np.stack([getattr(t, f) for t in tables]) for f in ("time", "speed", "fpa"))
+        # the times in single precision (0.1 ms at 1,000 s): half the memory
+        # traffic of the hot lookups, which are bound by cache misses
+        arrays = (np.stack([t.time for t in tables]).astype(np.float32),
+                  np.stack([t.speed for t in tables]), np.stack([t.fpa for t in tables]))
         _STACK["key"] = (key, list(tables), arrays)
     return _STACK["key"][2]
 
