@@ -471,7 +471,7 @@ def _closing(i, b, k, thr_r, thr_v, site, spd, fpa):
 
 @numba.njit(cache=True, fastmath=FAST)
 def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
-          site_n, cons, tidx, dr, dh, T, SP, FP, tlaunch, assess, stride, cok, ctl, ck, sa, sz, sta, stz, out):
+          site_n, cons, tidx, dr, dh, T, SP, FP, tlaunch, assess, stride, cok, ctl, ck, cint, sa, sz, sta, stz, out):
     """Window search for one pair, coarse to fine.
 
     Coarse samples every ``stride`` samples. Where feasibility or timeliness
@@ -534,15 +534,72 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
         return  # every group out of reach or out of the altitude band
     ck[nc - 1] = k
     cok[nc - 1] = last_ok
-    for j in range(nc):
-        if cok[j]:
-            k = ck[j]
-            ok, tf, _, _ = _point(i, b, k, thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons, cos_rmax, tidx,
-                                  dr, dh, T, SP, FP, False)
-            cok[j] = ok
-            ctl[j] = k * dt - tf if ok else -np.inf
-        else:
+    # the fly-out lookups (the costly, cache-missing part): at both ends of
+    # each run of coarse samples that pass the filter and every LOOKUP_EVERY
+    # samples inside it; between two reachable ones the launch time is
+    # interpolated, elsewhere every sample is looked up
+    j = 0
+    while j < nc:
+        cint[j] = False
+        if not cok[j]:
             ctl[j] = -np.inf
+            j += 1
+            continue
+        r0 = j
+        while j + 1 < nc and cok[j + 1]:
+            j += 1
+        r1 = j
+        for q in range(r0, r1 + 1):
+            cint[q] = False
+        last = -1
+        for jj in range(r0, r1 + 1):
+            if jj != r0 and jj != r1 and (jj - r0) % LOOKUP_EVERY != 0:
+                continue
+            ok, tf, _, _ = _point(i, b, ck[jj], thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons, cos_rmax,
+                                  tidx, dr, dh, T, SP, FP, False)
+            cint[jj] = False
+            cok[jj] = ok
+            ctl[jj] = ck[jj] * dt - tf if ok else -np.inf
+            if last >= 0 and jj - last > 1:
+                # interpolate only where both ends are reachable and equally timely
+                if cok[last] and ok and ((ctl[last] >= tl_min) == (ctl[jj] >= tl_min)):
+                    for q in range(last + 1, jj):
+                        w = (q - last) / (jj - last)
+                        ctl[q] = ctl[last] + w * (ctl[jj] - ctl[last])
+                        cint[q] = True
+                else:
+                    for q in range(last + 1, jj):
+                        ok2, tf2, _, _ = _point(i, b, ck[q], thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons,
+                                                cos_rmax, tidx, dr, dh, T, SP, FP, False)
+                        cint[q] = False
+                        cok[q] = ok2
+                        ctl[q] = ck[q] * dt - tf2 if ok2 else -np.inf
+            last = jj
+        j = r1 + 1
+    # around the largest launch time the coarse values are looked up exactly
+    # (the parabola refinement below starts from them)
+    for _ in range(2):
+        jb = -1
+        best = -np.inf
+        for j in range(nc):
+            if cok[j] and ctl[j] > best:
+                best = ctl[j]
+                jb = j
+        if jb < 0:
+            break
+        changed = False
+        for j in range(max(jb - LOOKUP_EVERY, 0), min(jb + LOOKUP_EVERY + 1, nc)):
+            if cok[j] and cint[j]:
+                cint[j] = False
+                ok, tf, _, _ = _point(i, b, ck[j], thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons, cos_rmax,
+                                      tidx, dr, dh, T, SP, FP, False)
+                v = ck[j] * dt - tf if ok else -np.inf
+                if v != ctl[j]:
+                    changed = True
+                cok[j] = ok
+                ctl[j] = v
+        if not changed:
+            break
     # 1. runs of geometrically feasible samples: coarse intervals feasible at
     #    both ends are taken as feasible throughout; where feasibility changes,
     #    the boundary is found by bisection
@@ -675,14 +732,15 @@ def _engage_kernel(thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e
         cok = np.zeros(nmax, dtype=np.bool_)
         ctl = np.zeros(nmax)
         ck = np.zeros(nmax, dtype=np.int64)
+        cint = np.zeros(nmax, dtype=np.bool_)
         sa = np.zeros(nmax, dtype=np.int64)
         sz = np.zeros(nmax, dtype=np.int64)
         sta = np.zeros(nmax)
         stz = np.zeros(nmax)
         for b in range(m):
             _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u,
-                  site_e, site_n, cons, tidx, dr, dh, T, SP, FP, tlaunch, assess, stride, cok, ctl, ck, sa, sz, sta,
-                  stz, out)
+                  site_e, site_n, cons, tidx, dr, dh, T, SP, FP, tlaunch, assess, stride, cok, ctl, ck, cint, sa, sz,
+                  sta, stz, out)
 
 
 # ------------------------------------------------------------- threats ----
@@ -864,6 +922,7 @@ class Engagements:
 
 COARSE_STEP = 16.0  # s: the coarse pass of the window search
 SUPER = 8  # coarse samples per group of the reach and altitude pre-test
+LOOKUP_EVERY = 4  # coarse samples between fly-out lookups inside a run that passes the filter
 _STACK: dict = {}
 
 
