@@ -979,23 +979,29 @@ def engage(threats, batteries, *, assessment_time: float = 60.0, tables=None, co
     T, SP, FP = _stacked(ulist)
     dr = np.array([t.range_grid[1] for t in ulist])
     dh = np.array([t.alt_grid[1] for t in ulist])
-    site = np.zeros((m, 3))
-    site_u = np.zeros((m, 3))
-    site_e = np.zeros((m, 3))
-    site_n = np.zeros((m, 3))
+    blat = np.array([bat.lat for bat in batteries])
+    blon = np.array([bat.lon for bat in batteries])
+    balt = np.array([bat.alt for bat in batteries])
+    site = np.ascontiguousarray(np.stack(E.geodetic_to_ecef(blat, blon, balt, options.earth), axis=-1))
+    site_u = site / np.linalg.norm(site, axis=-1, keepdims=True)
+    e_, n_, _ = E.enu_basis(blat, blon)
+    site_e, site_n = np.ascontiguousarray(e_), np.ascontiguousarray(n_)
     cons = np.zeros((m, 5))
     for b, bat in enumerate(batteries):
-        x = np.array(E.geodetic_to_ecef(bat.lat, bat.lon, bat.alt, options.earth), dtype=float)
-        site[b] = x
-        site_u[b] = x / np.linalg.norm(x)
-        e_, n_, _ = E.enu_basis(bat.lat, bat.lon)
-        site_e[b], site_n[b] = e_, n_
         ic = bat.interceptor
         tab = tables[b]
         # the table ends where the fly-out fan does: nothing beyond it is reachable
         cons[b] = (ic.min_intercept_altitude, min(ic.max_intercept_altitude, tab.alt_grid[-1]),
                    min(ic.max_range, tab.range_grid[-1]), ic.min_closing_speed, 1.0 if ic.tail_chase else 0.0)
-    tl = np.column_stack([bat.timeline.earliest_launch(ts.trajectories) for bat in batteries])
+    # timelines: each distinct one evaluated once
+    seen: dict = {}
+    cols = []
+    for bat in batteries:
+        key = bat.timeline
+        if key not in seen:
+            seen[key] = bat.timeline.earliest_launch(ts.trajectories)
+        cols.append(seen[key])
+    tl = np.column_stack(cols)
     if not coarse_step >= 0:
         raise EngagementError(f"coarse step must be >= 0 s, got {coarse_step!r}")
     stride = max(1, int(round(coarse_step / ts.dt)))
