@@ -727,7 +727,10 @@ def _engage_kernel(thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e
     n = thr_r.shape[0]
     m = site.shape[0]
     kmax = thr_r.shape[1]
-    for i in prange(n):
+    for p in prange(n):
+        # interleave the threats over the threads: neighbours in the list tend
+        # to cost alike (same field, same target region), a static split does not
+        i = p // 2 + (p % 2) * ((n + 1) // 2)
         nmax = kmax // max(stride, 1) + 2
         cok = np.zeros(nmax, dtype=np.bool_)
         ctl = np.zeros(nmax)
