@@ -122,7 +122,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sites", default="20x25", help="site grid, latitudes x longitudes")
     ap.add_argument("--baseline-pairs", type=int, default=40)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--coarse-step", type=float, default=16.0, help="s; 0: exhaustive scan")
     args = ap.parse_args()
     from openbmd.engage import Battery, FlyoutTable, ThreatSet, Timeline, engage

@@ -447,6 +447,17 @@ def _point(i, b, k, thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons, cos
     return True, tf, spd, fpa
 
 
+@numba.njit(cache=True, inline="always", fastmath=FAST)
+def _pre(i, b, k, thr_r, thr_v, thr_h, site, site_u, cons, cos_rmax):
+    """The cheap part of :func:`_point`: altitude band, reach circle, approaching."""
+    h = thr_h[i, k]
+    px, py, pz = thr_r[i, k, 0], thr_r[i, k, 1], thr_r[i, k, 2]
+    c = px * site_u[b, 0] + py * site_u[b, 1] + pz * site_u[b, 2]
+    rr = (px - site[b, 0]) * thr_v[i, k, 0] + (py - site[b, 1]) * thr_v[i, k, 1] + (pz - site[b, 2]) * thr_v[i, k, 2]
+    return (h >= cons[b, 0]) & (h <= cons[b, 1]) & (c >= cos_rmax * math.sqrt(px * px + py * py + pz * pz)) & (
+        (cons[b, 4] != 0.0) | (rr <= 0.0))
+
+
 @numba.njit(cache=True)
 def _closing(i, b, k, thr_r, thr_v, site, spd, fpa):
     """Closing speed and crossing angle: the interceptor arrives in the vertical
@@ -471,7 +482,7 @@ def _closing(i, b, k, thr_r, thr_v, site, spd, fpa):
 
 @numba.njit(cache=True, fastmath=FAST)
 def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
-          site_n, cons, tidx, dr, dh, T, SP, FP, tlaunch, assess, stride, cok, ctl, ck, cint, sa, sz, sta, stz, out):
+          site_n, cons, tidx, dr, dh, T, SP, FP, tlaunch, assess, stride, cok, ctl, ck, cint, cpre, sa, sz, sta, stz, out):
     """Window search for one pair, coarse to fine.
 
     Coarse samples every ``stride`` samples. Where feasibility or timeliness
@@ -534,6 +545,8 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
         return  # every group out of reach or out of the altitude band
     ck[nc - 1] = k
     cok[nc - 1] = last_ok
+    for j in range(nc):
+        cpre[j] = cok[j]
     # the fly-out lookups (the costly, cache-missing part): at both ends of
     # each run of coarse samples that pass the filter and every LOOKUP_EVERY
     # samples inside it; between two reachable ones the launch time is
@@ -618,6 +631,26 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
         elif okA != okB:
             lo, hi = a, z
             tlo, thi = ctl[j - 1], ctl[j]
+            if cpre[j - 1] == okA and cpre[j] == okB:
+                # the switch is the cheap filter's (band, reach, approach):
+                # bisect on it, then one lookup at the boundary sample
+                while hi - lo > 1:
+                    mid = (lo + hi) // 2
+                    if _pre(i, b, mid, thr_r, thr_v, thr_h, site, site_u, cons, cos_rmax) == okA:
+                        lo = mid
+                    else:
+                        hi = mid
+                kb = lo if okA else hi
+                ok, tf, _, _ = _point(i, b, kb, thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons, cos_rmax,
+                                      tidx, dr, dh, T, SP, FP, False)
+                if ok:
+                    if okA:
+                        sa[ns_], sz[ns_], sta[ns_], stz[ns_] = a, kb, ctl[j - 1], kb * dt - tf
+                    else:
+                        sa[ns_], sz[ns_], sta[ns_], stz[ns_] = kb, z, kb * dt - tf, ctl[j]
+                    ns_ += 1
+                    continue
+                lo, hi = a, z  # the table's edge is there too: bisect on everything
             while hi - lo > 1:
                 mid = (lo + hi) // 2
                 ok, tf, _, _ = _point(i, b, mid, thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons, cos_rmax,
@@ -679,9 +712,25 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
         fa, fz = ta >= tl_min, tz >= tl_min
         if not fa and not fz:
             continue
-        if fa != fz:  # the switch, by bisection
+        if fa != fz:  # the switch: guessed on the launch-time line, confirmed, else bisected
             lo, hi = a, z
             tlo, thi = ta, tz
+            if z - a > 2 and tz != ta:
+                g = a + int(math.ceil((tl_min - ta) / (tz - ta) * (z - a)))
+                g = min(max(g, a + 1), z - 1)
+                ok1, tf1, _, _ = _point(i, b, g - 1, thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons,
+                                        cos_rmax, tidx, dr, dh, T, SP, FP, False)
+                ok2, tf2, _, _ = _point(i, b, g, thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons,
+                                        cos_rmax, tidx, dr, dh, T, SP, FP, False)
+                t1 = (g - 1) * dt - tf1 if ok1 else -np.inf
+                t2 = g * dt - tf2 if ok2 else -np.inf
+                f1, f2 = t1 >= tl_min, t2 >= tl_min
+                if f1 == fa and f2 != fa:
+                    lo, tlo, hi, thi = g - 1, t1, g, t2
+                elif f1 != fa:
+                    hi, thi = g - 1, t1
+                else:
+                    lo, tlo = g, t2
             while hi - lo > 1:
                 mid = (lo + hi) // 2
                 ok, tf, _, _ = _point(i, b, mid, thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons, cos_rmax,
@@ -736,14 +785,15 @@ def _engage_kernel(thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e
         ctl = np.zeros(nmax)
         ck = np.zeros(nmax, dtype=np.int64)
         cint = np.zeros(nmax, dtype=np.bool_)
+        cpre = np.zeros(nmax, dtype=np.bool_)
         sa = np.zeros(nmax, dtype=np.int64)
         sz = np.zeros(nmax, dtype=np.int64)
         sta = np.zeros(nmax)
         stz = np.zeros(nmax)
         for b in range(m):
             _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u,
-                  site_e, site_n, cons, tidx, dr, dh, T, SP, FP, tlaunch, assess, stride, cok, ctl, ck, cint, sa, sz,
-                  sta, stz, out)
+                  site_e, site_n, cons, tidx, dr, dh, T, SP, FP, tlaunch, assess, stride, cok, ctl, ck, cint, cpre, sa,
+                  sz, sta, stz, out)
 
 
 # ------------------------------------------------------------- threats ----
