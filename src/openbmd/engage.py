@@ -589,30 +589,43 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
                         ctl[q] = ck[q] * dt - tf2 if ok2 else -np.inf
             last = jj
         j = r1 + 1
-    # around the largest launch time the coarse values are looked up exactly
-    # (the parabola refinement below starts from them)
-    for _ in range(2):
-        jb = -1
-        best = -np.inf
-        for j in range(nc):
-            if cok[j] and ctl[j] > best:
-                best = ctl[j]
-                jb = j
-        if jb < 0:
-            break
-        changed = False
-        for j in range(max(jb - LOOKUP_EVERY, 0), min(jb + LOOKUP_EVERY + 1, nc)):
-            if cok[j] and cint[j]:
-                cint[j] = False
-                ok, tf, _, _ = _point(i, b, ck[j], thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons, cos_rmax,
-                                      tidx, dr, dh, T, SP, FP, False)
-                v = ck[j] * dt - tf if ok else -np.inf
-                if v != ctl[j]:
-                    changed = True
-                cok[j] = ok
-                ctl[j] = v
-        if not changed:
-            break
+    # around the largest launch time: the best coarse value is made exact, a
+    # parabola through it and its exact neighbours places the maximum, and the
+    # coarse samples around that are looked up exactly (the sample-level
+    # parabola below starts from them)
+    jb = -1
+    best = -np.inf
+    for j in range(nc):
+        if cok[j] and ctl[j] > best:
+            best = ctl[j]
+            jb = j
+    if jb >= 0:
+        if cint[jb]:
+            ok, tf, _, _ = _point(i, b, ck[jb], thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons, cos_rmax,
+                                  tidx, dr, dh, T, SP, FP, False)
+            cint[jb] = False
+            cok[jb] = ok
+            ctl[jb] = ck[jb] * dt - tf if ok else -np.inf
+        jl = jb - 1
+        while jl >= 0 and cok[jl] and cint[jl]:
+            jl -= 1
+        jr = jb + 1
+        while jr < nc and cok[jr] and cint[jr]:
+            jr += 1
+        if cok[jb] and jl >= 0 and jr < nc and cok[jl] and cok[jr] and jr - jl > 2:
+            x0_, x1_, x2_ = float(jl), float(jb), float(jr)
+            y0_, y1_, y2_ = ctl[jl], ctl[jb], ctl[jr]
+            den = (x0_ - x1_) * (x0_ - x2_) * (x1_ - x2_)
+            A = (x2_ * (y1_ - y0_) + x1_ * (y0_ - y2_) + x0_ * (y2_ - y1_)) / den
+            B = (x2_ * x2_ * (y0_ - y1_) + x1_ * x1_ * (y2_ - y0_) + x0_ * x0_ * (y1_ - y2_)) / den
+            jv = -B / (2 * A) if A < 0 else x1_
+            for j in (int(math.floor(jv)) - 1, int(math.floor(jv)), int(math.floor(jv)) + 1, int(math.floor(jv)) + 2):
+                if jl < j < jr and cint[j]:
+                    ok, tf, _, _ = _point(i, b, ck[j], thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons,
+                                          cos_rmax, tidx, dr, dh, T, SP, FP, False)
+                    cint[j] = False
+                    cok[j] = ok
+                    ctl[j] = ck[j] * dt - tf if ok else -np.inf
     # 1. runs of geometrically feasible samples: coarse intervals feasible at
     #    both ends are taken as feasible throughout; where feasibility changes,
     #    the boundary is found by bisection
