@@ -547,6 +547,7 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
     cok[nc - 1] = last_ok
     for j in range(nc):
         cpre[j] = cok[j]
+    every = LOOKUP_EVERY if stride > 1 else 1  # the exhaustive scan looks up every sample
     # the fly-out lookups (the costly, cache-missing part): at both ends of
     # each run of coarse samples that pass the filter and every LOOKUP_EVERY
     # samples inside it; between two reachable ones the launch time is
@@ -566,7 +567,7 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
             cint[q] = False
         last = -1
         for jj in range(r0, r1 + 1):
-            if jj != r0 and jj != r1 and (jj - r0) % LOOKUP_EVERY != 0:
+            if jj != r0 and jj != r1 and (jj - r0) % every != 0:
                 continue
             ok, tf, _, _ = _point(i, b, ck[jj], thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons, cos_rmax,
                                   tidx, dr, dh, T, SP, FP, False)
@@ -594,18 +595,21 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
     # coarse samples around that are looked up exactly (the sample-level
     # parabola below starts from them)
     jb = -1
-    best = -np.inf
-    for j in range(nc):
-        if cok[j] and ctl[j] > best:
-            best = ctl[j]
-            jb = j
+    for _ in range(nc):  # until the best coarse value is an exact one
+        jb = -1
+        best = -np.inf
+        for j in range(nc):
+            if cok[j] and ctl[j] > best:
+                best = ctl[j]
+                jb = j
+        if jb < 0 or not cint[jb]:
+            break
+        ok, tf, _, _ = _point(i, b, ck[jb], thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons, cos_rmax,
+                              tidx, dr, dh, T, SP, FP, False)
+        cint[jb] = False
+        cok[jb] = ok
+        ctl[jb] = ck[jb] * dt - tf if ok else -np.inf
     if jb >= 0:
-        if cint[jb]:
-            ok, tf, _, _ = _point(i, b, ck[jb], thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons, cos_rmax,
-                                  tidx, dr, dh, T, SP, FP, False)
-            cint[jb] = False
-            cok[jb] = ok
-            ctl[jb] = ck[jb] * dt - tf if ok else -np.inf
         jl = jb - 1
         while jl >= 0 and cok[jl] and cint[jl]:
             jl -= 1
@@ -986,9 +990,9 @@ class Engagements:
         return pd.DataFrame(rows)
 
 
-COARSE_STEP = 16.0  # s: the coarse pass of the window search
+COARSE_STEP = 24.0  # s: the coarse pass of the window search (0: exhaustive)
 SUPER = 8  # coarse samples per group of the reach and altitude pre-test
-LOOKUP_EVERY = 4  # coarse samples between fly-out lookups inside a run that passes the filter
+LOOKUP_EVERY = 8  # coarse samples between fly-out lookups inside a run that passes the filter
 _STACK: dict = {}
 
 
