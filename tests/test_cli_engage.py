@@ -13,7 +13,7 @@ THREAT = ["--missile", "RS-24 Yars", "--from", "Teykovo", "--to", "Washington", 
 
 def test_engage_json_per_site():
     p = openbmd("engage", *THREAT, "--site", "Deveselu", "--site", "68,5", "--interceptor-burnout-speed-km-s", "5.5",
-                "--launch-delay-s", "180", "--min-intercept-altitude-km", "70", "--json")
+                "--launch-delay-s", "180", "--min-intercept-altitude-km", "70", "--json", "--coarse-step-s", "0")
     recs = [json.loads(ln) for ln in p.stdout.splitlines()]
     assert [r["site"] for r in recs] == ["Deveselu", "68,5"]
     for r in recs:

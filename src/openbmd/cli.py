@@ -421,8 +421,13 @@ def cmd_engage(args) -> int:
             tl = Timeline(radar=rd, track_time=args.track_time_s, decision_time=args.decision_time_s,
                           rcs=args.rcs_m2, mode=mode)
         batteries.append(Battery(name, la, lo, ic, tl))
+    kw = {}
+    if args.coarse_step_s is not None:
+        if not (args.coarse_step_s >= 0 and math.isfinite(args.coarse_step_s)):
+            raise InputError(f"--coarse-step-s must be a number >= 0, got {args.coarse_step_s:g}")
+        kw["coarse_step"] = args.coarse_step_s
     try:
-        res = engage(tr, batteries, assessment_time=args.assessment_time_s)
+        res = engage(tr, batteries, assessment_time=args.assessment_time_s, **kw)
     except EngagementError as exc:
         raise InputError(str(exc)) from None
     tl_labels = [f"{n}: {a} -> {b}" for n, (a, b) in zip(tr.vehicle_names, labels)]
@@ -630,6 +635,8 @@ def _engage_args(e):
     t.add_argument("--rcs-m2", type=float, default=0.1, help="threat radar cross-section (default 0.1 m^2)")
     t.add_argument("--assessment-time-s", type=float, default=60.0, help="kill assessment for shoot-look-shoot (default 60 s)")
     t.add_argument("--threat-step-s", type=float, default=1.0, help="threat time-series step (default 1 s)")
+    t.add_argument("--coarse-step-s", type=float, default=None,
+                   help="coarse step of the window search (default 24 s; 0: look at every sample)")
 
 
 def build_parser() -> argparse.ArgumentParser:
