@@ -140,7 +140,7 @@ class FlyoutTable:
         lon: float,
         alt: float = 0.0,
         options: FlightOptions = FlightOptions(),
-        n_fan: int = 121,
+        n_fan: int = 241,
         n_az: int | None = None,
         n_range: int = 241,
         n_alt: int = 121,
@@ -284,23 +284,40 @@ def _tabulate(rng, h, spd, fpa, t, range_grid, alt_grid):
     return T, SP, FP
 
 
+@numba.njit(cache=True, inline="always")
+def _edge_weights(t00, t01, t10, t11, wh, wr):
+    """Bilinear weights of a cell's corners; at the edge of the reachable
+    region (some corner unreachable) the nearest corner decides whether the
+    point is reachable (so the edge is neither pulled in nor pushed out), and
+    the reachable corners share the weight (so the time has no steps inside
+    the cell). A negative first weight means unreachable."""
+    near = (t11 if wr >= 0.5 else t10) if wh >= 0.5 else (t01 if wr >= 0.5 else t00)
+    if near == np.inf:
+        return -1.0, 0.0, 0.0, 0.0
+    w00 = (1 - wr) * (1 - wh) if t00 != np.inf else 0.0
+    w01 = wr * (1 - wh) if t01 != np.inf else 0.0
+    w10 = (1 - wr) * wh if t10 != np.inf else 0.0
+    w11 = wr * wh if t11 != np.inf else 0.0
+    tot = w00 + w01 + w10 + w11
+    return w00 / tot, w01 / tot, w10 / tot, w11 / tot
+
+
+@numba.njit(cache=True, inline="always")
+def _finite(t):
+    return t if t != np.inf else 0.0
+
+
 @numba.njit(cache=True)
 def _bilinear(T, SP, FP, b, a, ih, ir, wh, wr):
-    """Bilinear in one azimuth plane; at the edge of the reachable region (some
-    corner unreachable) the nearest corner decides, so the edge is neither
-    pulled in nor pushed out."""
+    """Bilinear in one azimuth plane (edge rule: :func:`_edge_weights`)."""
     t00 = T[b, a, ih, ir]
     t01 = T[b, a, ih, ir + 1]
     t10 = T[b, a, ih + 1, ir]
     t11 = T[b, a, ih + 1, ir + 1]
-    if t00 == np.inf or t01 == np.inf or t10 == np.inf or t11 == np.inf:
-        jh = ih + (1 if wh >= 0.5 else 0)
-        jr = ir + (1 if wr >= 0.5 else 0)
-        return T[b, a, jh, jr], SP[b, a, jh, jr], FP[b, a, jh, jr]
-    w00 = (1 - wr) * (1 - wh)
-    w01 = wr * (1 - wh)
-    w10 = (1 - wr) * wh
-    w11 = wr * wh
+    w00, w01, w10, w11 = _edge_weights(t00, t01, t10, t11, wh, wr)
+    if w00 < 0.0:
+        return np.inf, 0.0, 0.0
+    t00, t01, t10, t11 = _finite(t00), _finite(t01), _finite(t10), _finite(t11)
     return (
         w00 * t00 + w01 * t01 + w10 * t10 + w11 * t11,
         w00 * SP[b, a, ih, ir] + w01 * SP[b, a, ih, ir + 1] + w10 * SP[b, a, ih + 1, ir] + w11 * SP[b, a, ih + 1, ir + 1],
@@ -363,7 +380,11 @@ def _lookup_t(rr, hh, az, dr, dh, T, b):
         t10 = T[b, a, ih + 1, ir]
         t11 = T[b, a, ih + 1, ir + 1]
         if t00 == np.inf or t01 == np.inf or t10 == np.inf or t11 == np.inf:
-            v = T[b, a, ih + (1 if wh >= 0.5 else 0), ir + (1 if wr >= 0.5 else 0)]
+            w00, w01, w10, w11 = _edge_weights(t00, t01, t10, t11, wh, wr)
+            if w00 < 0.0:
+                v = np.inf
+            else:
+                v = w00 * _finite(t00) + w01 * _finite(t01) + w10 * _finite(t10) + w11 * _finite(t11)
         else:
             v = (1 - wr) * (1 - wh) * t00 + wr * (1 - wh) * t01 + (1 - wr) * wh * t10 + wr * wh * t11
         if side == 0:
