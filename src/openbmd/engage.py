@@ -548,6 +548,8 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
         if skip:
             for j in range(j0, j1):
                 cok[j] = False
+                cpre[j] = False
+                cint[j] = False
                 ck[j] = j * stride
         else:
             live += 1
@@ -556,7 +558,10 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
                 c = px * s_x + py * s_y + pz * s_z
                 rr = (px - x0) * co[i, 3, j] + (py - y0) * co[i, 4, j] + (pz - z0) * co[i, 5, j]
                 hj = co[i, 6, j]
-                cok[j] = (hj >= hmin) & (hj <= hmax) & (c >= cos_rmax * co[i, 7, j]) & (tail_ok | (rr <= 0.0))
+                okj = (hj >= hmin) & (hj <= hmax) & (c >= cos_rmax * co[i, 7, j]) & (tail_ok | (rr <= 0.0))
+                cok[j] = okj
+                cpre[j] = okj
+                cint[j] = False
                 ck[j] = j * stride
     k = ns - 1
     px, py, pz = thr_r[i, k, 0], thr_r[i, k, 1], thr_r[i, k, 2]
@@ -566,8 +571,8 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
         return  # every group out of reach or out of the altitude band
     ck[nc - 1] = k
     cok[nc - 1] = last_ok
-    for j in range(nc):
-        cpre[j] = cok[j]
+    cpre[nc - 1] = last_ok
+    cint[nc - 1] = False
     every = LOOKUP_EVERY if stride > 1 else 1  # the exhaustive scan looks up every sample
     # the fly-out lookups (the costly, cache-missing part): at both ends of
     # each run of coarse samples that pass the filter and every LOOKUP_EVERY
@@ -575,7 +580,6 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
     # interpolated, elsewhere every sample is looked up
     j = 0
     while j < nc:
-        cint[j] = False
         if not cok[j]:
             ctl[j] = -np.inf
             j += 1
@@ -584,8 +588,6 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
         while j + 1 < nc and cok[j + 1]:
             j += 1
         r1 = j
-        for q in range(r0, r1 + 1):
-            cint[q] = False
         last = -1
         for jj in range(r0, r1 + 1):
             if jj != r0 and jj != r1 and (jj - r0) % every != 0:
