@@ -32,7 +32,6 @@ import numpy as np
 
 def threats(step=1.0):
     from openbmd.catalog import default_catalog
-    from openbmd.flight import FlightOptions
     from openbmd.flight.aim import aim
 
     cat = default_catalog()
@@ -125,7 +124,7 @@ def main():
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--coarse-step", type=float, default=16.0, help="s; 0: exhaustive scan")
     args = ap.parse_args()
-    from openbmd.engage import Battery, FlyoutTable, ThreatSet, Timeline, engage
+    from openbmd.engage import Battery, ThreatSet, Timeline, engage
     from openbmd.vehicles import impulsive_interceptor
 
     t0 = time.perf_counter()
@@ -154,7 +153,6 @@ def main():
                             far[rng.choice(len(far), args.baseline_pairs - k_in, replace=False)]])
     # in the same proportion as the workload, so the two rates compare
     frac_in = res.reachable.mean()
-    t2 = time.perf_counter()
     t_in = t_far = 0.0
     mism = 0
     worst = 0.0

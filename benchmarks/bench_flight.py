@@ -20,7 +20,6 @@ import argparse
 import json
 import math
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -64,7 +63,7 @@ def baseline_one(m, lat, lon, az, kick, opts):
     from openbmd import earth as E
     from openbmd.atmosphere import density, speed_of_sound
 
-    a, f = E.WGS84_A, E.WGS84_F
+    a = E.WGS84_A
     mu, j2, re, om = E.GM_EARTH, E.J2_EARTH, E.WGS84_A, E.OMEGA_EARTH
     x0 = np.array(E.geodetic_to_ecef(lat, lon, 0.0)).astype(float)
     e_, n_, u_ = (v.astype(float) for v in E.enu_basis(lat, lon))

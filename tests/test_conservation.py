@@ -5,7 +5,6 @@ Integration tolerance rtol = 1e-12 here: the laws must hold to 1e-8 relative.
 """
 
 import numpy as np
-import pytest
 
 from openbmd import kepler
 from openbmd.earth import GM_EARTH, J2_EARTH, OMEGA_EARTH, WGS84_A, EarthModel

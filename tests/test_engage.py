@@ -2,7 +2,6 @@
 monotonicity properties, published conclusions and bad input."""
 
 import math
-from dataclasses import replace
 
 import numpy as np
 import pytest

@@ -9,7 +9,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from openbmd import earth as E
-from openbmd.flight import FlightOptions, run
 from openbmd.flight.aim import aim
 from openbmd.sensors import EarlyWarningSatellites, Radar, horizon_range, observe
 from openbmd.vehicles import Missile, ReentryVehicle, Stage

@@ -80,7 +80,6 @@ def _positive(value, flag):
 def _fly_shots(args):
     """Build and fly the shots of the command line (the cross product of
     missiles, launch points and targets). Returns (trajectories, labels)."""
-    import numpy as np
 
     from .flight.aim import AimError, aim, max_range
 
@@ -207,7 +206,6 @@ def _batch_shots(path_or_name, args):
         if "label" in s:
             tag = f" [{s['label']}]"
         groups.setdefault(mode, []).append((j, m, o, (t[0] + tag, t[1], t[2]), val))
-    import numpy as np
 
     results = []
     step = _positive(args.output_step_s, "--output-step-s") or (5.0 if args.plot or args.samples else None)
@@ -284,7 +282,6 @@ def _print_table(df, assumptions, out=sys.stdout):
 
 
 def cmd_fly(args) -> int:
-    import numpy as np
     import pandas as pd
 
     if args.batch:
@@ -685,7 +682,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _fix_negative_coords(argv):
     out = []
-    it = iter(range(len(argv)))
     i = 0
     while i < len(argv):
         a = argv[i]

@@ -29,7 +29,7 @@ Model (every item a named parameter, reported with the results):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numba
 import numpy as np

@@ -167,7 +167,6 @@ def aim(
     rt, azt = E.geodesic_inverse(lat, lon, tlat, tlon, earth)
     if np.any(rt < 1e3):
         raise AimError("target closer than 1 km to the launch point", index=np.nonzero(rt < 1e3)[0])
-    idx = np.arange(n)
     az = azt.copy()
     # --- full-energy maximum range along the target direction (missiles only)
     emax = p.emax.copy()

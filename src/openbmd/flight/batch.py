@@ -4,7 +4,7 @@ wrap the output in a :class:`~openbmd.flight.trajectories.Trajectories`."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 import numpy as np
