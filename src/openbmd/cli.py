@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import re
 import sys
 import tomllib
@@ -708,6 +709,9 @@ def main(argv=None) -> int:
     except (InputError, CatalogError) as exc:
         print(f"openbmd: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:  # the reader went away (e.g. `| head`): not an error
+        sys.stderr = open(os.devnull, "w")
+        return 0
     except OSError as exc:
         print(f"openbmd: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
