@@ -284,7 +284,7 @@ def _tabulate(rng, h, spd, fpa, t, range_grid, alt_grid):
     return T, SP, FP
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, inline="always", error_model="numpy")
 def _edge_weights(t00, t01, t10, t11, wh, wr):
     """Bilinear weights of a cell's corners; at the edge of the reachable
     region (some corner unreachable) the nearest corner decides whether the
@@ -352,7 +352,7 @@ def _lookup(rr, hh, az, dr, dh, T, SP, FP, b):
     return (1 - wa) * t0 + wa * t1, (1 - wa) * s0 + wa * s1, (1 - wa) * f0 + wa * f1
 
 
-@numba.njit(cache=True, inline="always", fastmath=FAST)
+@numba.njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
 def _lookup_t(rr, hh, az, dr, dh, T, b):
     """Time to reach only (the hot path of the window search): as :func:`_lookup`."""
     na, nh, nr = T.shape[1], T.shape[2], T.shape[3]
@@ -433,7 +433,7 @@ class Battery:
 NOUT = 9
 
 
-@numba.njit(cache=True, inline="always", fastmath=FAST)
+@numba.njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
 def _point(i, b, k, thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons, cos_rmax, tidx, dr, dh, T, SP, FP, full):
     """One threat sample against one battery: (geometrically feasible, time to
     reach, interceptor speed and flight-path angle on arrival; the last two only
@@ -468,7 +468,7 @@ def _point(i, b, k, thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons, cos
     return True, tf, spd, fpa
 
 
-@numba.njit(cache=True, inline="always", fastmath=FAST)
+@numba.njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
 def _pre(i, b, k, thr_r, thr_v, thr_h, site, site_u, cons, cos_rmax):
     """The cheap part of :func:`_point`: altitude band, reach circle, approaching."""
     h = thr_h[i, k]
@@ -501,7 +501,7 @@ def _closing(i, b, k, thr_r, thr_v, site, spd, fpa):
     return math.sqrt(rx * rx + ry * ry + rz * rz), math.acos(min(1.0, max(-1.0, cosang)))
 
 
-@numba.njit(cache=True, fastmath=FAST)
+@numba.njit(cache=True, fastmath=FAST, error_model="numpy")
 def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
           site_n, cons, tidx, dr, dh, T, SP, FP, tlaunch, assess, stride, cok, ctl, ck, cint, cpre, sa, sz, sta, stz, out):
     """Window search for one pair, coarse to fine.
@@ -810,7 +810,7 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
     out[i, b, O_SHOTS] = shots
 
 
-@numba.njit(parallel=True, cache=True)
+@numba.njit(parallel=True, cache=True, error_model="numpy")
 def _engage_kernel(thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
                    site_n, cons, tidx, dr, dh, T, SP, FP, tlaunch, assess, stride, out):
     n = thr_r.shape[0]
