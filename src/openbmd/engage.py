@@ -506,13 +506,17 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
           site_n, cons, tidx, dr, dh, T, SP, FP, tlaunch, assess, stride, cok, ctl, ck, cint, cpre, sa, sz, sta, stz, out):
     """Window search for one pair, coarse to fine.
 
-    Coarse samples every ``stride`` samples. Where feasibility or timeliness
-    (launch time >= the earliest permitted) changes between two coarse
-    samples, the switch is found by bisection; the maximum launch time is
-    refined by a parabola; between coarse samples that agree, the interval is
-    taken as they say (launch times linear for the shoot-look-shoot count).
-    Islands shorter than the stride can be missed; ``stride = 1`` is the
-    exhaustive scan."""
+    Coarse samples every ``stride`` samples: a cheap filter (altitude band,
+    reach circle, approaching; whole groups of SUPER samples skipped by their
+    cap) and fly-out lookups at the ends of the filtered runs and every
+    LOOKUP_EVERY samples inside them, launch times interpolated between
+    reachable, equally timely lookups. Where feasibility or timeliness (launch
+    time >= the earliest permitted) changes between two coarse samples, the
+    switch is found by bisection (on the cheap filter when it is the filter's);
+    the maximum launch time is placed by a parabola over the coarse samples and
+    refined by one over the samples. Between coarse samples that agree, the
+    interval is taken as they say. Islands shorter than the stride can be
+    missed; ``stride = 1`` is the exhaustive scan (every sample looked up)."""
     tl_min = tlaunch[i, b]
     for q in range(NOUT):
         out[i, b, q] = np.nan
