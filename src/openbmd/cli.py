@@ -78,6 +78,11 @@ def _positive(value, flag):
     return value
 
 
+def _output_step(args):
+    """The time-series step: as asked, else 5 s when a plot or samples need one."""
+    return _positive(args.output_step_s, "--output-step-s") or (5.0 if args.plot or args.samples else None)
+
+
 def _fly_shots(args):
     """Build and fly the shots of the command line (the cross product of
     missiles, launch points and targets). Returns (trajectories, labels)."""
@@ -93,7 +98,7 @@ def _fly_shots(args):
     apogee = _positive(args.apogee_km, "--apogee-km")
     ftime = _positive(args.flight_time_s, "--flight-time-s")
     speed = _positive(args.burnout_speed_km_s, "--burnout-speed-km-s")
-    step = _positive(args.output_step_s, "--output-step-s") or (5.0 if args.plot or args.samples else None)
+    step = _output_step(args)
     if apogee is not None and ftime is not None:
         raise InputError("give at most one of --apogee-km and --flight-time-s")
     labels = []
@@ -209,7 +214,7 @@ def _batch_shots(path_or_name, args):
         groups.setdefault(mode, []).append((j, m, o, (t[0] + tag, t[1], t[2]), val))
 
     results = []
-    step = _positive(args.output_step_s, "--output-step-s") or (5.0 if args.plot or args.samples else None)
+    step = _output_step(args)
     for mode, items in groups.items():
         try:
             tr = aim(

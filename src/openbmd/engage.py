@@ -325,27 +325,34 @@ def _bilinear(T, SP, FP, b, a, ih, ir, wh, wr):
     )
 
 
+@numba.njit(cache=True, inline="always")
+def _cell(rr, hh, az, dr, dh, na, nh, nr):
+    """Grid cell and weights of (range, altitude) and the two azimuth planes
+    around ``az``: (inside, ir, ih, wr, wh, a0, a1, wa)."""
+    fr = rr / dr
+    fh = hh / dh
+    if not (0.0 <= fr <= nr - 1) or not (0.0 <= fh <= nh - 1):
+        return False, 0, 0, 0.0, 0.0, 0, 0, 0.0
+    ir = min(int(fr), nr - 2)
+    ih = min(int(fh), nh - 2)
+    if na == 1:
+        return True, ir, ih, fr - ir, fh - ih, 0, 0, 0.0
+    fa = (az % (2.0 * math.pi)) / (2.0 * math.pi) * na
+    a0 = int(fa) % na
+    return True, ir, ih, fr - ir, fh - ih, a0, (a0 + 1) % na, fa - int(fa)
+
+
 @numba.njit(cache=True)
 def _lookup(rr, hh, az, dr, dh, T, SP, FP, b):
     """Time to reach, speed and flight-path angle at (range, altitude, azimuth):
     bilinear in (range, altitude), linear in azimuth between the tabulated
     planes (nearest plane where only one reaches the point)."""
-    na, nh, nr = T.shape[1], T.shape[2], T.shape[3]
-    fr = rr / dr
-    fh = hh / dh
-    if not (0.0 <= fr <= nr - 1) or not (0.0 <= fh <= nh - 1):
+    inside, ir, ih, wr, wh, a0, a1, wa = _cell(rr, hh, az, dr, dh, T.shape[1], T.shape[2], T.shape[3])
+    if not inside:
         return np.inf, 0.0, 0.0
-    ir = min(int(fr), nr - 2)
-    ih = min(int(fh), nh - 2)
-    wr = fr - ir
-    wh = fh - ih
-    if na == 1:
-        return _bilinear(T, SP, FP, b, 0, ih, ir, wh, wr)
-    fa = (az % (2.0 * math.pi)) / (2.0 * math.pi) * na
-    a0 = int(fa) % na
-    a1 = (a0 + 1) % na
-    wa = fa - int(fa)
     t0, s0, f0 = _bilinear(T, SP, FP, b, a0, ih, ir, wh, wr)
+    if T.shape[1] == 1:
+        return t0, s0, f0
     t1, s1, f1 = _bilinear(T, SP, FP, b, a1, ih, ir, wh, wr)
     if t0 == np.inf or t1 == np.inf:
         return (t0, s0, f0) if wa < 0.5 else (t1, s1, f1)
@@ -353,49 +360,33 @@ def _lookup(rr, hh, az, dr, dh, T, SP, FP, b):
 
 
 @numba.njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
+def _plane_t(T, b, a, ih, ir, wh, wr):
+    """Time to reach in one azimuth plane (edge rule: :func:`_edge_weights`)."""
+    t00 = T[b, a, ih, ir]
+    t01 = T[b, a, ih, ir + 1]
+    t10 = T[b, a, ih + 1, ir]
+    t11 = T[b, a, ih + 1, ir + 1]
+    if t00 == np.inf or t01 == np.inf or t10 == np.inf or t11 == np.inf:
+        w00, w01, w10, w11 = _edge_weights(t00, t01, t10, t11, wh, wr)
+        if w00 < 0.0:
+            return np.inf
+        return w00 * _finite(t00) + w01 * _finite(t01) + w10 * _finite(t10) + w11 * _finite(t11)
+    return (1 - wr) * (1 - wh) * t00 + wr * (1 - wh) * t01 + (1 - wr) * wh * t10 + wr * wh * t11
+
+
+@numba.njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
 def _lookup_t(rr, hh, az, dr, dh, T, b):
     """Time to reach only (the hot path of the window search): as :func:`_lookup`."""
-    na, nh, nr = T.shape[1], T.shape[2], T.shape[3]
-    fr = rr / dr
-    fh = hh / dh
-    if not (0.0 <= fr <= nr - 1) or not (0.0 <= fh <= nh - 1):
+    inside, ir, ih, wr, wh, a0, a1, wa = _cell(rr, hh, az, dr, dh, T.shape[1], T.shape[2], T.shape[3])
+    if not inside:
         return np.inf
-    ir = min(int(fr), nr - 2)
-    ih = min(int(fh), nh - 2)
-    wr = fr - ir
-    wh = fh - ih
-    if na == 1:
-        a0, a1, wa = 0, 0, 0.0
-    else:
-        fa = (az % (2.0 * math.pi)) / (2.0 * math.pi) * na
-        a0 = int(fa) % na
-        a1 = (a0 + 1) % na
-        wa = fa - int(fa)
-    res0 = np.inf
-    res1 = np.inf
-    for side in range(2):
-        a = a0 if side == 0 else a1
-        t00 = T[b, a, ih, ir]
-        t01 = T[b, a, ih, ir + 1]
-        t10 = T[b, a, ih + 1, ir]
-        t11 = T[b, a, ih + 1, ir + 1]
-        if t00 == np.inf or t01 == np.inf or t10 == np.inf or t11 == np.inf:
-            w00, w01, w10, w11 = _edge_weights(t00, t01, t10, t11, wh, wr)
-            if w00 < 0.0:
-                v = np.inf
-            else:
-                v = w00 * _finite(t00) + w01 * _finite(t01) + w10 * _finite(t10) + w11 * _finite(t11)
-        else:
-            v = (1 - wr) * (1 - wh) * t00 + wr * (1 - wh) * t01 + (1 - wr) * wh * t10 + wr * wh * t11
-        if side == 0:
-            res0 = v
-            if na == 1:
-                return v
-        else:
-            res1 = v
-    if res0 == np.inf or res1 == np.inf:
-        return res0 if wa < 0.5 else res1
-    return (1 - wa) * res0 + wa * res1
+    t0 = _plane_t(T, b, a0, ih, ir, wh, wr)
+    if T.shape[1] == 1:
+        return t0
+    t1 = _plane_t(T, b, a1, ih, ir, wh, wr)
+    if t0 == np.inf or t1 == np.inf:
+        return t0 if wa < 0.5 else t1
+    return (1 - wa) * t0 + wa * t1
 
 
 @numba.njit(cache=True)

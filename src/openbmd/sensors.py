@@ -175,6 +175,6 @@ def observe(trajectories, radar: Radar, rcs: float = 0.1) -> RadarReport:
             det[i] = iv[0][0]
             for a, b in iv:
                 if b - a + dt >= radar.track_time:
-                    trk[i] = max(a + radar.track_time, det[i] + radar.track_time)
+                    trk[i] = a + radar.track_time
                     break
     return RadarReport(radar, det, trk, intervals, vis)
