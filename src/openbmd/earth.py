@@ -183,9 +183,9 @@ def up_vector_k(lat, lon):
     return cl * math.cos(lon), cl * math.sin(lon), math.sin(lat)
 
 
-@numba.njit(parallel=False, cache=True)
+@numba.njit(parallel=True, cache=True)
 def _ecef_to_geodetic_arr(x, y, z, a, f, lat, lon, h):
-    for i in range(x.size):
+    for i in numba.prange(x.size):
         lat[i], lon[i], h[i] = ecef_to_geodetic_k(x[i], y[i], z[i], a, f)
 
 

@@ -256,8 +256,6 @@ def _tabulate(rng, h, spd, fpa, t, range_grid, alt_grid):
     T = np.full((len(alt_grid), nr), np.inf)
     SP = np.zeros_like(T)
     FP = np.zeros_like(T)
-    x = range_grid[None, :]
-    cols = np.arange(nr)
     for j in range(len(alt_grid)):
         (ra_, rd_), (ta_, td_), (va_, vd_), (ga_, gd_) = (cr[q, :, :, j] for q in range(4))
         segs = [
@@ -269,19 +267,35 @@ def _tabulate(rng, h, spd, fpa, t, range_grid, alt_grid):
         good = np.isfinite(ra) & np.isfinite(rb)
         if not good.any():
             continue
-        ra, rb, ta, tb, va, vb, ga, gb = (a[good] for a in (ra, rb, ta, tb, va, vb, ga, gb))
-        lo, hi = np.minimum(ra, rb), np.maximum(ra, rb)
-        inside = (x >= lo[:, None]) & (x <= hi[:, None])
-        span = np.where(hi > lo, rb - ra, 1.0)[:, None]
-        u = np.where((hi > lo)[:, None], (x - ra[:, None]) / span, 0.0)
-        tt = np.where(inside, ta[:, None] + u * (tb - ta)[:, None], np.inf)
-        best = np.argmin(tt, axis=0)
-        T[j] = tt[best, cols]
-        uu = u[best, cols]
-        fin = np.isfinite(T[j])
-        SP[j] = np.where(fin, va[best] + uu * (vb[best] - va[best]), 0.0)
-        FP[j] = np.where(fin, ga[best] + uu * (gb[best] - ga[best]), 0.0)
+        _envelope(range_grid, *(np.ascontiguousarray(a[good]) for a in (ra, rb, ta, tb, va, vb, ga, gb)),
+                  T[j], SP[j], FP[j])
     return T, SP, FP
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _envelope(x, ra, rb, ta, tb, va, vb, ga, gb, T, SP, FP):
+    """Least crossing time along one altitude level: each segment [ra, rb] of
+    ground range is interpolated linearly at the grid points it covers; the
+    first segment with the least time wins (T, SP, FP updated in place)."""
+    nr = x.size
+    x0 = x[0]
+    dx = (x[nr - 1] - x0) / (nr - 1)
+    for k in range(ra.size):
+        lo = min(ra[k], rb[k])
+        hi = max(ra[k], rb[k])
+        i0 = max(0, int(math.floor((lo - x0) / dx)) - 1)
+        i1 = min(nr - 1, int(math.ceil((hi - x0) / dx)) + 1)
+        span = rb[k] - ra[k] if hi > lo else 1.0
+        for i in range(i0, i1 + 1):
+            xi = x[i]
+            if xi < lo or xi > hi:
+                continue
+            u = (xi - ra[k]) / span if hi > lo else 0.0
+            t = ta[k] + u * (tb[k] - ta[k])
+            if t < T[i]:
+                T[i] = t
+                SP[i] = va[k] + u * (vb[k] - va[k])
+                FP[i] = ga[k] + u * (gb[k] - ga[k])
 
 
 @numba.njit(cache=True, inline="always", error_model="numpy")

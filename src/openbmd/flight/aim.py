@@ -146,8 +146,14 @@ def aim(
     tolerance: float = 100.0,
     max_iter: int = 40,
     output_step: float | None = None,
+    start=None,
 ):
     """Aim a batch of shots (angles in radians, apogee in m, flight time in s).
+
+    ``start``: for the apogee and flight-time modes, the (kick, cutoff,
+    azimuth) of already-aimed minimum-energy shots to the same targets (as
+    flown: ``Trajectories.kick``, ``.cutoff``, ``.azimuth``); the
+    minimum-energy solve is then skipped.
 
     Returns the flown :class:`Trajectories` with ``target_lat``/``target_lon``
     and ``miss_distance`` set. Raises :class:`AimError` naming the maximum range
@@ -168,6 +174,15 @@ def aim(
     if np.any(rt < 1e3):
         raise AimError("target closer than 1 km to the launch point", index=np.nonzero(rt < 1e3)[0])
     az = azt.copy()
+    if start is not None and mode != "min-energy":
+        k0, c0, a0 = (np.broadcast_to(np.asarray(x, float), (n,)).copy() for x in start)
+        s = np.where(p.impulsive, 0.0, k0)
+        e = np.where(np.isfinite(c0), c0 / np.where(p.impulsive, 1.0, np.nan_to_num(p.burn, nan=1.0)), p.emax)
+        if p.impulsive.any():
+            raise ValueError("aim(start=...) is for missiles only")
+        target = np.broadcast_to(np.asarray(apogee if mode == "apogee" else flight_time, dtype=float), (n,)).copy()
+        s, e, az = _shape_solve(p, mode, target, s, e, a0, rt, azt, p.emax.copy(), tolerance, max_iter)
+        return _finish(p, s, e, az, options, output_step, tlat, tlon, mode, n, tolerance)
     # --- full-energy maximum range along the target direction (missiles only)
     emax = p.emax.copy()
     missile = ~p.impulsive
@@ -248,6 +263,10 @@ def aim(
     if mode != "min-energy":
         target = np.broadcast_to(np.asarray(apogee if mode == "apogee" else flight_time, dtype=float), (n,)).copy()
         s, e, az = _shape_solve(p, mode, target, s, e, az, rt, azt, emax, tolerance, max_iter)
+    return _finish(p, s, e, az, options, output_step, tlat, tlon, mode, n, tolerance)
+
+
+def _finish(p, s, e, az, options, output_step, tlat, tlon, mode, n, tolerance):
     tr = p.fly(s, e, az, output_step=output_step)
     tr.options = options if output_step is None else options.replace(output_step=output_step)
     tr.target_lat = tlat

@@ -1,0 +1,1 @@
+"""Analyses: one module per question (assess, footprint, phases, south-vs-north)."""

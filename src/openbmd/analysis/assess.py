@@ -1,0 +1,198 @@
+"""``assess``: every threat of a scenario against every battery.
+
+A ship in a patrol box is evaluated at each of its sample stations and counts
+as able to engage when it can from at least one of them (the best station is
+reported). Per pair: engageable, margin, window, intercept point, shots; then
+summaries per threat and per launch field (and target group).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..engage import Battery, FlyoutTable, ThreatSet, Timeline, engage
+from .threats import ThreatFlights, fly_threats
+
+_TABLES: dict = {}
+
+
+def engine_batteries(scenario):
+    """The scenario's batteries as engine :class:`Battery` objects, one per
+    station, the index of the scenario battery each belongs to, and the
+    latitude whose fly-out table each uses (a patrol box's stations share the
+    table of the box's centre)."""
+    out, parent, tlat = [], [], []
+    for j, b in enumerate(scenario.batteries):
+        if b.cue is None:
+            tl = Timeline(launch_delay=scenario.launch_delay, decision_time=scenario.decision_time)
+        else:
+            r = scenario.radars[b.cue]
+            own = abs(r.lat - b.stations[0][0]) < 1e-6 and abs(r.lon - b.stations[0][1]) < 1e-6
+            tl = Timeline(radar=r, track_time=scenario.track_time, decision_time=scenario.decision_time,
+                          rcs=scenario.rcs, mode="own radar" if own else "launch-on-remote",
+                          launch_delay=scenario.launch_delay)
+        for k, (la, lo) in enumerate(b.stations):
+            name = b.name if len(b.stations) == 1 else f"{b.name} #{k + 1}"
+            out.append(Battery(name, la, lo, b.interceptor, tl, count=b.count))
+            parent.append(j)
+            tlat.append(b.stations[0][0])
+    return out, np.array(parent, dtype=int), tlat
+
+
+def _table_key(ic, lat, options):
+    return (ic.name, ic.burnout_speed, ic.stages, ic.max_intercept_altitude, ic.max_range, round(lat, 9), options)
+
+
+def tables_for(batteries, options, table_lats=None):
+    """Fly-out tables, cached across scenarios (a phase comparison builds each
+    interceptor's table at each site latitude once)."""
+    opts = options.replace(output_step=None)
+    out = []
+    for i, b in enumerate(batteries):
+        lat = b.lat if table_lats is None else table_lats[i]
+        key = _table_key(b.interceptor, lat, opts)
+        if key not in _TABLES:
+            _TABLES[key] = FlyoutTable.build(b.interceptor, lat, 0.0, b.alt, opts)
+        out.append(_TABLES[key])
+    return out
+
+
+@dataclass
+class Assessment:
+    """Threats x scenario batteries (best station of each)."""
+
+    scenario: object
+    flights: ThreatFlights
+    pairs: pd.DataFrame  # one row per threat and battery
+    engagements: object  # the engine result over stations
+    parent: np.ndarray
+
+    @property
+    def meta(self):
+        return self.flights.meta
+
+    @property
+    def engageable(self) -> np.ndarray:
+        """(threats, batteries) boolean."""
+        n, m = len(self.flights), len(self.scenario.batteries)
+        return self.pairs["engageable"].to_numpy().reshape(n, m)
+
+    @property
+    def margin(self) -> np.ndarray:
+        n, m = len(self.flights), len(self.scenario.batteries)
+        return self.pairs["margin_s"].to_numpy().reshape(n, m)
+
+    def per_threat(self) -> pd.DataFrame:
+        """One row per threat trajectory: engageable by any battery, by how
+        many, the best margin and which battery, the total shot opportunities."""
+        eng = self.engageable
+        mar = self.margin
+        mm = np.where(np.isfinite(mar), mar, -np.inf)
+        best = np.argmax(mm, axis=1)
+        names = np.array([b.name for b in self.scenario.batteries], dtype=object)
+        shots = self.pairs["shots"].to_numpy().reshape(eng.shape)
+        df = self.meta[["group", "role", "launch", "target", "missile", "profile", "label"]].copy()
+        df["engageable"] = eng.any(axis=1)
+        df["batteries_able"] = eng.sum(axis=1)
+        bm = mm[np.arange(len(best)), best]
+        df["best_margin_s"] = np.where(np.isfinite(bm), bm, np.nan)
+        df["best_battery"] = np.where(np.isfinite(bm), names[best], None)
+        df["shots"] = shots.sum(axis=1)
+        tr = self.flights.trajectories
+        df["apogee_km"] = tr.apogee / 1e3
+        df["flight_time_s"] = tr.flight_time
+        df["ground_range_km"] = tr.ground_range / 1e3
+        return df
+
+    def per_field(self) -> pd.DataFrame:
+        """Share of trajectories engageable per role, threat group and launch field."""
+        t = self.per_threat()
+        g = t.groupby(["role", "group", "launch"], sort=False)
+        out = g.agg(trajectories=("engageable", "size"), engageable=("engageable", "sum"),
+                    best_margin_s=("best_margin_s", "max")).reset_index()
+        out["engageable_share"] = out["engageable"] / out["trajectories"]
+        return out
+
+    def per_role(self) -> pd.DataFrame:
+        t = self.per_threat()
+        g = t.groupby("role", sort=False)
+        out = g.agg(trajectories=("engageable", "size"), engageable=("engageable", "sum"),
+                    best_margin_s=("best_margin_s", "max"),
+                    median_margin_s=("best_margin_s", lambda s: float(np.nanmedian(s)) if s.notna().any() else np.nan),
+                    shots=("shots", "sum")).reset_index()
+        out["engageable_share"] = out["engageable"] / out["trajectories"]
+        return out
+
+    def share(self, role: str) -> float:
+        t = self.per_threat()
+        sel = t["role"] == role
+        return float(t.loc[sel, "engageable"].mean()) if sel.any() else float("nan")
+
+    def closest(self, role: str):
+        """The trajectory of ``role`` that comes closest to being engaged (the
+        largest margin, engageable or not): a row of per_threat, or None."""
+        t = self.per_threat()
+        t = t[(t["role"] == role) & t["best_margin_s"].notna()]
+        if t.empty:
+            return None
+        return t.loc[t["best_margin_s"].idxmax()]
+
+    def assumptions(self) -> list[str]:
+        return self.scenario.assumptions() + [
+            f"{len(self.flights)} threat trajectories flown"
+            + (f"; {len(self.flights.skipped)} pairs skipped (see the skipped table)" if len(self.flights.skipped) else ""),
+            "a ship in a patrol box counts as able to engage when it can from at least one sample station; "
+            "its stations share the fly-out table computed at the box's centre latitude",
+        ]
+
+
+def assess(scenario, progress=None) -> Assessment:
+    """The engagement matrix of every threat against every battery."""
+    flights = fly_threats(scenario, progress=progress)
+    bats, parent, tlats = engine_batteries(scenario)
+    ts = ThreatSet.prepare(flights.trajectories)
+    tables = tables_for(bats, scenario.options, tlats)
+    res = engage(ts, bats, assessment_time=scenario.assessment_time, tables=tables, coarse_step=scenario.coarse_step)
+    if progress:
+        progress(1)
+    n = len(flights)
+    m = len(scenario.batteries)
+    # best station per scenario battery: engageable first, then the largest margin
+    margin = res.margin
+    score = np.where(res.engageable, 1e9, 0.0) + np.where(np.isfinite(margin), margin, -1e8)
+    best = np.zeros((n, m), dtype=int)
+    for j in range(m):
+        cols = np.nonzero(parent == j)[0]
+        best[:, j] = cols[np.argmax(score[:, cols], axis=1)]
+    rows = np.arange(n)[:, None]
+    lat, lon, h = res.intercept_point()
+    pick = lambda a: a[rows, best].ravel()  # noqa: E731
+    sb = scenario.batteries
+    df = pd.DataFrame({
+        "threat": np.repeat(np.arange(n), m),
+        "label": np.repeat(flights.meta["label"].to_numpy(dtype=object), m),
+        "role": np.repeat(flights.meta["role"].to_numpy(dtype=object), m),
+        "battery": np.tile(np.array([b.name for b in sb], dtype=object), n),
+        "interceptor": np.tile(np.array([b.interceptor.name for b in sb], dtype=object), n),
+        "station": np.array([bats[k].name for k in best.ravel()], dtype=object),
+        "engageable": pick(res.engageable),
+        "earliest_launch_s": pick(res.earliest_launch),
+        "latest_launch_s": pick(res.latest_launch),
+        "margin_s": pick(margin),
+        "earliest_intercept_s": pick(res.earliest_intercept),
+        "latest_intercept_s": pick(res.latest_intercept),
+        "intercept_lat_deg": np.degrees(pick(lat)),
+        "intercept_lon_deg": np.degrees(pick(lon)),
+        "intercept_alt_km": pick(h) / 1e3,
+        "closing_speed_km_s": pick(res.closing_speed) / 1e3,
+        "shots": pick(res.shots),
+    })
+    return Assessment(scenario, flights, df, res, parent)
+
+
+def fmt_share(x) -> str:
+    return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.0f} %"

@@ -1,0 +1,264 @@
+"""Flying a scenario's threat sets, and fans of aimed shots for footprints.
+
+Every shot is aimed (Earth rotation, J2 and drag in the aim). A threat group
+lists launch points, targets and missiles: each (launch, target) pair is flown
+with the first listed missile that reaches it; pairs no listed missile reaches
+are reported as skipped, not silently dropped. Lofted and depressed variants
+fly to the same target with the stated multiple of the minimum-energy apogee.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .. import earth as E
+from ..flight import run
+from ..flight.aim import AimError, aim
+from ..flight.trajectories import Trajectories
+from ..vehicles import Missile
+
+
+@dataclass
+class ThreatFlights:
+    """The flown threat trajectories with one metadata row each."""
+
+    trajectories: Trajectories
+    meta: pd.DataFrame  # group, role, launch, target, missile, profile, label
+    skipped: pd.DataFrame  # group, launch, target, profile, reason
+
+    def __len__(self):
+        return len(self.trajectories)
+
+
+def guidance(tr: Trajectories):
+    """(kick, cutoff, azimuth) of each flown shot: enough to fly it again."""
+    return tr.kick.copy(), tr.cutoff.copy(), tr.azimuth.copy()
+
+
+def _aim_dropping(vehicles, lat, lon, tlat, tlon, options, mode="min-energy", apogee=None, start=None):
+    """Aim what can be aimed; returns (trajectories or None, ok index, {index: reason})."""
+    idx = np.arange(len(vehicles))
+    failed: dict[int, str] = {}
+    while idx.size:
+        try:
+            tr = aim([vehicles[i] for i in idx], lat[idx], lon[idx], tlat[idx], tlon[idx], mode=mode,
+                     apogee=None if apogee is None else apogee[idx], options=options,
+                     start=None if start is None else tuple(x[idx] for x in start))
+            return tr, idx, failed
+        except AimError as exc:
+            if exc.index is None or len(exc.index) == 0:
+                raise
+            bad = idx[np.asarray(exc.index)]
+            parts = str(exc).replace("target beyond reach: ", "").split("; ")
+            for k, b in enumerate(bad):
+                why = parts[k] if k < len(parts) and len(parts) > 1 or k == 0 else "as above: beyond reach or not flyable"
+                failed[int(b)] = why[:300]
+            idx = np.setdiff1d(idx, bad)
+    return None, idx, failed
+
+
+_CACHE: dict = {}
+
+
+def fly_threats(scenario, progress=None) -> ThreatFlights:
+    """Aim and fly every threat of the scenario (cached for identical threat
+    sets and model settings, so the phases of a comparison fly them once)."""
+    key = (tuple((t.name, t.role, tuple(p.name for p in t.launches), tuple(p.name for p in t.targets),
+                  tuple(m.name for m in t.missiles), t.profiles) for t in scenario.threats),
+           scenario.options, scenario.threat_step, scenario.lofted_factor, scenario.depressed_factor)
+    hit = _CACHE.get(key)
+    if hit is not None:
+        return hit
+    rows = []
+    for t in scenario.threats:
+        for lp in t.launches:
+            for tp in t.targets:
+                rows.append(dict(group=t.name, role=t.role, launch=lp.name, target=tp.name, lat=lp.lat, lon=lp.lon,
+                                 tlat=tp.lat, tlon=tp.lon, missiles=t.missiles, profiles=t.profiles))
+    opts = scenario.options
+    n = len(rows)
+    lat = np.array([r["lat"] for r in rows])
+    lon = np.array([r["lon"] for r in rows])
+    tlat = np.array([r["tlat"] for r in rows])
+    tlon = np.array([r["tlon"] for r in rows])
+    dist, _ = E.geodesic_inverse(lat, lon, tlat, tlon, opts.earth)
+    choice = np.full(n, -1)
+    skipped = []
+    pending = np.nonzero(dist >= 50e3)[0]
+    for i in np.nonzero(dist < 50e3)[0]:
+        skipped.append(dict(group=rows[i]["group"], launch=rows[i]["launch"], target=rows[i]["target"],
+                            profile="all", reason="target within 50 km of the launch point"))
+    shots = []  # (row, missile, profile, kick, cutoff, az)
+    level = 0
+    last_reason: dict = {}
+    me_apogee = np.full(n, np.nan)
+    me_guid = np.full((3, n), np.nan)
+    while pending.size:
+        cand = [i for i in pending if level < len(rows[i]["missiles"])]
+        for i in pending:
+            if level >= len(rows[i]["missiles"]):
+                skipped.append(dict(group=rows[i]["group"], launch=rows[i]["launch"], target=rows[i]["target"],
+                                    profile="all", reason=last_reason.get(i, "no listed missile reaches")))
+        if not cand:
+            break
+        cand = np.array(cand)
+        vs = [rows[i]["missiles"][level] for i in cand]
+        tr, ok, failed = _aim_dropping(vs, lat[cand], lon[cand], tlat[cand], tlon[cand], opts)
+        last_reason = {int(cand[j]): why for j, why in failed.items()}
+        if tr is not None:
+            k, c, a = guidance(tr)
+            for j, i in enumerate(cand[ok]):
+                choice[i] = level
+                me_apogee[i] = tr.apogee[j]
+                me_guid[:, i] = k[j], c[j], a[j]
+                shots.append((i, vs[ok[j]], "min-energy", k[j], c[j], a[j]))
+        pending = np.array([int(cand[j]) for j in failed], dtype=int)
+        level += 1
+        if progress:
+            progress(1)
+    # lofted and depressed variants of what was flown at minimum energy
+    for prof, factor in (("lofted", scenario.lofted_factor), ("depressed", scenario.depressed_factor)):
+        want = np.array([i for i in range(n) if choice[i] >= 0 and prof in rows[i]["profiles"]], dtype=int)
+        if not want.size:
+            continue
+        vs = [rows[i]["missiles"][choice[i]] for i in want]
+        tr, ok, failed = _aim_dropping(vs, lat[want], lon[want], tlat[want], tlon[want], opts, mode="apogee",
+                                       apogee=me_apogee[want] * factor, start=tuple(me_guid[:, want]))
+        for j, why in failed.items():
+            i = want[j]
+            skipped.append(dict(group=rows[i]["group"], launch=rows[i]["launch"], target=rows[i]["target"],
+                                profile=prof, reason=why))
+        if tr is not None:
+            k, c, a = guidance(tr)
+            for j, i in enumerate(want[ok]):
+                shots.append((i, vs[ok[j]], prof, k[j], c[j], a[j]))
+        if progress:
+            progress(1)
+    # the minimum-energy variant only where a row asked for it
+    shots = [s for s in shots if s[2] != "min-energy" or "min-energy" in rows[s[0]]["profiles"]]
+    shots.sort(key=lambda s: (s[0], ("min-energy", "lofted", "depressed").index(s[2])))
+    if not shots:
+        raise AimError("no threat trajectory of the scenario can be flown: " +
+                       "; ".join(f"{s['launch']} -> {s['target']}: {s['reason']}" for s in skipped[:3]))
+    ri = np.array([s[0] for s in shots])
+    tr = run([s[1] for s in shots], lat[ri], lon[ri], np.array([s[5] for s in shots]),
+             kick=np.array([s[3] for s in shots]), cutoff=np.array([s[4] for s in shots]),
+             options=opts.replace(output_step=scenario.threat_step))
+    tr.target_lat, tr.target_lon = tlat[ri], tlon[ri]
+    tr.aim_mode = [s[2] for s in shots]
+    meta = pd.DataFrame({
+        "group": [rows[i]["group"] for i in ri], "role": [rows[i]["role"] for i in ri],
+        "launch": [rows[i]["launch"] for i in ri], "target": [rows[i]["target"] for i in ri],
+        "missile": [s[1].name for s in shots], "profile": [s[2] for s in shots],
+    })
+    meta["label"] = [f"{m}: {a} -> {b}" + ("" if p == "min-energy" else f" [{p}]")
+                     for m, a, b, p in zip(meta.missile, meta.launch, meta.target, meta.profile)]
+    meta["miss_km"] = tr.miss_distance / 1e3
+    out = ThreatFlights(tr, meta, pd.DataFrame(skipped, columns=["group", "launch", "target", "profile", "reason"]))
+    _CACHE[key] = out
+    return out
+
+
+def aim_fan(missile: Missile, launch_lat: float, launch_lon: float, target_lat, target_lon, *, options,
+            output_step=None, nodes_range: int = 14, corrections: int = 3, tolerance: float = 2000.0):
+    """Aim one missile from one launch point at many targets, cheaply.
+
+    Exact minimum-energy aims are solved on a small polar table of nodes
+    (azimuth x range spanning the targets); each target's guidance is
+    interpolated from the table and corrected by re-flying (energy from the
+    range error using the table's d(range)/d(energy), azimuth from the azimuth
+    error). Returns (trajectories of the reachable targets, their index into
+    the targets, maximum range along each target's azimuth). Shots whose miss
+    stays above ``tolerance`` (m) are flown by the full solver instead."""
+    tlat = np.asarray(target_lat, float).ravel()
+    tlon = np.asarray(target_lon, float).ravel()
+    n = tlat.size
+    earth = options.earth
+    opts = options.replace(output_step=None)
+    rt, azt = E.geodesic_inverse(np.full(n, launch_lat), np.full(n, launch_lon), tlat, tlon, earth)
+    # azimuths unwrapped around their circular mean
+    mean = math.atan2(np.sin(azt).mean(), np.cos(azt).mean())
+    rel = (azt - mean + np.pi) % (2 * np.pi) - np.pi
+    a0, a1 = rel.min(), rel.max()
+    na = max(3, int(math.ceil((a1 - a0) / math.radians(8.0))) + 1)
+    node_az = mean + np.linspace(a0 - 1e-3, a1 + 1e-3, na)
+    # maximum range along the node azimuths (full energy)
+    from ..flight.aim import max_range
+
+    mr = max_range(missile, np.full(na, launch_lat), np.full(na, launch_lon), node_az, options=opts)
+    rmax_nodes = np.where(mr.impacted, mr.ground_range, 0.0)
+    rmax = np.interp(rel, node_az - mean, rmax_nodes)
+    reach = (rt < 0.995 * rmax) & (rt > 100e3)
+    if not reach.any():
+        return None, np.zeros(0, int), rmax
+    r_lo = max(100e3, rt[reach].min() * 0.98)
+    r_hi = min(0.99 * rmax_nodes.min(), rt[reach].max() * 1.02) if rmax_nodes.min() > 0 else rt[reach].max()
+    r_hi = max(r_hi, r_lo * 1.05)
+    node_r = np.linspace(r_lo, r_hi, nodes_range)
+    A, R = np.meshgrid(node_az, node_r, indexing="ij")
+    # node targets along each node azimuth at each node range
+    nlat, nlon = E.geodesic_direct(np.full(A.size, launch_lat), np.full(A.size, launch_lon), A.ravel(), R.ravel(), earth)
+    ok_nodes = R.ravel() < 0.995 * np.repeat(rmax_nodes, nodes_range)
+    kick = np.full(A.size, np.nan)
+    energy = np.full(A.size, np.nan)
+    daz = np.full(A.size, np.nan)
+    tr, ok, _ = _aim_dropping([missile] * int(ok_nodes.sum()), np.full(ok_nodes.sum(), launch_lat),
+                              np.full(ok_nodes.sum(), launch_lon), nlat[ok_nodes], nlon[ok_nodes], opts)
+    sel = np.nonzero(ok_nodes)[0][ok]
+    k, c, a = guidance(tr)
+    kick[sel] = k
+    energy[sel] = np.where(np.isfinite(c), c / missile.burn_time, 1.0)
+    daz[sel] = (a - A.ravel()[sel] + np.pi) % (2 * np.pi) - np.pi
+    kick, energy, daz = (x.reshape(A.shape) for x in (kick, energy, daz))
+    # fill unreachable nodes along range by the nearest reachable (only to interpolate)
+    for grid in (kick, energy, daz):
+        for i in range(na):
+            row = grid[i]
+            good = np.isfinite(row)
+            if good.any() and not good.all():
+                row[~good] = np.interp(np.nonzero(~good)[0], np.nonzero(good)[0], row[good])
+    dedr = np.gradient(energy, node_r, axis=1)
+
+    from scipy.interpolate import RegularGridInterpolator as RGI
+
+    pts = np.column_stack([np.clip(rel[reach] + mean, node_az[0], node_az[-1]), np.clip(rt[reach], node_r[0], node_r[-1])])
+    fk, fe, fa, fd = (RGI((node_az, node_r), g, bounds_error=False, fill_value=None)(pts) for g in (kick, energy, daz, dedr))
+    idx = np.nonzero(reach)[0]
+    s, e, az = fk, np.clip(fe, 1e-3, 1.0), azt[idx] + fa
+    burn = missile.burn_time
+    for _ in range(corrections):
+        t = run(missile, launch_lat, launch_lon, az, kick=s, cutoff=np.where(e >= 1 - 1e-12, np.inf, e * burn), options=opts)
+        r = np.where(t.impacted, t.ground_range, 0.0)
+        miss_az = (azt[idx] - t.impact_azimuth + np.pi) % (2 * np.pi) - np.pi
+        e = np.clip(e + (rt[idx] - r) * fd, 1e-3, 1.0)
+        az = az + miss_az
+    t = run(missile, launch_lat, launch_lon, az, kick=s, cutoff=np.where(e >= 1 - 1e-12, np.inf, e * burn),
+            options=opts.replace(output_step=output_step))
+    t.target_lat, t.target_lon = tlat[idx], tlon[idx]
+    t.aim_mode = ["min-energy"] * len(idx)
+    miss = t.miss_distance
+    bad = ~(miss < tolerance)
+    if bad.any():
+        # the table guess did not converge there (e.g. near maximum range): keep only good shots,
+        # and solve the rest exactly
+        j = np.nonzero(bad)[0]
+        tr2, ok2, _ = _aim_dropping([missile] * j.size, np.full(j.size, launch_lat), np.full(j.size, launch_lon),
+                                    tlat[idx[j]], tlon[idx[j]], opts)
+        keep = np.nonzero(~bad)[0]
+        kk, cc, aa = t.kick[keep], t.cutoff[keep], t.azimuth[keep]
+        ii = idx[keep]
+        if tr2 is not None:
+            k2, c2, a2 = guidance(tr2)
+            kk, cc, aa = np.concatenate([kk, k2]), np.concatenate([cc, c2]), np.concatenate([aa, a2])
+            ii = np.concatenate([ii, idx[j[ok2]]])
+        order = np.argsort(ii)
+        ii, kk, cc, aa = ii[order], kk[order], cc[order], aa[order]
+        t = run(missile, launch_lat, launch_lon, aa, kick=kk, cutoff=cc, options=opts.replace(output_step=output_step))
+        t.target_lat, t.target_lon = tlat[ii], tlon[ii]
+        t.aim_mode = ["min-energy"] * len(ii)
+        idx = ii
+    return t, idx, rmax

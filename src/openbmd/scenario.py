@@ -1,0 +1,721 @@
+"""Scenario files: a defence architecture, the threats, the assumptions and the
+analyses to run, in TOML, validated into domain objects.
+
+A scenario file (see ``src/openbmd/scenarios/`` for the bundled ones and
+``docs/user-guide.md`` for every field)::
+
+    [scenario]                 name, description, extends = "epaa-phase2" (a bundled name or a path)
+    [model]                    earth, rotation, gravity, drag, threat_step_s, coarse_step_s
+    [doctrine]                 decision_time_s, track_time_s, rcs_m2, assessment_time_s, cue, launch_delay_s
+    [[interceptor]]            name, base (catalog name) and field overrides (burnout_speed_km_s, ...)
+    [[radar]]                  name, type (catalog name), at / lat_deg+lon_deg, field overrides
+    [[battery]]                name, interceptor, count, at / lat_deg+lon_deg / patrol_box_deg, cued_by, kind
+    [[target_set]]             name, targets
+    [[threat]]                 name, role (strategic|southern), from, to, missile, profiles
+    [analyses]                 run = ["assess", ...], [analyses.footprint] ...
+    [phases]                   members = ["epaa-phase1", ...]  (a comparison of scenarios)
+
+A scenario that ``extends`` another starts from it: top-level tables merge key
+by key; ``[[battery]]``, ``[[radar]]``, ``[[interceptor]]``, ``[[threat]]`` and
+``[[target_set]]`` entries merge by ``name`` (same name: the fields given
+replace the parent's; ``remove = true`` drops the parent's entry).
+
+Errors are :class:`ScenarioError`: ``FILE:LINE: field 'battery[2].interceptor':
+...`` with what was expected and near-miss suggestions. Loading never writes.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from .catalog import CatalogError, default_catalog
+from .earth import EarthModel
+from .flight import FlightOptions
+
+DEFAULT = "epaa-phases"  # the bundled default: the whole phase comparison
+MAX_FILE_BYTES = 1_000_000  # a scenario is text written by a person; anything larger is a mistake
+ENTRY_TABLES = ("interceptor", "radar", "battery", "target_set", "threat")
+PROFILES = ("min-energy", "lofted", "depressed")
+ROLES = ("strategic", "southern")
+ANALYSES = ("assess", "footprint", "south-vs-north")
+
+SCHEMA = {
+    "scenario": {"name": str, "description": str, "extends": str, "year": int, "sources": list},
+    "model": {"earth": str, "rotation": bool, "gravity": str, "drag": bool, "threat_step_s": float,
+              "coarse_step_s": float},
+    "doctrine": {"decision_time_s": float, "track_time_s": float, "rcs_m2": float, "assessment_time_s": float,
+                 "cue": str, "launch_delay_s": float, "lofted_apogee_factor": float,
+                 "depressed_apogee_factor": float},
+    "interceptor": {"name": str, "base": str, "burnout_speed_km_s": float, "min_intercept_altitude_km": float,
+                    "max_intercept_altitude_km": float, "max_range_km": float, "min_closing_speed_km_s": float,
+                    "tail_chase": bool, "impulsive": bool, "remove": bool, "source": str},
+    "radar": {"name": str, "type": str, "at": str, "lat_deg": float, "lon_deg": float,
+              "boresight_azimuth_deg": float, "azimuth_half_width_deg": float, "min_elevation_deg": float,
+              "max_range_km": float, "reference_range_km": float, "track_time_s": float, "remove": bool,
+              "source": str},
+    "battery": {"name": str, "interceptor": str, "count": int, "at": str, "lat_deg": float, "lon_deg": float,
+                "patrol_box_deg": list, "stations": int, "cued_by": str, "kind": str, "remove": bool,
+                "source": str},
+    "target_set": {"name": str, "targets": list, "remove": bool},
+    "threat": {"name": str, "role": str, "from": list, "to": list, "missile": list, "profiles": list,
+               "remove": bool, "source": str},
+    "analyses": {"run": list, "footprint": dict},
+    "footprint": {"launch_area": str, "missile": str, "region_deg": list, "step_deg": float,
+                  "countries": list, "profile": str},
+    "phases": {"members": list},
+}
+KINDS = ("land", "ship")
+
+
+class ScenarioError(ValueError):
+    """A bad scenario: the message names the file, line, field and what was expected."""
+
+
+# ------------------------------------------------------------ locating ----
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-\" ]+?)\s*\]\]?\s*(#.*)?$")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_\-]+|\"[^\"]*\")\s*=")
+
+
+class _Locator:
+    """Line numbers of tables and keys of one TOML text (for error messages)."""
+
+    def __init__(self, text: str):
+        self.lines: dict[tuple, int] = {}
+        count: dict[str, int] = {}
+        cur: tuple = ()
+        for no, line in enumerate(text.splitlines(), 1):
+            m = _HEADER.match(line)
+            if m:
+                name = m.group(2).replace('"', "").strip()
+                if m.group(1) == "[[":
+                    i = count.get(name, 0)
+                    count[name] = i + 1
+                    cur = (name, i)
+                else:
+                    cur = tuple(name.split("."))
+                self.lines.setdefault(cur, no)
+                continue
+            k = _KEY.match(line)
+            if k:
+                self.lines.setdefault(cur + (k.group(1).strip('"'),), no)
+
+    def line(self, path: tuple) -> int | None:
+        p = tuple(path)
+        while p:
+            if p in self.lines:
+                return self.lines[p]
+            p = p[:-1]
+        return None
+
+
+@dataclass
+class _Source:
+    path: str
+    locator: _Locator
+
+    def where(self, path: tuple) -> str:
+        line = self.locator.line(path)
+        return f"{self.path}:{line}" if line else self.path
+
+
+def _fmt_path(path) -> str:
+    out = ""
+    for p in path:
+        if isinstance(p, int):
+            out += f"[{p + 1}]"
+        else:
+            out += ("." if out else "") + str(p)
+    return out
+
+
+def _suggest(name, options) -> str:
+    close = difflib.get_close_matches(str(name), list(options), n=3, cutoff=0.6)
+    if not close:
+        low = {o.lower(): o for o in options}
+        close = [low[c] for c in difflib.get_close_matches(str(name).lower(), list(low), n=3, cutoff=0.6)]
+    return f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+
+
+# ------------------------------------------------------------- loading ----
+def bundled_dir() -> Path:
+    return Path(str(resources.files("openbmd") / "scenarios"))
+
+
+def bundled_names() -> list[str]:
+    return sorted(p.stem for p in bundled_dir().glob("*.toml"))
+
+
+def resolve(ref: str, relative_to: Path | None = None) -> Path:
+    """A bundled scenario name (``epaa-phase3``) or a path (relative to the
+    file that names it)."""
+    if ref == "default":
+        ref = DEFAULT
+    p = Path(ref)
+    if relative_to is not None and not p.is_absolute():
+        cand = relative_to.parent / p
+        if cand.is_file():
+            return cand
+    if p.is_file():
+        return p
+    b = bundled_dir() / f"{ref}.toml"
+    if b.is_file():
+        return b
+    raise ScenarioError(f"no scenario file or bundled scenario {ref!r}{_suggest(ref, bundled_names())} "
+                        f"(bundled: {', '.join(bundled_names())})")
+
+
+def _read(path: Path) -> tuple[dict, _Source]:
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read: {exc.strerror}") from None
+    if size > MAX_FILE_BYTES:
+        raise ScenarioError(f"{path}: file is {size / 1e6:.1f} MB; a scenario file must be under "
+                            f"{MAX_FILE_BYTES / 1e6:g} MB (is this the right file?)")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{path}: not a UTF-8 text file") from None
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+    return doc, _Source(str(path), _Locator(text))
+
+
+@dataclass
+class _Entry:
+    data: dict
+    src: _Source
+    path: tuple  # (table, index) in its own file
+
+
+def _check_fields(obj: dict, schema_key: str, src: _Source, path: tuple):
+    schema = SCHEMA[schema_key]
+    if not isinstance(obj, dict):
+        raise ScenarioError(f"{src.where(path)}: field '{_fmt_path(path)}': expected a table")
+    for k, v in obj.items():
+        if k not in schema:
+            raise ScenarioError(f"{src.where(path + (k,))}: unknown field '{_fmt_path(path + (k,))}'"
+                                f"{_suggest(k, schema)} (expected one of: {', '.join(schema)})")
+        want = schema[k]
+        ok = (isinstance(v, bool) if want is bool else
+              isinstance(v, int) and not isinstance(v, bool) if want is int else
+              isinstance(v, (int, float)) and not isinstance(v, bool) if want is float else
+              isinstance(v, (str, list)) if want is list else isinstance(v, want))
+        if not ok:
+            tname = {str: "a string", bool: "true or false", int: "an integer", float: "a number",
+                     list: "a list", dict: "a table"}[want]
+            raise ScenarioError(f"{src.where(path + (k,))}: field '{_fmt_path(path + (k,))}': expected {tname}, "
+                                f"got {v!r}")
+        if want is float and not math.isfinite(v):
+            raise ScenarioError(f"{src.where(path + (k,))}: field '{_fmt_path(path + (k,))}': expected a finite number, got {v!r}")
+
+
+def _load_chain(path: Path, stack: tuple = ()) -> tuple[dict, dict[str, list[_Entry]], list[str]]:
+    """(merged top-level tables with their sources, merged entries, files in order)."""
+    rp = path.resolve()
+    if rp in stack:
+        chain = " -> ".join(str(p) for p in (*stack, rp))
+        raise ScenarioError(f"{path}: field 'scenario.extends': the scenario extends itself ({chain})")
+    if len(stack) > 20:
+        raise ScenarioError(f"{path}: field 'scenario.extends': more than 20 levels of extends")
+    doc, src = _read(path)
+    for k in doc:
+        if k not in SCHEMA or k == "footprint":
+            raise ScenarioError(f"{src.where((k,))}: unknown table '{k}'{_suggest(k, [s for s in SCHEMA if s != 'footprint'])}")
+    for k in ("scenario", "model", "doctrine", "analyses", "phases"):
+        if k in doc:
+            _check_fields(doc[k], k, src, (k,))
+    if "analyses" in doc and "footprint" in doc["analyses"]:
+        _check_fields(doc["analyses"]["footprint"], "footprint", src, ("analyses", "footprint"))
+    parent_ref = doc.get("scenario", {}).get("extends")
+    if parent_ref:
+        try:
+            ppath = resolve(parent_ref, path)
+        except ScenarioError as exc:
+            raise ScenarioError(f"{src.where(('scenario', 'extends'))}: field 'scenario.extends': {exc}") from None
+        tables, entries, files = _load_chain(ppath, stack + (rp,))
+    else:
+        tables, entries, files = {}, {k: [] for k in ENTRY_TABLES}, []
+    files = files + [str(path)]
+    for k in ("scenario", "model", "doctrine", "analyses", "phases"):
+        if k in doc:
+            merged = dict(tables.get(k, ({}, src))[0])
+            merged.update(doc[k])
+            if k == "scenario" and "extends" not in doc[k]:
+                merged.pop("extends", None)
+            if k != "scenario" or True:
+                tables[k] = (merged, src)
+    for k in ENTRY_TABLES:
+        if k not in doc:
+            continue
+        items = doc[k]
+        if not isinstance(items, list):
+            raise ScenarioError(f"{src.where((k,))}: '{k}' must be written [[{k}]] (a list of tables)")
+        for i, item in enumerate(items):
+            p = (k, i)
+            _check_fields(item, k, src, p)
+            name = item.get("name")
+            if not isinstance(name, str) or not name.strip():
+                raise ScenarioError(f"{src.where(p)}: field '{_fmt_path(p)}.name': missing (every [[{k}]] needs a name)")
+            old = next((e for e in entries[k] if e.data["name"] == name), None)
+            if item.get("remove"):
+                if old is None:
+                    raise ScenarioError(f"{src.where(p + ('remove',))}: field '{_fmt_path(p)}.remove': no {k} named "
+                                        f"{name!r} to remove{_suggest(name, [e.data['name'] for e in entries[k]])}")
+                entries[k].remove(old)
+                continue
+            if old is not None:
+                data = dict(old.data)
+                data.update(item)
+                entries[k][entries[k].index(old)] = _Entry(data, src, p)
+            else:
+                if any(e.data["name"] == name for e in entries[k] if e.src is src):
+                    raise ScenarioError(f"{src.where(p)}: field '{_fmt_path(p)}.name': a second {k} named {name!r}")
+                entries[k].append(_Entry(dict(item), src, p))
+    return tables, entries, files
+
+
+# ---------------------------------------------------------- the result ----
+@dataclass
+class BatterySpec:
+    name: str
+    interceptor: object  # Interceptor
+    count: int | None
+    kind: str
+    stations: list  # [(lat, lon)] radians: one point, or a patrol box's sample points
+    patrol_box: tuple | None  # (lat_min, lat_max, lon_min, lon_max) degrees
+    cue: str | None  # radar name in the scenario, or None for the doctrine's launch delay
+    source: str = ""
+
+
+@dataclass
+class ThreatSpec:
+    name: str
+    role: str
+    launches: list  # catalog Places
+    targets: list  # catalog Places
+    missiles: list  # catalog Missiles, the first that reaches is flown
+    profiles: tuple
+    source: str = ""
+
+
+@dataclass
+class FootprintSpec:
+    launch_area: object  # Place
+    missile: object
+    region: tuple  # lat_min, lat_max, lon_min, lon_max (deg)
+    step: float  # deg
+    countries: tuple
+    profile: str = "min-energy"
+
+
+@dataclass
+class Scenario:
+    name: str
+    description: str
+    path: str
+    files: list
+    options: FlightOptions
+    threat_step: float
+    coarse_step: float
+    decision_time: float
+    track_time: float | None
+    rcs: float
+    assessment_time: float
+    launch_delay: float | None
+    default_cue: str | None
+    lofted_factor: float
+    depressed_factor: float
+    interceptors: dict
+    radars: dict
+    batteries: list
+    target_sets: dict
+    threats: list
+    analyses: list
+    footprint: FootprintSpec | None
+    phases: list = field(default_factory=list)  # member Scenarios of a comparison
+    year: int | None = None
+    sources: list = field(default_factory=list)
+
+    @property
+    def is_comparison(self) -> bool:
+        return bool(self.phases)
+
+    def assumptions(self) -> list[str]:
+        """Every parameter the scenario sets, in words, with sources."""
+        out = [f"scenario {self.name!r} from {' <- '.join(reversed(self.files))}"]
+        out += self.options.assumptions()
+        out.append(f"threat time series every {self.threat_step:g} s; window search coarse step {self.coarse_step:g} s")
+        out.append(f"doctrine: decision {self.decision_time:g} s after a firm track"
+                   + (f" (track time {self.track_time:g} s)" if self.track_time is not None else " (track time: each radar's)")
+                   + f"; threat RCS {self.rcs:g} m^2; kill assessment {self.assessment_time:g} s")
+        if self.launch_delay is not None:
+            out.append(f"batteries without a cueing radar launch no earlier than {self.launch_delay:g} s after threat launch")
+        out.append(f"lofted = {self.lofted_factor:g} x and depressed = {self.depressed_factor:g} x the minimum-energy apogee")
+        for r in self.radars.values():
+            out.append(f"radar {r.name}: at {math.degrees(r.lat):.2f}, {math.degrees(r.lon):.2f}; boresight "
+                       f"{math.degrees(r.boresight_azimuth):.0f} +- {math.degrees(r.azimuth_half_width):.0f} deg; "
+                       f"{r.reference_range / 1e3:,.0f} km on {r.reference_rcs:g} m^2; source: {r.source}")
+        for ic in self.interceptors.values():
+            out.append(f"interceptor {ic.name}: burnout {ic.burnout_speed / 1e3:g} km/s"
+                       f"{' (impulsive)' if ic.impulsive else ''}; intercept altitude "
+                       f"{ic.min_intercept_altitude / 1e3:g}-{ic.max_intercept_altitude / 1e3:g} km; range <= "
+                       f"{ic.max_range / 1e3:,.0f} km; source: {ic.source}")
+        for b in self.batteries:
+            where = (f"patrol box {b.patrol_box} deg sampled at {len(b.stations)} stations" if b.patrol_box else
+                     f"{math.degrees(b.stations[0][0]):.2f}, {math.degrees(b.stations[0][1]):.2f}")
+            out.append(f"battery {b.name} ({b.kind}): {b.interceptor.name} x {b.count if b.count is not None else '?'} at "
+                       f"{where}; cued by {b.cue or 'launch delay'}" + (f"; source: {b.source}" if b.source else ""))
+        return out
+
+
+def _num(d, key, default=None):
+    v = d.get(key, default)
+    return None if v is None else float(v)
+
+
+def _place(cat, name, src, path):
+    try:
+        return cat.place(name)
+    except CatalogError as exc:
+        raise ScenarioError(f"{src.where(path)}: field '{_fmt_path(path)}': {exc}") from None
+
+
+def _latlon(d, src, path, cat, required=True):
+    if "at" in d and ("lat_deg" in d or "lon_deg" in d):
+        raise ScenarioError(f"{src.where(path + ('at',))}: field '{_fmt_path(path)}': give either 'at' or lat_deg/lon_deg, not both")
+    if "at" in d:
+        p = _place(cat, d["at"], src, path + ("at",))
+        return p.lat, p.lon
+    if "lat_deg" in d or "lon_deg" in d:
+        for k in ("lat_deg", "lon_deg"):
+            if k not in d:
+                raise ScenarioError(f"{src.where(path)}: field '{_fmt_path(path + (k,))}': missing (lat_deg and lon_deg go together)")
+        lat, lon = float(d["lat_deg"]), float(d["lon_deg"])
+        if not -90 <= lat <= 90:
+            raise ScenarioError(f"{src.where(path + ('lat_deg',))}: field '{_fmt_path(path + ('lat_deg',))}': expected -90..90, got {lat:g}")
+        if not -180 <= lon <= 360:
+            raise ScenarioError(f"{src.where(path + ('lon_deg',))}: field '{_fmt_path(path + ('lon_deg',))}': expected -180..360, got {lon:g}")
+        return math.radians(lat), math.radians(lon)
+    if required:
+        raise ScenarioError(f"{src.where(path)}: field '{_fmt_path(path)}': missing a position (at = PLACE, or lat_deg and lon_deg)")
+    return None
+
+
+def _as_list(v):
+    return [v] if isinstance(v, str) else list(v)
+
+
+def _positive(v, src, path, allow_zero=False):
+    if v is None:
+        return None
+    if not (v > 0 or (allow_zero and v == 0)):
+        raise ScenarioError(f"{src.where(path)}: field '{_fmt_path(path)}': expected a number {'>=' if allow_zero else '>'} 0, got {v:g}")
+    return v
+
+
+def _interceptor(cat, d, src, path, known):
+    base = d.get("base", d["name"])
+    if base in known:
+        ic = known[base]
+    else:
+        try:
+            ic = cat.interceptor(base)
+        except CatalogError as exc:
+            raise ScenarioError(f"{src.where(path + ('base',))}: field '{_fmt_path(path)}.base': {exc}") from None
+    over = {"name": d["name"]}
+    if "source" in d:
+        over["source"] = d["source"] + (f" (variant of {ic.name}: {ic.source})" if ic.source else "")
+    for key, attr, scale in (("min_intercept_altitude_km", "min_intercept_altitude", 1e3),
+                             ("max_intercept_altitude_km", "max_intercept_altitude", 1e3),
+                             ("max_range_km", "max_range", 1e3), ("min_closing_speed_km_s", "min_closing_speed", 1e3)):
+        if key in d:
+            over[attr] = _positive(float(d[key]), src, path + (key,), allow_zero=True) * scale
+    if "tail_chase" in d:
+        over["tail_chase"] = d["tail_chase"]
+    if "burnout_speed_km_s" in d:
+        v = _positive(float(d["burnout_speed_km_s"]), src, path + ("burnout_speed_km_s",)) * 1e3
+        if v > 11e3:
+            raise ScenarioError(f"{src.where(path + ('burnout_speed_km_s',))}: field '{_fmt_path(path)}.burnout_speed_km_s': "
+                                f"{v / 1e3:g} km/s is above escape speed; expected a burnout speed below 11 km/s")
+        over["burnout_speed"] = v
+        if ic.stages and not d.get("impulsive", False):
+            over["stages"] = scale_stages(ic, v)
+    if d.get("impulsive"):
+        over["stages"] = ()
+    try:
+        return ic.replace(**over)
+    except ValueError as exc:
+        raise ScenarioError(f"{src.where(path)}: field '{_fmt_path(path)}': {exc}") from None
+
+
+def scale_stages(ic, speed: float):
+    """The interceptor's stages with every specific impulse scaled so that its
+    burnout speed becomes ``speed``, holding its gravity and drag losses (ideal
+    delta-v minus published burnout speed) at the catalog's value."""
+    from dataclasses import replace as dreplace
+
+    loss = ic.ideal_delta_v - ic.burnout_speed
+    k = (speed + loss) / ic.ideal_delta_v
+    return tuple(dreplace(s, isp=s.isp * k, thrust_override=None if s.thrust_override is None else s.thrust_override * k)
+                 for s in ic.stages)
+
+
+def _radar(cat, d, src, path):
+    kind = d.get("type", d["name"])
+    try:
+        r = cat.radar(kind)
+    except CatalogError as exc:
+        raise ScenarioError(f"{src.where(path + ('type',))}: field '{_fmt_path(path)}.type': {exc}") from None
+    pos = _latlon(d, src, path, cat, required=False)
+    if pos is None and r.mobile:
+        raise ScenarioError(f"{src.where(path)}: field '{_fmt_path(path)}': radar type {r.name!r} has no fixed site; "
+                            "give at = PLACE or lat_deg/lon_deg")
+    over = {"name": d["name"]}
+    if pos is not None:
+        over["lat"], over["lon"] = pos
+        over["mobile"] = False
+    for key, attr, f in (("boresight_azimuth_deg", "boresight_azimuth", math.radians),
+                         ("azimuth_half_width_deg", "azimuth_half_width", math.radians),
+                         ("min_elevation_deg", "min_elevation", math.radians),
+                         ("max_range_km", "max_range", lambda x: x * 1e3),
+                         ("reference_range_km", "reference_range", lambda x: x * 1e3),
+                         ("track_time_s", "track_time", float)):
+        if key in d:
+            v = float(d[key])
+            if key == "azimuth_half_width_deg" and not 0 < v <= 180:
+                raise ScenarioError(f"{src.where(path + (key,))}: field '{_fmt_path(path + (key,))}': expected 0 < value <= 180, got {v:g}")
+            if key in ("max_range_km", "reference_range_km", "track_time_s"):
+                _positive(v, src, path + (key,), allow_zero=key == "track_time_s")
+            over[attr] = f(v)
+    if "source" in d:
+        over["source"] = d["source"] + f" (a {r.name}: {r.source})"
+    try:
+        return r.replace(**over)
+    except ValueError as exc:
+        raise ScenarioError(f"{src.where(path)}: field '{_fmt_path(path)}': {exc}") from None
+
+
+def patrol_stations(box, n: int):
+    """``n`` sample points (radians) spread over a lat/lon box (degrees): the
+    centre first, then a grid."""
+    la0, la1, lo0, lo1 = box
+    if n <= 1:
+        return [(math.radians((la0 + la1) / 2), math.radians((lo0 + lo1) / 2))]
+    k = max(2, int(math.ceil(math.sqrt(n - 1))))
+    pts = [((la0 + la1) / 2, (lo0 + lo1) / 2)]
+    for a in np.linspace(la0, la1, k):
+        for o in np.linspace(lo0, lo1, k):
+            pts.append((float(a), float(o)))
+    return [(math.radians(a), math.radians(o)) for a, o in pts[:n]]
+
+
+def load(ref, catalog=None) -> Scenario:
+    """Load and validate a scenario file (a path or a bundled name)."""
+    path = resolve(str(ref)) if not isinstance(ref, Path) else ref
+    if isinstance(ref, Path) and not ref.is_file():
+        raise ScenarioError(f"no such scenario file: {ref}")
+    return _build(path, catalog or default_catalog(), ())
+
+
+def _build(path: Path, cat, stack) -> Scenario:
+    tables, entries, files = _load_chain(path)
+    top_src = _read(path)[1]
+
+    def tab(k):
+        return tables.get(k, ({}, top_src))
+
+    sc, ssrc = tab("scenario")
+    name = sc.get("name") or path.stem
+    md, msrc = tab("model")
+    try:
+        earth = EarthModel(shape=md.get("earth", "wgs84"), rotation=md.get("rotation", True), gravity=md.get("gravity", "j2"))
+    except ValueError as exc:
+        key = "earth" if "shape" in str(exc) else "gravity"
+        raise ScenarioError(f"{msrc.where(('model', key))}: field 'model.{key}': {exc}") from None
+    options = FlightOptions(earth=earth, drag=md.get("drag", True))
+    threat_step = _positive(float(md.get("threat_step_s", 2.0)), msrc, ("model", "threat_step_s"))
+    coarse_step = _positive(float(md.get("coarse_step_s", 24.0)), msrc, ("model", "coarse_step_s"), allow_zero=True)
+    dd, dsrc = tab("doctrine")
+    for k in ("decision_time_s", "track_time_s", "assessment_time_s", "launch_delay_s"):
+        if k in dd:
+            _positive(float(dd[k]), dsrc, ("doctrine", k), allow_zero=True)
+    rcs = _positive(float(dd.get("rcs_m2", 0.1)), dsrc, ("doctrine", "rcs_m2"))
+    lf = _positive(float(dd.get("lofted_apogee_factor", 1.4)), dsrc, ("doctrine", "lofted_apogee_factor"))
+    df = _positive(float(dd.get("depressed_apogee_factor", 0.6)), dsrc, ("doctrine", "depressed_apogee_factor"))
+    if lf <= 1.0:
+        raise ScenarioError(f"{dsrc.where(('doctrine', 'lofted_apogee_factor'))}: field 'doctrine.lofted_apogee_factor': expected > 1 (a lofted shot flies higher than minimum energy), got {lf:g}")
+    if df >= 1.0:
+        raise ScenarioError(f"{dsrc.where(('doctrine', 'depressed_apogee_factor'))}: field 'doctrine.depressed_apogee_factor': expected < 1, got {df:g}")
+
+    interceptors: dict = {}
+    for e in entries["interceptor"]:
+        interceptors[e.data["name"]] = _interceptor(cat, e.data, e.src, e.path, interceptors)
+    radars = {e.data["name"]: _radar(cat, e.data, e.src, e.path) for e in entries["radar"]}
+    cue = dd.get("cue")
+    if cue is not None and cue not in radars:
+        raise ScenarioError(f"{dsrc.where(('doctrine', 'cue'))}: field 'doctrine.cue': no [[radar]] named {cue!r} in the scenario"
+                            f"{_suggest(cue, radars)}")
+    launch_delay = _num(dd, "launch_delay_s")
+
+    batteries = []
+    for e in entries["battery"]:
+        d, src, p = e.data, e.src, e.path
+        if "interceptor" not in d:
+            raise ScenarioError(f"{src.where(p)}: field '{_fmt_path(p)}.interceptor': missing (an interceptor type)")
+        if d["interceptor"] in interceptors:
+            ic = interceptors[d["interceptor"]]
+        else:
+            try:
+                ic = cat.interceptor(d["interceptor"])
+            except CatalogError as exc:
+                raise ScenarioError(f"{src.where(p + ('interceptor',))}: field '{_fmt_path(p)}.interceptor': {exc}"
+                                    + (f" (or one of this scenario's [[interceptor]]: {', '.join(interceptors)})" if interceptors else "")) from None
+            interceptors.setdefault(ic.name, ic)
+        kind = d.get("kind", "ship" if "patrol_box_deg" in d else "land")
+        if kind not in KINDS:
+            raise ScenarioError(f"{src.where(p + ('kind',))}: field '{_fmt_path(p)}.kind': expected one of {KINDS}, got {kind!r}")
+        box = None
+        if "patrol_box_deg" in d:
+            if "at" in d or "lat_deg" in d or "lon_deg" in d:
+                raise ScenarioError(f"{src.where(p + ('patrol_box_deg',))}: field '{_fmt_path(p)}': give a position "
+                                    "(at / lat_deg, lon_deg) or a patrol_box_deg, not both")
+            b = d["patrol_box_deg"]
+            if not (isinstance(b, list) and len(b) == 4 and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in b)):
+                raise ScenarioError(f"{src.where(p + ('patrol_box_deg',))}: field '{_fmt_path(p)}.patrol_box_deg': "
+                                    f"expected [lat_min, lat_max, lon_min, lon_max] in degrees, got {b!r}")
+            la0, la1, lo0, lo1 = (float(x) for x in b)
+            if not (-90 <= la0 < la1 <= 90 and -180 <= lo0 < lo1 <= 360):
+                raise ScenarioError(f"{src.where(p + ('patrol_box_deg',))}: field '{_fmt_path(p)}.patrol_box_deg': "
+                                    f"expected lat_min < lat_max within -90..90 and lon_min < lon_max, got {b!r}")
+            if kind != "ship":
+                raise ScenarioError(f"{src.where(p + ('kind',))}: field '{_fmt_path(p)}.kind': a patrol box is for ships, "
+                                    f"but kind = {kind!r}")
+            box = (la0, la1, lo0, lo1)
+            n = int(d.get("stations", 5))
+            if n < 1:
+                raise ScenarioError(f"{src.where(p + ('stations',))}: field '{_fmt_path(p)}.stations': expected >= 1, got {n}")
+            stations = patrol_stations(box, n)
+        else:
+            stations = [_latlon(d, src, p, cat)]
+        count = d.get("count")
+        if count is not None and count < 0:
+            raise ScenarioError(f"{src.where(p + ('count',))}: field '{_fmt_path(p)}.count': expected >= 0, got {count}")
+        bcue = d.get("cued_by", cue)
+        if bcue == "launch_delay":
+            bcue = None
+        if bcue is not None and bcue not in radars:
+            raise ScenarioError(f"{src.where(p + ('cued_by',))}: field '{_fmt_path(p)}.cued_by': no [[radar]] named {bcue!r}"
+                                f"{_suggest(bcue, radars)} (or \"launch_delay\")")
+        if bcue is None and launch_delay is None:
+            raise ScenarioError(f"{src.where(p)}: field '{_fmt_path(p)}.cued_by': battery {d['name']!r} has no cueing radar "
+                                "and [doctrine] sets no launch_delay_s (contradictory: nothing says when it may launch)")
+        batteries.append(BatterySpec(d["name"], ic, count, kind, stations, box, bcue, d.get("source", "")))
+
+    target_sets = {}
+    for e in entries["target_set"]:
+        d, src, p = e.data, e.src, e.path
+        tl = _as_list(d.get("targets", []))
+        if not tl:
+            raise ScenarioError(f"{src.where(p)}: field '{_fmt_path(p)}.targets': missing or empty")
+        target_sets[d["name"]] = [_place(cat, t, src, p + ("targets",)) for t in tl]
+
+    threats = []
+    for e in entries["threat"]:
+        d, src, p = e.data, e.src, e.path
+        for k in ("from", "to", "missile"):
+            if k not in d:
+                raise ScenarioError(f"{src.where(p)}: field '{_fmt_path(p)}.{k}': missing")
+        role = d.get("role", "strategic")
+        if role not in ROLES:
+            raise ScenarioError(f"{src.where(p + ('role',))}: field '{_fmt_path(p)}.role': expected one of {ROLES}, got {role!r}{_suggest(role, ROLES)}")
+        launches = [_place(cat, x, src, p + ("from",)) for x in _as_list(d["from"])]
+        targets = []
+        for t in _as_list(d["to"]):
+            targets += target_sets[t] if t in target_sets else [_place(cat, t, src, p + ("to",))]
+        missiles = []
+        for mname in _as_list(d["missile"]):
+            try:
+                missiles.append(cat.missile(mname))
+            except CatalogError as exc:
+                raise ScenarioError(f"{src.where(p + ('missile',))}: field '{_fmt_path(p)}.missile': {exc}") from None
+        profiles = tuple(_as_list(d.get("profiles", ["min-energy"])))
+        for pr in profiles:
+            if pr not in PROFILES:
+                raise ScenarioError(f"{src.where(p + ('profiles',))}: field '{_fmt_path(p)}.profiles': expected some of {PROFILES}, got {pr!r}{_suggest(pr, PROFILES)}")
+        if not launches or not targets or not missiles:
+            raise ScenarioError(f"{src.where(p)}: field '{_fmt_path(p)}': empty from, to or missile")
+        threats.append(ThreatSpec(d["name"], role, launches, targets, missiles, profiles, d.get("source", "")))
+
+    an, asrc = tab("analyses")
+    run_list = _as_list(an.get("run", ["assess", "south-vs-north"]))
+    for a in run_list:
+        if a not in ANALYSES:
+            raise ScenarioError(f"{asrc.where(('analyses', 'run'))}: field 'analyses.run': unknown analysis {a!r}{_suggest(a, ANALYSES)} "
+                                f"(expected some of {', '.join(ANALYSES)})")
+    fp = None
+    if "footprint" in an:
+        fd = an["footprint"]
+        pth = ("analyses", "footprint")
+        for k in ("launch_area", "missile"):
+            if k not in fd:
+                raise ScenarioError(f"{asrc.where(pth)}: field 'analyses.footprint.{k}': missing")
+        la = _place(cat, fd["launch_area"], asrc, pth + ("launch_area",))
+        try:
+            mis = cat.missile(fd["missile"])
+        except CatalogError as exc:
+            raise ScenarioError(f"{asrc.where(pth + ('missile',))}: field 'analyses.footprint.missile': {exc}") from None
+        reg = fd.get("region_deg", [34.0, 72.0, -12.0, 45.0])
+        if not (isinstance(reg, list) and len(reg) == 4 and reg[0] < reg[1] and reg[2] < reg[3]):
+            raise ScenarioError(f"{asrc.where(pth + ('region_deg',))}: field 'analyses.footprint.region_deg': expected "
+                                f"[lat_min, lat_max, lon_min, lon_max] with min < max, got {reg!r}")
+        step = _positive(float(fd.get("step_deg", 0.5)), asrc, pth + ("step_deg",))
+        if step < 0.05:
+            raise ScenarioError(f"{asrc.where(pth + ('step_deg',))}: field 'analyses.footprint.step_deg': expected >= 0.05 deg, got {step:g}")
+        prof = fd.get("profile", "min-energy")
+        if prof not in PROFILES:
+            raise ScenarioError(f"{asrc.where(pth + ('profile',))}: field 'analyses.footprint.profile': expected one of {PROFILES}, got {prof!r}")
+        countries = tuple(_as_list(fd.get("countries", [])))
+        if countries:
+            from . import geo
+
+            for c in countries:
+                try:
+                    geo.country(c)
+                except ValueError as exc:
+                    raise ScenarioError(f"{asrc.where(pth + ('countries',))}: field 'analyses.footprint.countries': {exc}") from None
+        fp = FootprintSpec(la, mis, tuple(float(x) for x in reg), step, countries, prof)
+    if "footprint" in run_list and fp is None:
+        raise ScenarioError(f"{asrc.where(('analyses', 'run'))}: field 'analyses.run': 'footprint' is asked for but "
+                            "[analyses.footprint] is missing (launch_area, missile, region_deg, step_deg)")
+
+    ph, psrc = tab("phases")
+    members = []
+    for i, ref in enumerate(_as_list(ph.get("members", []))):
+        try:
+            mp = resolve(ref, Path(psrc.path))
+        except ScenarioError as exc:
+            raise ScenarioError(f"{psrc.where(('phases', 'members'))}: field 'phases.members': {exc}") from None
+        if mp.resolve() == path.resolve() or mp.resolve() in stack:
+            raise ScenarioError(f"{psrc.where(('phases', 'members'))}: field 'phases.members': {ref!r} is this comparison itself")
+        members.append(_build(mp, cat, stack + (path.resolve(),)))
+    if not members and not threats:
+        raise ScenarioError(f"{path}: no [[threat]]: nothing to assess")
+    return Scenario(
+        name=name, description=sc.get("description", ""), path=str(path), files=files, options=options,
+        threat_step=threat_step, coarse_step=coarse_step, decision_time=float(dd.get("decision_time_s", 30.0)),
+        track_time=_num(dd, "track_time_s"), rcs=rcs, assessment_time=float(dd.get("assessment_time_s", 60.0)),
+        launch_delay=launch_delay, default_cue=cue, lofted_factor=lf, depressed_factor=df,
+        interceptors=interceptors, radars=radars, batteries=batteries, target_sets=target_sets, threats=threats,
+        analyses=run_list, footprint=fp, phases=members, year=sc.get("year"), sources=_as_list(sc.get("sources", [])),
+    )
