@@ -1,0 +1,1 @@
+"""Reports: static maps (maps) and geographic exports (geoexport: GeoJSON, KML, CZML)."""

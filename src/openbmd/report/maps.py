@@ -1,0 +1,570 @@
+"""Static maps for reports: land, borders, graticule and overlays, drawn offline with matplotlib.
+
+Figures are created as plain ``matplotlib.figure.Figure`` objects on an Agg canvas, so no
+GUI backend is ever involved and pyplot's global state is left alone (callers may still
+pass an ``ax`` of their own). Three projections, all on a sphere of radius
+SPHERE_RADIUS_M (the map scale, not a geodetic model):
+
+* ``"lambert"``: Lambert azimuthal equal-area centred on the extent (pyproj ``laea``);
+  good for regional maps, areas true to scale;
+* ``"orthographic"``: the globe seen from space, centred on the extent (pyproj
+  ``ortho``); the far side is hidden;
+* ``"plate-carree"``: x = longitude, y = latitude in degrees, centred on the extent.
+
+Coastlines and borders: Natural Earth 1:50m via openbmd.geo.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path as _FsPath
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
+from matplotlib.colors import is_color_like
+from matplotlib.figure import Figure
+from matplotlib.patches import Circle, PathPatch
+from matplotlib.path import Path
+
+from openbmd import geo
+
+PROJECTIONS = ("lambert", "plate-carree", "orthographic")
+SPHERE_RADIUS_M = 6371008.8  # IUGG mean radius
+
+LAND_COLOR = "#ede7d9"
+OCEAN_COLOR = "#d6e6f2"
+BORDER_COLOR = "#8f8f8f"
+COAST_COLOR = "#5f7382"
+GRATICULE_COLOR = "#a9bccb"
+SPACE_COLOR = "white"
+
+SAVE_FORMATS = {".png": {"dpi": 150}, ".svg": {}, ".pdf": {}}
+
+# z-order of the layers; overlays from the plot_* helpers sit above the base map
+_Z_LAND, _Z_GRID, _Z_GRATICULE, _Z_BORDER, _Z_COAST, _Z_POLY, _Z_LINE, _Z_POINT, _Z_OUTLINE = (
+    1.0, 1.5, 1.8, 2.0, 2.1, 3.0, 4.0, 5.0, 6.0)
+
+
+def _unit(lon_deg, lat_deg) -> np.ndarray:
+    lon, lat = np.radians(lon_deg), np.radians(lat_deg)
+    return np.stack((np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)), axis=-1)
+
+
+class MapProjection:
+    """Projection of a map: a callable ``(lon_deg, lat_deg) -> (x, y)``.
+
+    Hidden points (the far side of an orthographic globe, or beyond ``max_angle_deg``
+    from the centre of a Lambert map) come out as NaN, so lines drawn through them break.
+    ``x, y`` are metres on the map plane for the azimuthal projections and degrees for
+    plate carree.
+    """
+
+    def __init__(self, kind: str, lon0_deg: float, lat0_deg: float, max_angle_deg: float | None = None):
+        if kind not in PROJECTIONS:
+            raise ValueError(f"projection must be one of {PROJECTIONS}, got {kind!r}")
+        self.kind = kind
+        self.lon0_deg = float(lon0_deg)
+        self.lat0_deg = float(lat0_deg)
+        self.radius_m = SPHERE_RADIUS_M
+        self._proj = None
+        if kind == "orthographic":
+            self.max_angle_deg = 90.0
+        elif kind == "lambert":
+            self.max_angle_deg = 179.0 if max_angle_deg is None else float(max_angle_deg)
+        else:
+            self.max_angle_deg = None
+        if self.azimuthal:
+            import pyproj
+
+            name = "ortho" if kind == "orthographic" else "laea"
+            self._proj = pyproj.Proj(
+                f"+proj={name} +lat_0={self.lat0_deg} +lon_0={self.lon0_deg} +R={self.radius_m} +units=m +no_defs"
+            )
+
+    @property
+    def azimuthal(self) -> bool:
+        return self.kind != "plate-carree"
+
+    @property
+    def horizon_radius(self) -> float | None:
+        """Radius (map units) of the circle of points ``max_angle_deg`` from the centre."""
+        if not self.azimuthal:
+            return None
+        c = np.radians(self.max_angle_deg)
+        return self.radius_m * (np.sin(c) if self.kind == "orthographic" else 2.0 * np.sin(c / 2.0))
+
+    def __repr__(self) -> str:
+        return f"MapProjection({self.kind!r}, lon0_deg={self.lon0_deg:g}, lat0_deg={self.lat0_deg:g})"
+
+    def angle_deg(self, lon_deg, lat_deg) -> np.ndarray:
+        """Angular distance (deg) of points from the centre of the map."""
+        c = _unit(self.lon0_deg, self.lat0_deg)
+        return np.degrees(np.arccos(np.clip(_unit(lon_deg, lat_deg) @ c, -1.0, 1.0)))
+
+    def visible(self, lon_deg, lat_deg) -> np.ndarray:
+        """True where points are drawn (always, for plate carree)."""
+        lon, lat = np.broadcast_arrays(np.asarray(lon_deg, float), np.asarray(lat_deg, float))
+        ok = np.isfinite(lon) & np.isfinite(lat)
+        if self.azimuthal:
+            with np.errstate(invalid="ignore"):
+                ok &= self.angle_deg(lon, lat) <= self.max_angle_deg
+        return ok
+
+    def __call__(self, lon_deg, lat_deg):
+        x, y, vis = self._project(lon_deg, lat_deg)
+        x[~vis] = np.nan
+        y[~vis] = np.nan
+        return x, y
+
+    def clamped(self, lon_deg, lat_deg):
+        """Like calling the projection, but hidden points are moved onto the horizon circle
+        at the same azimuth (the right thing for polygon outlines)."""
+        x, y, _ = self._project(lon_deg, lat_deg)
+        return x, y
+
+    def _project(self, lon_deg, lat_deg):
+        """Clamped map coordinates and visibility of points."""
+        lon, lat = np.broadcast_arrays(np.asarray(lon_deg, float), np.asarray(lat_deg, float))
+        finite = np.isfinite(lon) & np.isfinite(lat)
+        if not self.azimuthal:
+            return np.array(geo.wrap_lon_deg(lon, self.lon0_deg)), np.where(finite, lat, np.nan), finite
+        vis = self.visible(lon, lat)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            x, y = self._proj(lon, lat)
+            x, y = np.array(x, float), np.array(y, float)
+            bad = finite & (~vis | ~np.isfinite(x) | ~np.isfinite(y))
+            if bad.any():
+                lam = np.radians(lon[bad] - self.lon0_deg)
+                phi, phi0 = np.radians(lat[bad]), np.radians(self.lat0_deg)
+                north = np.cos(phi0) * np.sin(phi) - np.sin(phi0) * np.cos(phi) * np.cos(lam)
+                az = np.arctan2(np.cos(phi) * np.sin(lam), north)
+                r = self.horizon_radius
+                x[bad], y[bad] = r * np.sin(az), r * np.cos(az)
+        x[~finite] = np.nan
+        y[~finite] = np.nan
+        return x, y, vis
+
+    def line_xy(self, lon_deg, lat_deg):
+        """Map coordinates of a line, NaN where it must break (hidden points; for plate
+        carree the crossings of the seam opposite the centre, see geo.split_at_antimeridian)."""
+        lon = np.asarray(lon_deg, float).ravel()
+        lat = np.asarray(lat_deg, float).ravel()
+        if self.azimuthal:
+            return self(lon, lat)
+        pieces = geo.split_at_antimeridian(lon, lat, self.lon0_deg)
+        if not pieces:
+            return np.array([]), np.array([])
+        sep = np.array([[np.nan, np.nan]])
+        xy = np.vstack([q for p in pieces for q in (p[:, :2], sep)][:-1])
+        return xy[:, 0], xy[:, 1]
+
+    def polygon_path(self, polygon) -> Path | None:
+        """Compound path of one lon/lat polygon (a ring or a list of rings, exterior first),
+        oriented for matplotlib's non-zero fill; None when nothing of it is visible."""
+        paths = self.polygon_paths([geo._as_polygon(polygon)])
+        return paths[0] if paths else None
+
+    def polygon_paths(self, polygons, view=None, _items=None) -> list[Path]:
+        """Compound paths of lon/lat polygons, one per polygon that shows (within ``view``
+        = ``(x0, x1, y0, y1)`` when given), oriented for matplotlib's non-zero fill.
+
+        Plate carree: the planar rings (see geo.planar_rings), clipped by the axes. Azimuthal:
+        hidden vertices are moved onto the horizon at their azimuth; a polygon that covers
+        the point opposite the centre shows as the disc minus its projected outline.
+        """
+        items = _items if _items is not None else _planar_items(polygons, None if self.azimuthal else self.lon0_deg)
+        if not items:
+            return []
+        rings = [r for _, _, r in items]
+        allv = np.vstack(rings)
+        if self.azimuthal:
+            x, y, vis = self._project(allv[:, 0], allv[:, 1])
+        else:  # planar rings are already in the window around the centre: no wrapping
+            x, y, vis = allv[:, 0], allv[:, 1], np.ones(len(allv), dtype=bool)
+        cuts = np.cumsum([len(r) for r in rings])[:-1]
+        xs, ys, viss = np.split(x, cuts), np.split(y, cuts), np.split(vis, cuts)
+        anti_lon, anti_lat = float(geo.wrap_lon_deg(self.lon0_deg + 180.0)), -self.lat0_deg
+        out = []
+        i = 0
+        while i < len(items):
+            j = i
+            while j < len(items) and items[j][0] == items[i][0]:
+                j += 1
+            group = range(i, j)
+            i = j
+            flip = False
+            if self.azimuthal:
+                shown = [bool(viss[g].any()) for g in group]
+                if not all(bool(viss[g].all()) for g in group):
+                    lonlat = [rings[g] for g in group]
+                    flip = _covers(lonlat, anti_lat, anti_lon)
+                    if not any(shown) and not (flip and _covers(lonlat, self.lat0_deg, self.lon0_deg)):
+                        continue  # entirely on the far side
+            xy = [geo.orient(np.column_stack((xs[g], ys[g])), ccw=(items[g][1] == 0) != flip) for g in group]
+            if flip:
+                xy.append(_circle(self.horizon_radius))
+            if view is not None:
+                allxy = np.vstack(xy)
+                if (allxy[:, 0].max() < view[0] or allxy[:, 0].min() > view[1]
+                        or allxy[:, 1].max() < view[2] or allxy[:, 1].min() > view[3]):
+                    continue
+            out.append(_compound(xy))
+        return out
+
+
+def _planar_items(polygons, lon_center_deg) -> list[tuple[int, int, np.ndarray]]:
+    """(polygon index, ring index, planar (n, 2) lon/lat ring) for every ring.
+
+    ``lon_center_deg`` None (azimuthal maps): one unwrapped copy per ring; else all the
+    copies covering the window ``lon_center_deg +- 180`` (plate carree).
+    """
+    out = []
+    for pi, poly in enumerate(polygons):
+        rings = (geo.planar_rings(ring, 0.0 if lon_center_deg is None else lon_center_deg) for ring in geo._as_polygon(poly))
+        # k counts the rings left: the first is the exterior (Antarctica's first ring is the pole)
+        for k, prs in enumerate(p for p in rings if p):
+            for r in prs[:1] if lon_center_deg is None else prs:
+                out.append((pi, k, np.ascontiguousarray(r[:, :2])))
+    return out
+
+
+@functools.lru_cache(maxsize=4)
+def _land_items(lon_center_deg) -> tuple:
+    return tuple(_planar_items(geo.land_polygons(), lon_center_deg))
+
+
+def _covers(rings, lat_deg: float, lon_deg: float) -> bool:
+    """Whether the planar lon/lat rings of one polygon contain a point (bbox check first)."""
+    for lon in (lon_deg, lon_deg - 360.0, lon_deg + 360.0):
+        if any(r[:, 0].min() <= lon <= r[:, 0].max() and r[:, 1].min() <= lat_deg <= r[:, 1].max() for r in rings):
+            return bool(geo.polygon_mask(rings, lat_deg, lon_deg))
+    return False
+
+
+def _circle(radius: float, n: int = 361) -> np.ndarray:
+    t = np.linspace(0.0, 2.0 * np.pi, n)
+    return np.column_stack((radius * np.cos(t), radius * np.sin(t)))
+
+
+def _compound(rings: list[np.ndarray]) -> Path:
+    """One Path of closed rings (MOVETO, LINETO..., CLOSEPOLY each)."""
+    verts, codes = [], []
+    for r in rings:
+        r = np.asarray(r, float)[:, :2]
+        c = np.full(len(r) + 1, Path.LINETO, dtype=Path.code_type)
+        c[0], c[-1] = Path.MOVETO, Path.CLOSEPOLY
+        verts.append(np.vstack((r, r[:1])))
+        codes.append(c)
+    return Path(np.vstack(verts), np.concatenate(codes))
+
+
+def _center(extent) -> tuple[float, float, float, float, float, float]:
+    """Centre (lon, lat) of an extent and its bounds with lon_max unwrapped past lon_min."""
+    lon_min, lon_max, lat_min, lat_max = (float(v) for v in extent)
+    if not (-90.0 <= lat_min < lat_max <= 90.0):
+        raise ValueError(f"extent latitudes must satisfy -90 <= lat_min < lat_max <= 90, got {lat_min}, {lat_max}")
+    if lon_max <= lon_min:  # crosses the antimeridian, e.g. (150, -150, ...)
+        lon_max += 360.0
+    if lon_max - lon_min > 360.0:
+        raise ValueError("extent spans more than 360 deg of longitude")
+    return 0.5 * (lon_min + lon_max), 0.5 * (lat_min + lat_max), lon_min, lon_max, lat_min, lat_max
+
+
+def _extent_samples(lon_min, lon_max, lat_min, lat_max, n: int = 91):
+    """Points of the extent: its outline, densely, and an interior grid."""
+    lon = np.linspace(lon_min, lon_max, n)
+    lat = np.linspace(lat_min, lat_max, n)
+    glon, glat = np.meshgrid(lon[::3], lat[::3])
+    return (np.concatenate((lon, np.full(n, lon_max), lon, np.full(n, lon_min), glon.ravel())),
+            np.concatenate((np.full(n, lat_min), lat, np.full(n, lat_max), lat, glat.ravel())))
+
+
+def _graticule_step(span_deg: float) -> float:
+    for limit, step in ((120.0, 30.0), (40.0, 10.0), (15.0, 5.0), (6.0, 2.0), (0.0, 1.0)):
+        if span_deg > limit:
+            return step
+    return 1.0
+
+
+def _segments(proj: MapProjection, lines, view) -> list[np.ndarray]:
+    """Map-plane pieces of lon/lat lines that touch the view (x0, x1, y0, y1)."""
+    if not lines:
+        return []
+    sep = np.full((1, 2), np.nan)
+    allv = np.vstack([q for line in lines for q in (np.asarray(line, float)[:, :2], sep)])
+    x, y = proj.line_xy(allv[:, 0], allv[:, 1])
+    ok = np.isfinite(x) & np.isfinite(y)
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], ok.astype(np.int8), [0]))))
+    x0, x1, y0, y1 = view
+    out = []
+    for a, b in zip(edges[::2], edges[1::2]):
+        if b - a < 2:
+            continue
+        sx, sy = x[a:b], y[a:b]
+        if sx.max() < x0 or sx.min() > x1 or sy.max() < y0 or sy.min() > y1:
+            continue
+        out.append(np.column_stack((sx, sy)))
+    return out
+
+
+def map_axes(extent=None, projection: str = "lambert", figsize=(8.0, 6.0), ax=None, *,
+             center_deg=None, land: bool = True, borders: bool = True,
+             graticule_step_deg: float | None = None):
+    """A base map: ocean, land, country borders, coastlines and graticule.
+
+    ``extent``: ``(lon_min, lon_max, lat_min, lat_max)`` in degrees (``lon_max <
+    lon_min`` crosses the antimeridian); None shows the whole world (the full globe for
+    orthographic). ``center_deg``: ``(lon, lat)`` of the projection centre, default the
+    centre of the extent. Returns ``(fig, ax, proj)``; ``proj`` maps ``(lon_deg,
+    lat_deg)`` arrays to map coordinates (see MapProjection), for use with the plot_*
+    helpers and with plain matplotlib calls (``ax.plot(*proj(lon_deg, lat_deg))``).
+    With ``ax`` given, the map is drawn into it and ``figsize`` is ignored.
+    """
+    if projection not in PROJECTIONS:
+        raise ValueError(f"projection must be one of {PROJECTIONS}, got {projection!r}")
+    whole = extent is None
+    lon_c, lat_c, lon_min, lon_max, lat_min, lat_max = _center((-180.0, 180.0, -90.0, 90.0) if whole else extent)
+    if center_deg is not None:
+        lon_c, lat_c = (float(v) for v in center_deg)
+    elif whole and projection == "orthographic":
+        lon_c, lat_c = 0.0, 20.0
+    ol_lon, ol_lat = _extent_samples(lon_min, lon_max, lat_min, lat_max)
+
+    if projection == "lambert" and not whole:
+        # hide only what lies beyond every corner of the view
+        tmp = MapProjection("lambert", lon_c, lat_c, max_angle_deg=179.0)
+        x, y = tmp(ol_lon, ol_lat)
+        corners_x = np.array([np.nanmin(x), np.nanmax(x)])[:, None]
+        corners_y = np.array([np.nanmin(y), np.nanmax(y)])[None, :]
+        r = np.nanmax(np.hypot(corners_x, corners_y))
+        c_max = np.degrees(2.0 * np.arcsin(min(1.0, r / (2.0 * SPHERE_RADIUS_M))))
+        proj = MapProjection("lambert", lon_c, lat_c, max_angle_deg=float(np.clip(c_max + 1.0, 90.0, 179.0)))
+    else:
+        proj = MapProjection(projection, lon_c, lat_c)
+
+    # view limits
+    if not proj.azimuthal:  # x: longitude wrapped into lon0 +- 180
+        x0 = proj.lon0_deg - 180.0 if whole else float(geo.wrap_lon_deg(lon_min, proj.lon0_deg))
+        view = (x0, x0 + (lon_max - lon_min), lat_min, lat_max)
+    elif whole:
+        rr = 1.02 * proj.horizon_radius
+        view = (-rr, rr, -rr, rr)
+    else:
+        x, y = proj(ol_lon, ol_lat)
+        if not np.isfinite(x).any():
+            raise ValueError("the extent is not visible from the projection centre")
+        view = (np.nanmin(x), np.nanmax(x), np.nanmin(y), np.nanmax(y))
+        if projection == "orthographic":
+            rr = 1.02 * proj.horizon_radius
+            view = (max(view[0], -rr), min(view[1], rr), max(view[2], -rr), min(view[3], rr))
+
+    if ax is None:
+        fig = Figure(figsize=figsize)
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+        fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.98)
+    else:
+        fig = ax.figure
+    ax.set_xlim(view[0], view[1])
+    ax.set_ylim(view[2], view[3])
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_facecolor(OCEAN_COLOR)
+    if projection == "orthographic":
+        ax.set_facecolor(SPACE_COLOR)
+        for s in ax.spines.values():
+            s.set_visible(False)
+        r = proj.horizon_radius
+        ax.add_patch(Circle((0.0, 0.0), r, facecolor=OCEAN_COLOR, edgecolor="none", zorder=0.5))
+        ax.add_patch(Circle((0.0, 0.0), r, facecolor="none", edgecolor=COAST_COLOR, lw=0.8, zorder=_Z_OUTLINE))
+    else:
+        for s in ax.spines.values():
+            s.set_linewidth(0.6)
+            s.set_edgecolor("#555555")
+
+    if land:
+        items = _land_items(None if proj.azimuthal else proj.lon0_deg)
+        paths = proj.polygon_paths(None, view=view, _items=items)
+        if paths:
+            # add_artist: no data-limit update (slow for big paths; the view is fixed)
+            land_patch = PathPatch(Path.make_compound_path(*paths), facecolor=LAND_COLOR, edgecolor="none", zorder=_Z_LAND)
+            ax.add_artist(land_patch)
+
+    span = max(lon_max - lon_min, lat_max - lat_min)
+    step = graticule_step_deg or _graticule_step(span)
+    dense = min(0.5, step / 10.0)
+    n_lat, n_lon = int(180 / dense) + 1, int(360 / dense) + 1
+    grat = [np.column_stack((np.full(n_lat, lo), np.linspace(-90.0, 90.0, n_lat))) for lo in np.arange(-180.0, 180.0, step)]
+    grat += [np.column_stack((np.linspace(-180.0, 180.0, n_lon), np.full(n_lon, la)))
+             for la in np.arange(-90.0 + step, 90.0 - 1e-9, step)]
+    layers = [(grat, GRATICULE_COLOR, 0.4, _Z_GRATICULE)]
+    if borders:
+        layers.append((geo.borders(), BORDER_COLOR, 0.4, _Z_BORDER))
+    if land:
+        layers.append((geo.coastlines(), COAST_COLOR, 0.5, _Z_COAST))
+    for lines, color, width, z in layers:
+        ax.add_collection(LineCollection(_segments(proj, lines, view), colors=color, linewidths=width, zorder=z))
+    # add_collection would autoscale on some versions: restore the view
+    ax.set_xlim(view[0], view[1])
+    ax.set_ylim(view[2], view[3])
+    return fig, ax, proj
+
+
+def _default(kw: dict, names: tuple, value):
+    """Set ``kw[names[0]] = value`` unless the keyword or one of its aliases is given;
+    return the value in effect."""
+    for n in names:
+        if n in kw:
+            return kw[n]
+    kw[names[0]] = value
+    return value
+
+
+def _as_lonlat(line):
+    """(lon, lat) arrays from an (n, 2|3) array or a (lon_array, lat_array) pair."""
+    if isinstance(line, tuple) and len(line) == 2:
+        return np.asarray(line[0], float).ravel(), np.asarray(line[1], float).ravel()
+    a = np.asarray(line, float)
+    if a.ndim != 2 or a.shape[1] < 2:
+        raise ValueError("a line is an (n, 2|3) array of (lon_deg, lat_deg[, alt]) or a (lon_deg, lat_deg) pair")
+    return a[:, 0], a[:, 1]
+
+
+def plot_lines(ax, proj: MapProjection, lines, colors=None, labels=None, **kw) -> list:
+    """Draw lon/lat lines (e.g. ground tracks): one Line2D per line, broken where hidden and,
+    on plate carree maps, at the seam (the antimeridian unless centred elsewhere).
+
+    ``lines``: list of ``(n, 2|3)`` arrays of ``(lon_deg, lat_deg[, alt])`` or of
+    ``(lon_deg, lat_deg)`` array pairs. ``colors``: one colour or one per line;
+    ``labels``: one per line (for a legend). Other keywords go to ``ax.plot``.
+    """
+    if (isinstance(lines, tuple) and len(lines) == 2 and np.ndim(lines[0]) == 1) or (
+            isinstance(lines, np.ndarray) and lines.ndim == 2):
+        lines = [lines]  # a single line
+    kw.setdefault("zorder", _Z_LINE)
+    _default(kw, ("linewidth", "lw"), 1.2)
+    out = []
+    for i, line in enumerate(lines):
+        lon, lat = _as_lonlat(line)
+        x, y = proj.line_xy(lon, lat)
+        style = dict(kw)
+        if colors is not None:
+            style["color"] = colors if is_color_like(colors) else colors[i % len(colors)]
+        if labels is not None:
+            style["label"] = labels[i]
+        out.extend(ax.plot(x, y, **style))
+    return out
+
+
+def plot_points(ax, proj: MapProjection, lon_deg, lat_deg, labels=None, **kw):
+    """Mark points (e.g. launch sites, radars), with optional text labels; hidden points
+    are skipped. Keywords go to ``ax.scatter``. Returns the scatter collection."""
+    lon = np.atleast_1d(np.asarray(lon_deg, float))
+    lat = np.atleast_1d(np.asarray(lat_deg, float))
+    x, y = proj(lon, lat)
+    ok = np.isfinite(x) & np.isfinite(y)
+    kw.setdefault("zorder", _Z_POINT)
+    kw.setdefault("s", 18)
+    _default(kw, ("edgecolors", "edgecolor", "ec"), "white")
+    _default(kw, ("linewidths", "linewidth", "lw"), 0.5)
+    if "c" in kw and np.ndim(kw["c"]) >= 1 and np.size(kw["c"]) == lon.size and not isinstance(kw["c"], str):
+        kw["c"] = np.asarray(kw["c"])[ok.ravel()]
+    sc = ax.scatter(x[ok], y[ok], **kw)
+    if labels is not None:
+        for xi, yi, text, good in zip(x.ravel(), y.ravel(), labels, ok.ravel()):
+            if good:
+                ax.annotate(str(text), (xi, yi), xytext=(3, 3), textcoords="offset points", fontsize=7,
+                            zorder=_Z_POINT, annotation_clip=True, clip_on=True)
+    return sc
+
+
+def plot_polygons(ax, proj: MapProjection, rings, **kw) -> list:
+    """Fill lon/lat polygons (e.g. radar coverage, fly-out fans): one PathPatch each.
+
+    ``rings``: list of polygons, each an ``(n, 2)`` ring of ``(lon_deg, lat_deg)`` or a
+    list of rings (exterior then holes); rings may cross the antimeridian or circle a
+    pole. Keywords go to PathPatch (default: translucent fill); ``label`` goes on the
+    first patch only.
+    """
+    if isinstance(rings, np.ndarray) and rings.ndim == 2:
+        rings = [rings]
+    kw.setdefault("zorder", _Z_POLY)
+    kw.setdefault("alpha", 0.35)
+    if "color" not in kw:
+        face = _default(kw, ("facecolor", "fc"), "tab:red")
+        _default(kw, ("edgecolor", "ec"), face)
+    _default(kw, ("linewidth", "lw"), 0.8)
+    out = []
+    for poly in rings:
+        path = proj.polygon_path(poly)
+        if path is None:
+            continue
+        patch = PathPatch(path, **kw)
+        ax.add_artist(patch)
+        out.append(patch)
+        kw.pop("label", None)
+    return out
+
+
+def _edges(c: np.ndarray) -> np.ndarray:
+    c = np.asarray(c, float).ravel()
+    if c.size < 2 or not np.all(np.diff(c) > 0):
+        raise ValueError("grid coordinates must be increasing, with at least two values")
+    mid = 0.5 * (c[1:] + c[:-1])
+    return np.concatenate(([c[0] - (mid[0] - c[0])], mid, [c[-1] + (c[-1] - mid[-1])]))
+
+
+def plot_grid(ax, proj: MapProjection, lat_deg, lon_deg, values, cmap="viridis", vmin=None, vmax=None, **kw):
+    """Colour a lat/lon grid (e.g. a defended footprint): ``values[i, j]`` at
+    ``(lat_deg[i], lon_deg[j])`` (cell centres, increasing). NaN cells are left
+    transparent; cells reaching the hidden side are not drawn. Keywords go to
+    ``ax.pcolormesh``. Returns the QuadMesh (for ``fig.colorbar``)."""
+    values = np.asarray(values, float)
+    lat_e = np.clip(_edges(lat_deg), -90.0, 90.0)
+    lon_e = _edges(lon_deg)
+    if values.shape != (lat_e.size - 1, lon_e.size - 1):
+        expected = (lat_e.size - 1, lon_e.size - 1)
+        raise ValueError(f"values must have shape (len(lat_deg), len(lon_deg)) = {expected}, got {values.shape}")
+    kw.setdefault("zorder", _Z_GRID)
+    kw.setdefault("shading", "flat")
+    kw.setdefault("rasterized", True)
+    lon2, lat2 = np.meshgrid(lon_e, lat_e)
+    data = np.ma.masked_invalid(values)
+    if not proj.azimuthal:
+        mid = 0.5 * (lon_e[0] + lon_e[-1])
+        base = lon2 + 360.0 * np.round((proj.lon0_deg - mid) / 360.0)
+        x0, x1 = sorted(ax.get_xlim())
+        mesh = None
+        for shift in (0.0, -360.0, 360.0):  # copies reaching into the view (the first always, for colorbars)
+            xs = base + shift
+            if shift and (xs.max() < x0 or xs.min() > x1):
+                continue
+            m = ax.pcolormesh(xs, lat2, data, cmap=cmap, vmin=vmin, vmax=vmax, **kw)
+            if mesh is None:
+                mesh = m
+        return mesh
+    x, y = proj.clamped(lon2, lat2)
+    vis = proj.visible(lon2, lat2)
+    cell_vis = vis[:-1, :-1] & vis[1:, :-1] & vis[:-1, 1:] & vis[1:, 1:]
+    data = np.ma.masked_where(~cell_vis, data)
+    return ax.pcolormesh(x, y, data, cmap=cmap, vmin=vmin, vmax=vmax, **kw)
+
+
+def save(fig, path) -> _FsPath:
+    """Write the figure to ``path`` (.png at 150 dpi, .svg or .pdf) and close it."""
+    path = _FsPath(path)
+    opts = SAVE_FORMATS.get(path.suffix.lower())
+    if opts is None:
+        raise ValueError(f"unsupported map format {path.suffix!r}: use one of {sorted(SAVE_FORMATS)}")
+    try:
+        fig.savefig(path, bbox_inches="tight", pad_inches=0.05, **opts)
+    finally:
+        if "matplotlib.pyplot" in sys.modules:  # a pyplot-managed figure: release it
+            sys.modules["matplotlib.pyplot"].close(fig)
+    return path
+
+
+__all__ = ["PROJECTIONS", "MapProjection", "map_axes", "plot_grid", "plot_lines", "plot_points", "plot_polygons", "save"]

@@ -1,0 +1,133 @@
+"""Static maps: files in every format, land actually drawn, far side hidden, no antimeridian streaks."""
+
+import xml.etree.ElementTree as ET
+
+import matplotlib.image as mpimg
+import numpy as np
+import pytest
+from matplotlib.colors import to_rgb
+
+from openbmd.report import maps
+
+EUROPE = (-25.0, 45.0, 34.0, 72.0)
+
+
+def land_share(png_path) -> float:
+    """Share of the image's pixels painted in the land colour."""
+    img = mpimg.imread(png_path)[..., :3]
+    return float(np.mean(np.all(np.abs(img - np.array(to_rgb(maps.LAND_COLOR))) < 0.02, axis=-1)))
+
+
+def decorate(ax, proj):
+    """One of each overlay, including a line and a polygon across the antimeridian."""
+    maps.plot_lines(ax, proj, [np.column_stack((np.linspace(150.0, 210.0, 40), np.linspace(40.0, 70.0, 40))),
+                               (np.array([21.0, 30.0, 37.6]), np.array([52.2, 54.0, 55.8]))],
+                    colors=["k", "tab:blue"], labels=["across", "Warsaw-Moscow"])
+    maps.plot_points(ax, proj, [21.0, 37.6, 175.0], [52.2, 55.8, 65.0], labels=["Warsaw", "Moscow", "Anadyr"], c="k")
+    az = np.linspace(0.0, 2.0 * np.pi, 73)
+    maps.plot_polygons(ax, proj, [np.column_stack((178.0 + 20.0 * np.cos(az), 64.0 + 8.0 * np.sin(az))),
+                                  np.column_stack((21.0 + 4.0 * np.cos(az), 52.0 + 2.5 * np.sin(az)))],
+                       facecolor="tab:red", label="coverage")
+    lat = np.arange(45.5, 56.0, 1.0)
+    lon = np.arange(10.5, 30.0, 1.0)
+    values = np.add.outer(lat, lon)
+    values[::3] = np.nan
+    mesh = maps.plot_grid(ax, proj, lat, lon, values, cmap="viridis", alpha=0.5)
+    assert mesh is not None
+    ax.legend(loc="lower left", fontsize=6)
+
+
+@pytest.mark.parametrize("projection", ["lambert", "plate-carree"])
+def test_europe_map_in_every_format(tmp_path, projection):
+    written = []
+    for suffix in (".png", ".svg", ".pdf"):
+        fig, ax, proj = maps.map_axes(EUROPE, projection)
+        decorate(ax, proj)
+        written.append(maps.save(fig, tmp_path / f"europe{suffix}"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["europe.pdf", "europe.png", "europe.svg"]
+    for p in written:
+        assert p.stat().st_size > 1000
+    share = land_share(tmp_path / "europe.png")
+    assert 0.10 < share < 0.90, share
+    assert ET.parse(tmp_path / "europe.svg").getroot().tag.endswith("svg")
+    assert (tmp_path / "europe.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_orthographic_map(tmp_path):
+    for suffix in (".png", ".svg", ".pdf"):
+        fig, ax, proj = maps.map_axes(None, "orthographic", center_deg=(20.0, 50.0))
+        decorate(ax, proj)
+        maps.save(fig, tmp_path / f"globe{suffix}")
+    share = land_share(tmp_path / "globe.png")
+    assert 0.10 < share < 0.70, share
+    ET.parse(tmp_path / "globe.svg")
+    # the far side is hidden: the antipode of the centre does not project
+    x, y = proj(np.array([20.0, -160.0]), np.array([50.0, -50.0]))
+    assert np.isfinite(x[0]) and np.isnan(x[1]) and np.isnan(y[1])
+    assert abs(x[0]) < 1.0 and abs(y[0]) < 1.0  # the centre projects to the origin
+
+
+def test_globe_views_of_the_south_and_the_pacific_are_filled_sensibly(tmp_path):
+    # Antarctica circles the pole: seen from above the pole it must fill, not invert
+    fig, _, _ = maps.map_axes(None, "orthographic", center_deg=(0.0, -90.0))
+    maps.save(fig, tmp_path / "south.png")
+    assert 0.05 < land_share(tmp_path / "south.png") < 0.3  # inverted, it would be ~0.6
+    # a map across the antimeridian, both flat and azimuthal
+    for projection in ("plate-carree", "lambert"):
+        fig, ax, proj = maps.map_axes((150.0, -150.0, 40.0, 75.0), projection)
+        decorate(ax, proj)
+        maps.save(fig, tmp_path / f"bering-{projection}.png")
+        # ~30 % land, partly under the translucent overlays; inverted fills would give > 60 %
+        assert 0.08 < land_share(tmp_path / f"bering-{projection}.png") < 0.6
+
+
+def test_whole_world_maps(tmp_path):
+    for projection in maps.PROJECTIONS:
+        fig, _, _ = maps.map_axes(None, projection)
+        maps.save(fig, tmp_path / f"world-{projection}.png")
+        assert 0.05 < land_share(tmp_path / f"world-{projection}.png") < 0.6
+    # a world map centred on the Pacific: x runs from -30 to 330 deg
+    fig, ax, _ = maps.map_axes(None, "plate-carree", center_deg=(150.0, 0.0))
+    assert ax.get_xlim() == (-30.0, 330.0)
+    maps.save(fig, tmp_path / "world-pacific.png")
+    assert abs(land_share(tmp_path / "world-pacific.png") - land_share(tmp_path / "world-plate-carree.png")) < 0.02
+
+
+def test_lines_break_at_the_antimeridian_on_flat_maps():
+    _, ax, proj = maps.map_axes(None, "plate-carree")
+    lon = np.linspace(150.0, 210.0, 61)
+    lat = np.linspace(40.0, 70.0, 61)
+    x, _ = proj.line_xy(lon, lat)
+    step = np.abs(np.diff(x))
+    assert np.nanmax(step) < 5.0  # no segment spans the map
+    assert np.isnan(x).sum() == 1  # broken once, at the seam
+    assert 180.0 in x and -180.0 in x  # both ends meet the map edge
+    lines = maps.plot_lines(ax, proj, [np.column_stack((lon, lat))], colors="k")
+    (line,) = lines
+    xd = np.asarray(line.get_xdata(), float)
+    assert np.nanmax(np.abs(np.diff(xd))) < 5.0
+    # the same line on a map centred on the Pacific is not broken at all
+    _, _, proj_pacific = maps.map_axes((120.0, -120.0, 20.0, 80.0), "plate-carree")
+    x, _ = proj_pacific.line_xy(lon, lat)
+    assert not np.isnan(x).any() and np.all(np.diff(x) > 0)
+
+
+def test_save_rejects_unknown_formats(tmp_path):
+    fig, _, _ = maps.map_axes(EUROPE, "lambert", land=False, borders=False)
+    with pytest.raises(ValueError, match="format"):
+        maps.save(fig, tmp_path / "map.jpg")
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(ValueError, match="projection"):
+        maps.map_axes(EUROPE, "mercator")
+
+
+def test_map_axes_draws_into_given_axes(tmp_path):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(8, 4))
+    ax1, ax2 = fig.subplots(1, 2)
+    _, a1, _ = maps.map_axes(EUROPE, "lambert", ax=ax1)
+    _, a2, _ = maps.map_axes(None, "orthographic", ax=ax2, center_deg=(100.0, 40.0))
+    assert a1 is ax1 and a2 is ax2
+    maps.save(fig, tmp_path / "two.png")
+    assert (tmp_path / "two.png").stat().st_size > 1000
