@@ -34,6 +34,16 @@ class ThreatFlights:
         return len(self.trajectories)
 
 
+def sampled(options, output_step, flight_times):
+    """Options for re-flying known shots with a time series: the sample
+    buffers are sized by the longest known flight, not by ``t_max``."""
+    if output_step is None:
+        return options.replace(output_step=None)
+    ft = np.asarray(flight_times, float)
+    t_max = float(np.nanmax(ft)) * 1.02 + 60.0 if ft.size and np.isfinite(ft).any() else options.t_max
+    return options.replace(output_step=output_step, t_max=min(options.t_max, t_max))
+
+
 def guidance(tr: Trajectories):
     """(kick, cutoff, azimuth) of each flown shot: enough to fly it again."""
     return tr.kick.copy(), tr.cutoff.copy(), tr.azimuth.copy()
@@ -115,7 +125,7 @@ def fly_threats(scenario, progress=None) -> ThreatFlights:
                 choice[i] = level
                 me_apogee[i] = tr.apogee[j]
                 me_guid[:, i] = k[j], c[j], a[j]
-                shots.append((i, vs[ok[j]], "min-energy", k[j], c[j], a[j]))
+                shots.append((i, vs[ok[j]], "min-energy", k[j], c[j], a[j], tr.flight_time[j]))
         pending = np.array([int(cand[j]) for j in failed], dtype=int)
         level += 1
         if progress:
@@ -135,7 +145,7 @@ def fly_threats(scenario, progress=None) -> ThreatFlights:
         if tr is not None:
             k, c, a = guidance(tr)
             for j, i in enumerate(want[ok]):
-                shots.append((i, vs[ok[j]], prof, k[j], c[j], a[j]))
+                shots.append((i, vs[ok[j]], prof, k[j], c[j], a[j], tr.flight_time[j]))
         if progress:
             progress(1)
     # the minimum-energy variant only where a row asked for it
@@ -147,7 +157,8 @@ def fly_threats(scenario, progress=None) -> ThreatFlights:
     ri = np.array([s[0] for s in shots])
     tr = run([s[1] for s in shots], lat[ri], lon[ri], np.array([s[5] for s in shots]),
              kick=np.array([s[3] for s in shots]), cutoff=np.array([s[4] for s in shots]),
-             options=opts.replace(output_step=scenario.threat_step))
+             options=sampled(opts, scenario.threat_step, [s[6] for s in shots]))
+    tr.options = opts.replace(output_step=scenario.threat_step)
     tr.target_lat, tr.target_lon = tlat[ri], tlon[ri]
     tr.aim_mode = [s[2] for s in shots]
     meta = pd.DataFrame({
@@ -237,7 +248,8 @@ def aim_fan(missile: Missile, launch_lat: float, launch_lon: float, target_lat, 
         e = np.clip(e + (rt[idx] - r) * fd, 1e-3, 1.0)
         az = az + miss_az
     t = run(missile, launch_lat, launch_lon, az, kick=s, cutoff=np.where(e >= 1 - 1e-12, np.inf, e * burn),
-            options=opts.replace(output_step=output_step))
+            options=sampled(opts, output_step, t.flight_time))
+    t.options = opts.replace(output_step=output_step)
     t.target_lat, t.target_lon = tlat[idx], tlon[idx]
     t.aim_mode = ["min-energy"] * len(idx)
     miss = t.miss_distance
@@ -257,7 +269,9 @@ def aim_fan(missile: Missile, launch_lat: float, launch_lon: float, target_lat, 
             ii = np.concatenate([ii, idx[j[ok2]]])
         order = np.argsort(ii)
         ii, kk, cc, aa = ii[order], kk[order], cc[order], aa[order]
-        t = run(missile, launch_lat, launch_lon, aa, kick=kk, cutoff=cc, options=opts.replace(output_step=output_step))
+        t = run(missile, launch_lat, launch_lon, aa, kick=kk, cutoff=cc,
+                options=sampled(opts, output_step, np.concatenate([t.flight_time, tr2.flight_time if tr2 is not None else []])))
+        t.options = opts.replace(output_step=output_step)
         t.target_lat, t.target_lon = tlat[ii], tlon[ii]
         t.aim_mode = ["min-energy"] * len(ii)
         idx = ii

@@ -130,6 +130,13 @@ def _num(x: float) -> float | int:
     return int(r) if r.is_integer() and abs(r) < 1e15 else r
 
 
+def _nums(a) -> list:
+    """Many coordinates at once, as :func:`_num` does one (vectorised: the
+    exports of a scenario hold millions of numbers)."""
+    r = np.round(np.asarray(a, dtype=float), 9)
+    return [int(v) if v.is_integer() and abs(v) < 1e15 else v for v in r.tolist()]
+
+
 def _finite_runs(c: np.ndarray, time=None):
     """Runs of consecutive finite rows (a line breaks at missing points)."""
     ok = np.all(np.isfinite(c), axis=1)
@@ -165,7 +172,7 @@ def _wrapped(c: np.ndarray) -> np.ndarray:
 
 
 def _lonlat_rows(c: np.ndarray) -> list:
-    return [[_num(v) for v in row] for row in c]
+    return [_nums(row) for row in np.asarray(c, dtype=float)]
 
 
 def _atomic_write(path, text: str) -> Path:
@@ -288,7 +295,7 @@ def kml_color(color: str, alpha: int = 255) -> str:
 
 
 def _kml_coords(c: np.ndarray) -> str:
-    return " ".join(",".join(repr(_num(v)) for v in row) for row in _wrapped(c))
+    return " ".join(",".join(repr(v) for v in _nums(row)) for row in _wrapped(c))
 
 
 def _text(value) -> str:
@@ -399,7 +406,7 @@ def _rgba(color, alpha: int = 255) -> dict:
 def _degrees(c: np.ndarray) -> list:
     """Flat [lon, lat, alt, ...] (alt 0 when not given)."""
     c3 = _wrapped(c if c.shape[1] == 3 else np.column_stack((c, np.zeros(len(c)))))
-    return [_num(v) for v in c3.ravel()]
+    return _nums(c3.ravel())
 
 
 def to_czml(features, name: str = "openbmd", epoch: str = DEFAULT_EPOCH) -> list:
@@ -447,7 +454,7 @@ def to_czml(features, name: str = "openbmd", epoch: str = DEFAULT_EPOCH) -> list
                 packets.append({
                     "id": pid, **common,
                     "availability": f"{_iso(t0, t[0])}/{_iso(t0, t[-1])}",
-                    "position": {"epoch": epoch_iso, "cartographicDegrees": [_num(v) for v in samples.ravel()],
+                    "position": {"epoch": epoch_iso, "cartographicDegrees": _nums(samples.ravel()),
                                  "interpolationAlgorithm": "LAGRANGE", "interpolationDegree": 1},
                     "point": {"color": _rgba(color), "pixelSize": 6},
                     "path": {"material": material, "width": 2, "leadTime": 0, "trailTime": _num(t[-1] - t[0]),

@@ -1,0 +1,500 @@
+"""The scenario report: an HTML page with maps, plots, tables and every
+assumption, plus machine-readable tables (CSV, Parquet, JSON) and map layers
+(GeoJSON, KML, CZML).
+
+Everything is written into a fresh temporary folder beside the destination
+and moved into place only when complete: a failure leaves nothing behind, and
+a destination that is not an earlier openbmd report is never overwritten.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import json
+import math
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import __version__
+from ..analysis.assess import Assessment, assess
+from ..analysis.footprint import DEFENDED, OUT_OF_REACH, UNDEFENDED, Footprint, footprint
+from ..analysis.phases import PhaseComparison, phases, south_vs_north
+from . import geoexport as G
+from . import maps as M
+
+MARKER = ".openbmd-report"
+FIG_FORMATS = ("png", "svg", "pdf")
+C_ENGAGE = "#c0392b"  # engageable
+C_SAFE = "#4a6f8a"  # not engageable
+C_SITE = "#1b7837"
+C_RADAR = "#7b3294"
+
+
+class ReportError(ValueError):
+    """The report cannot be written as asked (message says why)."""
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "scenario"
+
+
+@dataclass
+class ReportResult:
+    out_dir: Path
+    files: list
+    data: dict  # what summary.json holds
+
+
+# ------------------------------------------------------------ geometry ----
+def _tracks(assessment: Assessment):
+    """Ground tracks (lon, lat deg) and altitude (m) of each threat trajectory."""
+    tr = assessment.flights.trajectories
+    lat, lon, h = tr.samples_geodetic
+    out = []
+    for i in range(len(tr)):
+        n = int(tr.n_samples[i])
+        out.append((np.degrees(lon[i, :n]), np.degrees(lat[i, :n]), h[i, :n], tr.sample_times[:n]))
+    return out
+
+
+def _radar_sector(r, rcs, n=61):
+    """Ground footprint of a radar's search sector out to its detection range
+    for ``rcs`` (capped by its instrumented range): (lon, lat) ring in degrees."""
+    from .. import earth as E
+
+    rng = min(float(r.detection_range(rcs)), r.max_range)
+    if r.azimuth_half_width >= math.pi - 1e-9:
+        az = np.linspace(0, 2 * np.pi, n)
+        la, lo = E.geodesic_direct(np.full(n, r.lat), np.full(n, r.lon), az, np.full(n, rng))
+        return np.column_stack([np.degrees(lo), np.degrees(la)])
+    az = r.boresight_azimuth + np.linspace(-r.azimuth_half_width, r.azimuth_half_width, n)
+    la, lo = E.geodesic_direct(np.full(n, r.lat), np.full(n, r.lon), az, np.full(n, rng))
+    ring = np.column_stack([np.degrees(lo), np.degrees(la)])
+    site = np.array([[math.degrees(r.lon), math.degrees(r.lat)]])
+    return np.vstack([site, ring, site])
+
+
+def _fans(assessment: Assessment, t=300.0, altitude=150e3):
+    """Fly-out fans (lon, lat deg rings) of each scenario battery at its first station."""
+    res = assessment.engagements
+    out = []
+    seen = set()
+    for k, j in enumerate(assessment.parent):
+        if j in seen:
+            continue
+        seen.add(j)
+        la, lo = res.fan(k, t, altitude)
+        out.append((assessment.scenario.batteries[j], np.column_stack([np.degrees(lo), np.degrees(la)])))
+    return out
+
+
+def features(assessment: Assessment, fp: Footprint | None, track_step_s: float = 10.0) -> list:
+    """Map layers for GeoJSON / KML / CZML (trajectories sampled every
+    ``track_step_s``, and at their last point)."""
+    sc = assessment.scenario
+    feats = []
+    per = assessment.per_threat()
+    for i, (lon, lat, h, t) in enumerate(_tracks(assessment)):
+        row = per.iloc[i]
+        ok = np.isfinite(lon) & np.isfinite(lat)
+        stride = max(1, int(round(track_step_s / assessment.flights.trajectories.options.output_step)))
+        keep = np.zeros_like(ok)
+        keep[::stride] = True
+        if ok.any():
+            keep[np.nonzero(ok)[0][-1]] = True
+        ok &= keep
+        if ok.sum() < 2:
+            continue
+        feats.append(G.Feature("line", np.column_stack([lon[ok], lat[ok], h[ok]]), {
+            "layer": "trajectory", "name": row["label"], "role": row["role"], "group": row["group"],
+            "engageable": bool(row["engageable"]), "best_margin_s": row["best_margin_s"],
+            "best_battery": row["best_battery"], "color": C_ENGAGE if row["engageable"] else C_SAFE,
+        }, time=t[ok]))
+    for b in sc.batteries:
+        la, lo = b.stations[0]
+        feats.append(G.Feature("point", (math.degrees(lo), math.degrees(la)), {
+            "layer": "battery", "name": b.name, "interceptor": b.interceptor.name, "count": b.count, "kind": b.kind,
+            "cued_by": b.cue or "launch delay", "color": C_SITE}))
+        if b.patrol_box:
+            a0, a1, o0, o1 = b.patrol_box
+            feats.append(G.Feature("polygon", np.array([[o0, a0], [o1, a0], [o1, a1], [o0, a1]]), {
+                "layer": "patrol_box", "name": f"{b.name} patrol box", "color": C_SITE}))
+    for r in sc.radars.values():
+        feats.append(G.Feature("point", (math.degrees(r.lon), math.degrees(r.lat)), {
+            "layer": "radar", "name": r.name, "color": C_RADAR}))
+        feats.append(G.Feature("polygon", _radar_sector(r, sc.rcs), {
+            "layer": "radar_coverage", "name": f"{r.name} coverage ({sc.rcs:g} m^2)", "color": C_RADAR}))
+    for b, ring in _fans(assessment):
+        if len(ring) >= 3 and np.isfinite(ring).all():
+            feats.append(G.Feature("polygon", ring, {"layer": "flyout_fan", "name": f"{b.name}: 150 km altitude within 300 s",
+                                                     "color": C_SITE}))
+    if fp is not None:
+        h = fp.step_deg / 2
+        la, lo = np.meshgrid(fp.lat_deg, fp.lon_deg, indexing="ij")
+        for st, name, col in ((DEFENDED, "defended", "#2c7bb6"), (UNDEFENDED, "not defended", "#fdae61")):
+            sel = fp.status == st
+            for a, o, s in zip(la[sel], lo[sel], fp.shots[sel]):
+                feats.append(G.Feature("polygon", np.array([[o - h, a - h], [o + h, a - h], [o + h, a + h], [o - h, a + h]]), {
+                    "layer": "footprint", "name": name, "shots": s, "color": col}))
+    return feats
+
+
+# -------------------------------------------------------------- figures ----
+def _fig_map(assessment: Assessment, role: str, path: Path, title: str):
+    sc = assessment.scenario
+    per = assessment.per_threat()
+    sel = np.nonzero((per["role"] == role).to_numpy())[0]
+    tracks = _tracks(assessment)
+    if role == "strategic":
+        fig, ax, proj = M.map_axes(None, "orthographic", figsize=(8, 8), center_deg=(-5.0, 62.0))
+    else:
+        fig, ax, proj = M.map_axes((-12.0, 62.0, 24.0, 66.0), "lambert", figsize=(9, 6.5))
+    for b, ring in _fans(assessment):
+        if len(ring) >= 3 and np.isfinite(ring).all():
+            M.plot_polygons(ax, proj, [ring], facecolor=C_SITE, edgecolor=C_SITE, alpha=0.12)
+    for r in sc.radars.values():
+        M.plot_polygons(ax, proj, [_radar_sector(r, sc.rcs)], facecolor=C_RADAR, edgecolor=C_RADAR, alpha=0.08)
+    for want in (False, True):
+        lines = [(tracks[i][0], tracks[i][1]) for i in sel if bool(per["engageable"].iloc[i]) == want]
+        if lines:
+            M.plot_lines(ax, proj, lines, colors=C_ENGAGE if want else C_SAFE, linewidth=1.4 if want else 0.7,
+                         alpha=0.95 if want else 0.6)
+    lon = [math.degrees(b.stations[0][1]) for b in sc.batteries]
+    lat = [math.degrees(b.stations[0][0]) for b in sc.batteries]
+    if lon:
+        M.plot_points(ax, proj, lon, lat, labels=[b.name for b in sc.batteries], c=C_SITE, marker="^", s=40)
+    for b in sc.batteries:
+        if b.patrol_box:
+            a0, a1, o0, o1 = b.patrol_box
+            M.plot_polygons(ax, proj, [np.array([[o0, a0], [o1, a0], [o1, a1], [o0, a1]])], facecolor="none",
+                            edgecolor=C_SITE, alpha=0.9, linewidth=1.0)
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], color=C_ENGAGE, lw=1.6, label="can be engaged"),
+               Line2D([], [], color=C_SAFE, lw=1.0, label="cannot be engaged"),
+               Line2D([], [], color=C_SITE, marker="^", lw=0, label="battery (fan: 150 km alt. within 300 s)"),
+               Line2D([], [], color=C_RADAR, lw=4, alpha=0.3, label=f"radar coverage ({sc.rcs:g} m²)")]
+    ax.legend(handles=handles, loc="lower left", fontsize=7, framealpha=0.9)
+    ax.set_title(title, fontsize=10)
+    M.save(fig, path)
+
+
+def _fig_footprint(fps: list, path: Path):
+    from matplotlib.colors import ListedColormap
+
+    n = len(fps)
+    cols = min(3, n)
+    rows = math.ceil(n / cols)
+    from matplotlib.figure import Figure
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = Figure(figsize=(4.2 * cols, 3.8 * rows))
+    FigureCanvasAgg(fig)
+    cmap = ListedColormap(["#d9d9d9", "#fdae61", "#2c7bb6"])
+    for k, (title, fp) in enumerate(fps):
+        ax = fig.add_subplot(rows, cols, k + 1)
+        la0, la1 = fp.lat_deg[0] - fp.step_deg / 2, fp.lat_deg[-1] + fp.step_deg / 2
+        lo0, lo1 = fp.lon_deg[0] - fp.step_deg / 2, fp.lon_deg[-1] + fp.step_deg / 2
+        _, ax, proj = M.map_axes((lo0, lo1, la0, la1), "lambert", ax=ax)
+        M.plot_grid(ax, proj, fp.lat_deg, fp.lon_deg, fp.status, cmap=cmap, vmin=-1.5, vmax=1.5, alpha=0.85)
+        ax.set_title(f"{title}\ndefended {fp.defended_area_km2 / 1e3:,.0f} thousand km²", fontsize=8)
+    from matplotlib.patches import Patch
+
+    fig.legend(handles=[Patch(color="#2c7bb6", label="defended aim point"), Patch(color="#fdae61", label="not defended"),
+                        Patch(color="#d9d9d9", label="beyond the missile's reach")],
+               loc="lower center", ncol=3, fontsize=8)
+    fig.subplots_adjust(bottom=0.08)
+    M.save(fig, path)
+
+
+def _pick_threats(assessment: Assessment, k=6):
+    per = assessment.per_threat()
+    picks = []
+    for role in ("strategic", "southern"):
+        t = per[(per["role"] == role) & per["best_margin_s"].notna()].sort_values("best_margin_s", ascending=False)
+        picks += list(t.index[: k // 2])
+    return picks
+
+
+def _fig_profiles(assessment: Assessment, path: Path):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    per = assessment.per_threat()
+    tracks = _tracks(assessment)
+    tr = assessment.flights.trajectories
+    rng = tr.samples_ground_range()
+    fig = Figure(figsize=(9, 5))
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
+    pairs = assessment.pairs
+    m = len(assessment.scenario.batteries)
+    for i in _pick_threats(assessment):
+        n = int(tr.n_samples[i])
+        h = tracks[i][2] / 1e3
+        x = rng[i, :n] / 1e3
+        line, = ax.plot(x, h, lw=1.0, label=per["label"].iloc[i])
+        if m and per["engageable"].iloc[i]:
+            pr = pairs.iloc[i * m:(i + 1) * m]
+            best = pr[pr["engageable"]].sort_values("margin_s").iloc[-1]
+            t = tracks[i][3]
+            w = (t >= best["earliest_intercept_s"]) & (t <= best["latest_intercept_s"])
+            ax.plot(x[w], h[w], lw=4, color=line.get_color(), alpha=0.5)
+    ax.set_xlabel("ground range from launch (km)")
+    ax.set_ylabel("altitude (km)")
+    ax.set_title("Altitude versus range; thick: the intercept window of the best battery", fontsize=10)
+    ax.legend(fontsize=6, loc="upper right")
+    ax.grid(alpha=0.3)
+    M.save(fig, path)
+
+
+def _fig_timeline(assessment: Assessment, path: Path):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    per = assessment.per_threat()
+    pairs = assessment.pairs
+    m = len(assessment.scenario.batteries)
+    picks = _pick_threats(assessment, k=10)
+    fig = Figure(figsize=(9, 0.5 * max(len(picks), 2) + 1.4))
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
+    labels = []
+    for row, i in enumerate(picks):
+        pr = pairs.iloc[i * m:(i + 1) * m]
+        pr = pr[np.isfinite(pr["margin_s"].to_numpy(dtype=float))]
+        if pr.empty:
+            labels.append(per["label"].iloc[i])
+            continue
+        b = pr.sort_values("margin_s").iloc[-1]
+        t0, t1 = b["earliest_launch_s"], b["latest_launch_s"]
+        col = "#1a9850" if t1 >= t0 else "#d73027"
+        ax.barh(row, abs(t1 - t0), left=min(t0, t1), height=0.35, color=col, alpha=0.8)
+        if np.isfinite(b["earliest_intercept_s"]):
+            ax.barh(row + 0.35, b["latest_intercept_s"] - b["earliest_intercept_s"], left=b["earliest_intercept_s"],
+                    height=0.3, color="#2c7bb6", alpha=0.8)
+        ax.plot([per["flight_time_s"].iloc[i]] * 2, [row - 0.3, row + 0.6], color="k", lw=0.8)
+        labels.append(f"{per['label'].iloc[i]}  ({b['battery']})")
+    ax.set_yticks(range(len(picks)), labels, fontsize=6)
+    ax.set_xlabel("time after threat launch (s)")
+    ax.set_title("Engagement timeline: green = launch window (earliest permitted to latest useful launch), "
+                 "red = launch needed before it is permitted (negative margin), blue = intercept window, "
+                 "black = impact", fontsize=7)
+    ax.invert_yaxis()
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    M.save(fig, path)
+
+
+# --------------------------------------------------------------- tables ----
+def _fmt(v, col=""):
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "–"
+    if isinstance(v, (bool, np.bool_)):
+        return "yes" if v else "no"
+    if isinstance(v, (float, np.floating)):
+        if "share" in col:
+            return f"{100 * v:.1f} %"
+        if "km2" in col:
+            return f"{v:,.0f}"
+        return f"{v:,.1f}"
+    return html.escape(str(v))
+
+
+def _html_table(df: pd.DataFrame, max_rows: int = 400) -> str:
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
+    body = []
+    for _, r in df.head(max_rows).iterrows():
+        body.append("<tr>" + "".join(f"<td>{_fmt(r[c], str(c))}</td>" for c in df.columns) + "</tr>")
+    more = f"<p class='note'>{len(df) - max_rows} more rows in the CSV.</p>" if len(df) > max_rows else ""
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}"
+
+
+def _write_table(df: pd.DataFrame, base: Path, files: list):
+    base.parent.mkdir(parents=True, exist_ok=True)
+    df.to_csv(base.with_suffix(".csv"), index=False)
+    df.to_parquet(base.with_suffix(".parquet"), index=False)
+    files += [base.with_suffix(".csv"), base.with_suffix(".parquet")]
+
+
+def _jsonable(x):
+    if isinstance(x, dict):
+        return {k: _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, (np.integer,)):
+        return int(x)
+    if isinstance(x, (np.floating, float)):
+        return float(x) if math.isfinite(x) else None
+    if isinstance(x, np.bool_):
+        return bool(x)
+    return x
+
+
+CSS = """body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;
+padding:0 1em;color:#222;line-height:1.45}h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}
+table{border-collapse:collapse;font-size:.8em;margin:.5em 0}td,th{border:1px solid #ddd;padding:.2em .5em;text-align:right}
+th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}img{max-width:100%;border:1px solid #eee}
+.note{color:#555;font-size:.85em}ul.assume{font-size:.85em}code{background:#f5f5f5;padding:0 .2em}"""
+
+
+def _page(title: str, sections: list) -> str:
+    nav = "".join(f"<li><a href='#{sid}'>{html.escape(h)}</a></li>" for sid, h, _ in sections)
+    body = "".join(f"<section id='{sid}'><h2>{html.escape(h)}</h2>{content}</section>" for sid, h, content in sections)
+    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+            f"<meta name='generator' content='openbmd {__version__}'><style>{CSS}</style></head><body>"
+            f"<h1>{html.escape(title)}</h1><p class='note'>openbmd {__version__}, {stamp}. Every figure on this page "
+            f"is recomputed from public sources by <code>openbmd report</code>; the assumptions section lists each "
+            f"parameter and its source.</p><nav><ul>{nav}</ul></nav>{body}</body></html>")
+
+
+def _img(rel: str, caption: str) -> str:
+    return f"<figure><img src='{html.escape(rel)}' alt='{html.escape(caption)}'><figcaption class='note'>{html.escape(caption)}</figcaption></figure>"
+
+
+def _assumptions_html(lines) -> str:
+    return "<ul class='assume'>" + "".join(f"<li>{html.escape(x)}</li>" for x in lines) + "</ul>"
+
+
+# ------------------------------------------------------------ sections ----
+def _scenario_sections(a: Assessment, fp: Footprint | None, tmp: Path, prefix: str, fmt: str, files: list, data: dict,
+                       heading: str = ""):
+    sc = a.scenario
+    secs = []
+    sid = slug(prefix or sc.name)
+    svn = south_vs_north(a)
+    fields = a.per_field()
+    per = a.per_threat()
+    tdir = tmp / "tables" / (prefix or "")
+    _write_table(a.pairs, tdir / "engagements", files)
+    _write_table(per, tdir / "threats", files)
+    _write_table(fields, tdir / "fields", files)
+    _write_table(svn, tdir / "south_vs_north", files)
+    _write_table(a.flights.skipped, tdir / "skipped", files)
+    figs = tmp / "figures"
+    figs.mkdir(exist_ok=True)
+    f1 = figs / f"{sid}-map-strategic.{fmt}"
+    _fig_map(a, "strategic", f1, f"{sc.name}: strategic trajectories")
+    f2 = figs / f"{sid}-map-southern.{fmt}"
+    _fig_map(a, "southern", f2, f"{sc.name}: threats from the south")
+    f3 = figs / f"{sid}-profiles.{fmt}"
+    _fig_profiles(a, f3)
+    f4 = figs / f"{sid}-timeline.{fmt}"
+    _fig_timeline(a, f4)
+    files += [f1, f2, f3, f4]
+    rel = lambda p: str(p.relative_to(tmp))  # noqa: E731
+    body = (f"<p>{html.escape(sc.description)}</p>" + _html_table(svn) +
+            _img(rel(f1), "Strategic trajectories (ground tracks), batteries with fly-out fans, radar coverage") +
+            _img(rel(f2), "Threats from the south") +
+            "<h3>Per launch field</h3>" + _html_table(fields) +
+            _img(rel(f3), "Altitude versus ground range of the trajectories closest to engagement") +
+            _img(rel(f4), "Engagement timeline of the trajectories closest to engagement") +
+            "<h3>Every threat trajectory</h3>" + _html_table(per.drop(columns=["label"])) +
+            (("<h3>Pairs not flown</h3>" + _html_table(a.flights.skipped)) if len(a.flights.skipped) else ""))
+    secs.append((sid, heading or sc.name, body))
+    entry = {
+        "name": sc.name, "south_vs_north": svn.to_dict(orient="records"), "per_field": fields.to_dict(orient="records"),
+        "strategic_engageable_share": a.share("strategic"), "southern_covered_share": a.share("southern"),
+        "assumptions": a.assumptions(),
+    }
+    if fp is not None:
+        _write_table(fp.to_dataframe(), tdir / "footprint", files)
+        f5 = figs / f"{sid}-footprint.{fmt}"
+        _fig_footprint([(sc.name, fp)], f5)
+        files.append(f5)
+        secs.append((f"{sid}-footprint", f"{heading or sc.name}: defended footprint",
+                     _html_table(pd.DataFrame([fp.summary()])) + _html_table(fp.countries) + _html_table(fp.cities) +
+                     _img(rel(f5), f"Defended footprint: {fp.missile} from {fp.launch_area}") +
+                     _assumptions_html(fp.assumptions)))
+        entry["footprint"] = fp.summary()
+        entry["footprint_countries"] = fp.countries.to_dict(orient="records")
+        entry["footprint_cities"] = fp.cities.to_dict(orient="records")
+    gdir = tmp / "geo"
+    gdir.mkdir(exist_ok=True)
+    feats = features(a, fp)
+    base = gdir / sid
+    files += [G.write_geojson(base.with_suffix(".geojson"), feats), G.write_kml(base.with_suffix(".kml"), feats, sc.name),
+              G.write_czml(base.with_suffix(".czml"), feats, sc.name)]
+    data.setdefault("scenarios", []).append(entry)
+    return secs
+
+
+def write_report(scenario, out_dir, *, fmt: str = "png", progress=None) -> ReportResult:
+    """Run the scenario's analyses and write the report into ``out_dir``."""
+    if fmt not in FIG_FORMATS:
+        raise ReportError(f"figure format must be one of {FIG_FORMATS}, got {fmt!r}")
+    out_dir = Path(out_dir)
+    if out_dir.exists() and (not out_dir.is_dir() or (any(out_dir.iterdir()) and not (out_dir / MARKER).exists())):
+        raise ReportError(f"{out_dir} exists and is not an earlier openbmd report: not overwriting it (choose another -o)")
+    # the analyses first: a bad scenario fails before anything is written
+    if scenario.is_comparison:
+        comp = phases(scenario, progress=progress)
+        runs = [(p.assessment, p.footprint, slug(p.name), p.name) for p in comp.phases]
+    else:
+        comp = None
+        a = assess(scenario, progress=progress)
+        fp = footprint(scenario, progress=progress) if "footprint" in scenario.analyses and scenario.footprint else None
+        runs = [(a, fp, "", scenario.name)]
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    try:
+        files: list = []
+        data: dict = {"openbmd": __version__, "scenario": scenario.name, "files": scenario.files}
+        sections = []
+        if comp is not None:
+            table = comp.table()
+            _write_table(table, tmp / "tables" / "phases", files)
+            pf = comp.per_field()
+            _write_table(pf.reset_index(), tmp / "tables" / "phases_per_field", files)
+            (tmp / "figures").mkdir(exist_ok=True)
+            fps = [(p.name, p.footprint) for p in comp.phases if p.footprint is not None]
+            body = ("<p>Each row is one architecture against the same threat sets. <b>strategic_engageable_share</b>: "
+                    "share of the strategic trajectories (every field, target and profile) that at least one battery "
+                    "can engage; <b>strategic_best_margin_s</b>: the largest margin of any strategic trajectory "
+                    "(negative: none can be engaged, by that many seconds); <b>southern_covered_share</b>: share of "
+                    "the southern threats that can be engaged; <b>defended_area_km2</b>: defended land area of the "
+                    "footprint.</p>" + _html_table(table) + "<h3>Strategic trajectories engageable, per launch field</h3>"
+                    + _html_table(pf.reset_index().rename(columns={"index": "launch"})))
+            if fps:
+                f = tmp / "figures" / f"phases-footprints.{fmt}"
+                _fig_footprint(fps, f)
+                files.append(f)
+                body += _img(str(f.relative_to(tmp)), "Defended footprint of each phase")
+            sections.append(("phases", "Phase comparison", body))
+            data["phases"] = comp.records()
+            if progress:
+                progress(1)
+        for a, fp, prefix, name in runs:
+            sections += _scenario_sections(a, fp, tmp, prefix, fmt, files, data, heading=name)
+            if progress:
+                progress(1)
+        assumptions = []
+        for a, fp, _, name in runs:
+            assumptions += [f"[{name}] {x}" for x in a.assumptions()]
+        sections.append(("assumptions", "Assumptions and sources", _assumptions_html(assumptions) +
+                         "<p class='note'>Catalog entries (missiles, interceptors, radars, places) carry their own "
+                         "citations and uncertainty ranges: <code>openbmd catalog NAME</code>; bibliography in "
+                         "docs/sources.md.</p>"))
+        sections.append(("files", "Files", "<ul>" + "".join(
+            f"<li><a href='{html.escape(str(p.relative_to(tmp)))}'>{html.escape(str(p.relative_to(tmp)))}</a></li>"
+            for p in files) + "</ul>"))
+        (tmp / "report.html").write_text(_page(scenario.name, sections), encoding="utf-8")
+        (tmp / "summary.json").write_text(json.dumps(_jsonable(data), indent=1, allow_nan=False), encoding="utf-8")
+        (tmp / MARKER).write_text("openbmd report folder: `openbmd report` may replace it\n", encoding="utf-8")
+        files = [tmp / "report.html", tmp / "summary.json"] + files
+        rel = [p.relative_to(tmp) for p in files]
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        tmp.rename(out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return ReportResult(out_dir, [out_dir / r for r in rel], data)
