@@ -1,4 +1,6 @@
-"""Command line: ``openbmd fly`` and ``openbmd catalog``.
+"""Command line: ``openbmd fly``, ``engage``, ``radar``, ``catalog`` (here) and
+the scenario commands ``validate``, ``scenarios``, ``assess``, ``footprint``,
+``phases``, ``south-vs-north``, ``report`` (in :mod:`openbmd.cli_scenario`).
 
 Units are named at this edge (``--apogee-km``, ``--burnout-speed-km-s``); inside
 everything is SI. Bad input gives one line on stderr and exit status 2.
@@ -683,6 +685,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--kind", choices=("missiles", "places", "interceptors", "radars"))
     c.add_argument("--json", action="store_true")
     c.set_defaults(func=cmd_catalog)
+    from .cli_scenario import add_parsers
+
+    add_parsers(sub)
     return p
 
 
@@ -708,10 +713,11 @@ def main(argv=None) -> int:
         parser.print_help()
         return EXIT_BAD_INPUT
     from .catalog import CatalogError
+    from .scenario import ScenarioError
 
     try:
         return args.func(args)
-    except (InputError, CatalogError) as exc:
+    except (InputError, CatalogError, ScenarioError) as exc:
         print(f"openbmd: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:  # the reader went away (e.g. `| head`): not an error

@@ -561,6 +561,7 @@ def _build(path: Path, cat, stack) -> Scenario:
     interceptors: dict = {}
     for e in entries["interceptor"]:
         interceptors[e.data["name"]] = _interceptor(cat, e.data, e.src, e.path, interceptors)
+    own_types = list(interceptors)
     radars = {e.data["name"]: _radar(cat, e.data, e.src, e.path) for e in entries["radar"]}
     cue = dd.get("cue")
     if cue is not None and cue not in radars:
@@ -580,7 +581,7 @@ def _build(path: Path, cat, stack) -> Scenario:
                 ic = cat.interceptor(d["interceptor"])
             except CatalogError as exc:
                 raise ScenarioError(f"{src.where(p + ('interceptor',))}: field '{_fmt_path(p)}.interceptor': {exc}"
-                                    + (f" (or one of this scenario's [[interceptor]]: {', '.join(interceptors)})" if interceptors else "")) from None
+                                    + (f" (or one of this scenario's [[interceptor]]: {', '.join(own_types)})" if own_types else "")) from None
             interceptors.setdefault(ic.name, ic)
         kind = d.get("kind", "ship" if "patrol_box_deg" in d else "land")
         if kind not in KINDS:

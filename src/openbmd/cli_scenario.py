@@ -1,0 +1,286 @@
+"""Command line for scenarios: ``validate``, ``scenarios``, ``assess``,
+``footprint``, ``phases``, ``south-vs-north`` and ``report``.
+
+Each command is a thin face on the analysis functions of the Python API;
+bad input gives one line on stderr and exit status 2; long runs show a
+progress bar on stderr (``--quiet`` turns it off).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from contextlib import contextmanager
+
+
+class _Bar:
+    def __init__(self, desc, total, quiet):
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=total, desc=desc, unit="step", disable=quiet, file=sys.stderr, leave=False,
+                        dynamic_ncols=True)
+
+    def __call__(self, n=1):
+        self.bar.update(n)
+
+
+@contextmanager
+def progress(desc, total, quiet):
+    b = _Bar(desc, total, quiet)
+    try:
+        yield b
+    finally:
+        b.bar.close()
+
+
+def _load(ref):
+    from .cli import InputError
+    from .scenario import ScenarioError, load
+
+    try:
+        return load(ref)
+    except ScenarioError as exc:
+        raise InputError(str(exc)) from None
+
+
+def _run(fn, *a, **kw):
+    """Run an analysis; modelling errors (an unreachable footprint, ...) become input errors."""
+    from .cli import InputError
+    from .engage import EngagementError
+    from .flight.aim import AimError
+    from .report.build import ReportError
+    from .scenario import ScenarioError
+
+    try:
+        return fn(*a, **kw)
+    except (ScenarioError, AimError, EngagementError, ReportError) as exc:
+        raise InputError(str(exc)) from None
+
+
+def _clean(v):
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if hasattr(v, "item"):
+        v = v.item()
+        return None if isinstance(v, float) and not math.isfinite(v) else v
+    return v
+
+
+def _print_records(df, as_json, out=sys.stdout, formats=None):
+    if as_json:
+        for rec in df.to_dict(orient="records"):
+            print(json.dumps({k: _clean(v) for k, v in rec.items()}), file=out)
+        return
+    import pandas as pd
+
+    with pd.option_context("display.max_rows", 500, "display.max_columns", 50, "display.width", 200,
+                           "display.max_colwidth", 60, "display.float_format", lambda x: f"{x:,.3g}"):
+        print(df.to_string(index=False), file=out)
+
+
+def _assumptions(lines):
+    print("\nAssumptions:")
+    for a in lines:
+        print(f"  - {a}")
+
+
+def _steps(sc):
+    n = sum(len(t.missiles) for t in sc.threats) + 3
+    return n + (2 if sc.footprint is not None else 0)
+
+
+def cmd_validate(args) -> int:
+    from .scenario import ScenarioError, load
+
+    bad = 0
+    for ref in args.file:
+        try:
+            sc = load(ref)
+        except ScenarioError as exc:
+            print(f"openbmd: error: {exc}", file=sys.stderr)
+            bad += 1
+            continue
+        if sc.is_comparison:
+            print(f"{ref}: ok: comparison {sc.name!r} of {len(sc.phases)} scenarios: "
+                  + ", ".join(p.name for p in sc.phases))
+        else:
+            n = sum(len(t.launches) * len(t.targets) * len(t.profiles) for t in sc.threats)
+            print(f"{ref}: ok: {sc.name!r} ({' <- '.join(reversed(sc.files))}): {len(sc.batteries)} batteries, "
+                  f"{len(sc.radars)} radars, {len(sc.threats)} threat groups (up to {n} trajectories), "
+                  f"analyses {', '.join(sc.analyses)}")
+    return 2 if bad else 0
+
+
+def cmd_scenarios(args) -> int:
+    from .scenario import bundled_names, load
+
+    rows = []
+    for n in bundled_names():
+        sc = load(n)
+        rows.append((n, sc.name, "comparison" if sc.is_comparison else f"{len(sc.batteries)} batteries"))
+    w = max(len(r[0]) for r in rows)
+    for n, name, what in rows:
+        print(f"{n:{w}s}  {what:14s}  {name}")
+    print("\n'default' is epaa-phases; 'openbmd validate NAME' checks one, 'openbmd report NAME -o DIR' runs it")
+    return 0
+
+
+def cmd_assess(args) -> int:
+    from .analysis import assess
+
+    sc = _load(args.scenario)
+    members = sc.phases if sc.is_comparison else [sc]
+    for m in members:
+        with progress(f"assess {m.name}", _steps(m) - 2, args.quiet) as bar:
+            a = _run(assess, m, progress=bar)
+        df = a.per_threat() if args.per == "threat" else a.per_field() if args.per == "field" else a.pairs
+        if args.csv:
+            df.to_csv(args.csv if len(members) == 1 else f"{args.csv.rsplit('.', 1)[0]}-{members.index(m) + 1}.csv",
+                      index=False)
+        if args.json:
+            for rec in df.to_dict(orient="records"):
+                rec = {"scenario": m.name, **rec}
+                print(json.dumps({k: _clean(v) for k, v in rec.items()}))
+            continue
+        print(f"\n== {m.name}")
+        cols = {"threat": ["label", "role", "engageable", "batteries_able", "best_margin_s", "best_battery", "shots"],
+                "field": None, "pair": ["label", "battery", "engageable", "margin_s", "earliest_intercept_s",
+                                        "latest_intercept_s", "intercept_lat_deg", "intercept_lon_deg",
+                                        "intercept_alt_km", "shots"]}[args.per]
+        _print_records(df if cols is None else df[cols], False)
+        if len(a.flights.skipped):
+            print(f"\n{len(a.flights.skipped)} pair(s) not flown (no listed missile reaches, or the profile cannot be flown):")
+            _print_records(a.flights.skipped, False)
+        if not args.no_assumptions:
+            _assumptions(a.assumptions())
+    return 0
+
+
+def cmd_footprint(args) -> int:
+    from .analysis import footprint
+    from .cli import InputError
+
+    sc = _load(args.scenario)
+    if sc.is_comparison:
+        raise InputError(f"{args.scenario}: a comparison; give one of its members ({', '.join(p.name for p in sc.phases)})")
+    if sc.footprint is None:
+        raise InputError(f"{args.scenario}: the scenario has no [analyses.footprint] (launch_area, missile, region_deg)")
+    if args.step_deg is not None and not (args.step_deg >= 0.05 and math.isfinite(args.step_deg)):
+        raise InputError(f"--step-deg must be a number >= 0.05, got {args.step_deg:g}")
+    with progress("footprint", 3, args.quiet) as bar:
+        fp = _run(footprint, sc, progress=bar, step_deg=args.step_deg)
+    if args.csv:
+        fp.to_dataframe().to_csv(args.csv, index=False)
+    if args.plot:
+        from .report.build import _fig_footprint
+
+        _fig_footprint([(sc.name, fp)], args.plot)
+    if args.json:
+        print(json.dumps({k: _clean(v) for k, v in fp.summary().items()}))
+        return 0
+    for k, v in fp.summary().items():
+        print(f"{k:30s} {v:,.6g}" if isinstance(v, float) else f"{k:30s} {v}")
+    if len(fp.countries):
+        print()
+        _print_records(fp.countries, False)
+    print()
+    _print_records(fp.cities, False)
+    _assumptions(fp.assumptions)
+    return 0
+
+
+def cmd_phases(args) -> int:
+    from .analysis import phases
+
+    sc = _load(args.scenario)
+    total = sum(_steps(m) for m in (sc.phases or [sc]))
+    with progress("phases", total, args.quiet) as bar:
+        comp = _run(phases, sc, progress=bar, footprints=not args.no_footprint)
+    table = comp.table()
+    if args.csv:
+        table.to_csv(args.csv, index=False)
+    if args.json:
+        _print_records(table, True)
+        return 0
+    show = table.drop(columns=["strategic_closest"])
+    _print_records(show, False)
+    print("\nStrategic trajectories engageable, share per launch field:")
+    _print_records(comp.per_field().reset_index().rename(columns={"index": "launch"}), False)
+    return 0
+
+
+def cmd_south_vs_north(args) -> int:
+    from .analysis import assess, south_vs_north
+
+    sc = _load(args.scenario)
+    for m in (sc.phases or [sc]):
+        with progress(f"assess {m.name}", _steps(m) - 2, args.quiet) as bar:
+            a = _run(assess, m, progress=bar)
+        df = south_vs_north(a)
+        if args.json:
+            for rec in df.to_dict(orient="records"):
+                print(json.dumps({"scenario": m.name, **{k: _clean(v) for k, v in rec.items()}}))
+            continue
+        print(f"\n== {m.name}")
+        _print_records(df, False)
+    return 0
+
+
+def cmd_report(args) -> int:
+    from .report.build import write_report
+
+    sc = _load(args.scenario)
+    total = sum(_steps(m) + 1 for m in (sc.phases or [sc])) + 1
+    with progress("report", total, args.quiet) as bar:
+        res = _run(write_report, sc, args.output, fmt=args.format, progress=bar)
+    print(f"wrote {res.out_dir / 'report.html'} ({len(res.files)} files)")
+    if "phases" in res.data and not args.quiet:
+        for p in res.data["phases"]:
+            s = p["strategic_engageable_share"]
+            c = p["southern_covered_share"]
+            print(f"  {p['name']:52s} strategic engageable {100 * s if s is not None else float('nan'):5.1f} %  "
+                  f"southern covered {100 * c if c is not None else float('nan'):5.1f} %  "
+                  f"defended {p['defended_area_km2'] or 0:,.0f} km2")
+    return 0
+
+
+def add_parsers(sub):
+    v = sub.add_parser("validate", help="check scenario files (errors name the file, line and field)")
+    v.add_argument("file", nargs="+", help="scenario file or bundled name")
+    v.set_defaults(func=cmd_validate)
+    s = sub.add_parser("scenarios", help="list the bundled scenarios")
+    s.set_defaults(func=cmd_scenarios)
+
+    def common(p, json_help="one JSON object per row"):
+        p.add_argument("scenario", nargs="?" if p.prog.endswith("phases") else None, default="default",
+                       help="scenario file or bundled name (see 'openbmd scenarios')")
+        p.add_argument("--json", action="store_true", help=json_help)
+        p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    a = sub.add_parser("assess", help="the engagement matrix of every threat against every battery")
+    common(a)
+    a.add_argument("--per", choices=("threat", "field", "pair"), default="threat", help="rows: per threat (default), field or pair")
+    a.add_argument("--csv", metavar="FILE")
+    a.add_argument("--no-assumptions", action="store_true")
+    a.set_defaults(func=cmd_assess)
+    f = sub.add_parser("footprint", help="the defended area over a grid of aim points")
+    common(f, "one JSON object with the figures")
+    f.add_argument("--step-deg", type=float, help="grid step (default: the scenario's)")
+    f.add_argument("--csv", metavar="FILE", help="every aim point")
+    f.add_argument("--plot", metavar="FILE", help="footprint map (PNG, SVG, PDF)")
+    f.set_defaults(func=cmd_footprint)
+    p = sub.add_parser("phases", help="architectures side by side (default: the bundled EPAA comparison)")
+    common(p, "one JSON object per phase")
+    p.add_argument("--csv", metavar="FILE")
+    p.add_argument("--no-footprint", action="store_true", help="skip the defended-area footprints (faster)")
+    p.set_defaults(func=cmd_phases)
+    n = sub.add_parser("south-vs-north", help="the stated mission and the feared one side by side")
+    common(n)
+    n.set_defaults(func=cmd_south_vs_north)
+    r = sub.add_parser("report", help="HTML report with maps, plots and tables, plus CSV/Parquet/JSON/GeoJSON/KML/CZML")
+    r.add_argument("scenario", help="scenario file or bundled name ('default': the EPAA phase comparison)")
+    r.add_argument("-o", "--output", required=True, metavar="DIR", help="report folder (created; an earlier report there is replaced)")
+    r.add_argument("--format", choices=("png", "svg", "pdf"), default="png", help="figure format (vector: svg, pdf)")
+    r.add_argument("--quiet", action="store_true")
+    r.set_defaults(func=cmd_report)
