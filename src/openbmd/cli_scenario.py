@@ -67,7 +67,8 @@ def _clean(v):
     return v
 
 
-def _print_records(df, as_json, out=sys.stdout, formats=None):
+def _print_records(df, as_json, out=None):
+    out = out or sys.stdout
     if as_json:
         for rec in df.to_dict(orient="records"):
             print(json.dumps({k: _clean(v) for k, v in rec.items()}), file=out)

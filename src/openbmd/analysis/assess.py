@@ -92,6 +92,8 @@ class Assessment:
         eng = self.engageable
         mar = self.margin
         mm = np.where(np.isfinite(mar), mar, -np.inf)
+        if mm.shape[1] == 0:  # no defence at all
+            mm = np.full((mm.shape[0], 1), -np.inf)
         best = np.argmax(mm, axis=1)
         names = np.array([b.name for b in self.scenario.batteries], dtype=object)
         shots = self.pairs["shots"].to_numpy().reshape(eng.shape)
@@ -100,7 +102,7 @@ class Assessment:
         df["batteries_able"] = eng.sum(axis=1)
         bm = mm[np.arange(len(best)), best]
         df["best_margin_s"] = np.where(np.isfinite(bm), bm, np.nan)
-        df["best_battery"] = np.where(np.isfinite(bm), names[best], None)
+        df["best_battery"] = np.where(np.isfinite(bm), names[np.minimum(best, max(len(names) - 1, 0))] if len(names) else None, None)
         df["shots"] = shots.sum(axis=1)
         tr = self.flights.trajectories
         df["apogee_km"] = tr.apogee / 1e3
@@ -154,13 +156,18 @@ def assess(scenario, progress=None) -> Assessment:
     """The engagement matrix of every threat against every battery."""
     flights = fly_threats(scenario, progress=progress)
     bats, parent, tlats = engine_batteries(scenario)
+    n = len(flights)
+    m = len(scenario.batteries)
+    if m == 0:  # nothing deployed (a base scenario): nothing can be engaged
+        cols = ["threat", "label", "role", "battery", "interceptor", "station", "engageable", "earliest_launch_s",
+                "latest_launch_s", "margin_s", "earliest_intercept_s", "latest_intercept_s", "intercept_lat_deg",
+                "intercept_lon_deg", "intercept_alt_km", "closing_speed_km_s", "shots"]
+        return Assessment(scenario, flights, pd.DataFrame({c: [] for c in cols}), None, parent)
     ts = ThreatSet.prepare(flights.trajectories)
     tables = tables_for(bats, scenario.options, tlats)
     res = engage(ts, bats, assessment_time=scenario.assessment_time, tables=tables, coarse_step=scenario.coarse_step)
     if progress:
         progress(1)
-    n = len(flights)
-    m = len(scenario.batteries)
     # best station per scenario battery: engageable first, then the largest margin
     margin = res.margin
     score = np.where(res.engageable, 1e9, 0.0) + np.where(np.isfinite(margin), margin, -1e8)
