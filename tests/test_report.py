@@ -1,0 +1,191 @@
+"""The report: files exist and are well formed, maps show land, the numbers
+equal the API's, and failures leave nothing behind."""
+
+import json
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib.image import imread
+
+from openbmd import analysis, scenario
+from openbmd.cli import main
+from openbmd.report.build import MARKER, ReportError, write_report
+from openbmd.report.maps import LAND_COLOR
+
+VOID = {"meta", "img", "br", "hr", "link", "input", "col", "source", "wbr", "area", "base"}
+
+
+class _Checker(HTMLParser):
+    """Balanced tags; collects local references."""
+
+    def __init__(self):
+        super().__init__()
+        self.stack, self.refs, self.errors, self.text = [], [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        for k in ("src", "href"):
+            if k in a and not a[k].startswith("#"):
+                self.refs.append(a[k])
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if tag in VOID:
+            return
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"unexpected </{tag}> (open: {self.stack[-3:]})")
+        else:
+            self.stack.pop()
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+@pytest.fixture(scope="session")
+def report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("rep") / "default-report"
+    assert main(["report", "default", "-o", str(out), "--quiet"]) == 0
+    return out
+
+
+def check_geojson(doc):
+    assert doc["type"] == "FeatureCollection" and doc["features"]
+    kinds = set()
+    for f in doc["features"]:
+        assert f["type"] == "Feature" and isinstance(f["properties"], dict)
+        g = f["geometry"]
+        kinds.add(g["type"])
+
+        def pts(c, depth):
+            return [c] if depth == 0 else [p for x in c for p in pts(x, depth - 1)]
+
+        depth = {"Point": 0, "LineString": 1, "MultiLineString": 2, "Polygon": 2, "MultiPolygon": 3}[g["type"]]
+        for p in pts(g["coordinates"], depth):
+            assert -180 <= p[0] <= 180 and -90 <= p[1] <= 90, p
+        if g["type"] == "Polygon":
+            for ring in g["coordinates"]:
+                assert ring[0] == ring[-1] and len(ring) >= 4
+    return kinds
+
+
+def test_report_files(report):
+    names = {str(p.relative_to(report)) for p in report.rglob("*") if p.is_file()}
+    assert {"report.html", "summary.json", MARKER, "tables/phases.csv", "tables/phases.parquet"} <= names
+    for kind in ("geojson", "kml", "czml"):
+        assert sum(n.endswith(kind) for n in names) == 6
+    assert sum(n.endswith("-footprint.png") for n in names) == 6
+    assert not list(report.parent.glob(".*tmp*")), "temporary folder left behind"
+
+
+def test_html_is_well_formed_and_offline(report):
+    text = (report / "report.html").read_text()
+    c = _Checker()
+    c.feed(text)
+    c.close()
+    assert not c.errors and not c.stack, (c.errors, c.stack)
+    assert c.refs
+    for ref in c.refs:
+        assert "://" not in ref, f"network reference {ref}"
+        assert (report / ref).is_file(), ref
+    assert "Assumptions and sources" in text and "US Standard Atmosphere 1976" in text
+
+
+def test_geo_exports_are_valid(report):
+    for p in (report / "geo").glob("*.geojson"):
+        doc = json.loads(p.read_text(), parse_constant=lambda c: pytest.fail(f"{p}: {c} in JSON"))
+        kinds = check_geojson(doc)
+        assert {"LineString", "Point", "Polygon"} <= kinds | {"MultiLineString"} | kinds
+        layers = {f["properties"]["layer"] for f in doc["features"]}
+        assert {"trajectory", "battery", "radar", "radar_coverage", "flyout_fan", "footprint"} <= layers
+    for p in (report / "geo").glob("*.kml"):
+        root = ET.parse(p).getroot()
+        assert root.tag == "{http://www.opengis.net/kml/2.2}kml"
+        assert len(root.findall(".//{http://www.opengis.net/kml/2.2}Placemark")) > 100
+    for p in (report / "geo").glob("*.czml"):
+        doc = json.loads(p.read_text())
+        assert doc[0]["id"] == "document" and doc[0]["version"] == "1.0"
+
+
+def _land_share(png):
+    img = imread(png)[..., :3]
+    land = np.array([int(LAND_COLOR[i:i + 2], 16) / 255 for i in (1, 3, 5)])
+    return float((np.abs(img - land).max(axis=-1) < 0.02).mean())
+
+
+def test_images_are_non_empty_and_show_land(report):
+    figs = sorted((report / "figures").glob("*.png"))
+    assert len(figs) >= 6 * 5
+    for f in figs:
+        assert f.stat().st_size > 10_000, f
+    for f in figs:
+        if "-map-" in f.name:
+            share = _land_share(f)
+            assert 0.05 < share < 0.9, (f.name, share)
+
+
+def test_numbers_in_the_report_equal_the_api(report):
+    data = json.loads((report / "summary.json").read_text())
+    comp = analysis.phases(scenario.load("default"))
+    api = comp.records()
+    assert [p["name"] for p in data["phases"]] == [r["name"] for r in api]
+    for got, ref in zip(data["phases"], api):
+        for k in ("strategic_engageable_share", "southern_covered_share", "defended_area_km2", "strategic_best_margin_s"):
+            if ref[k] is None:
+                assert got[k] is None
+            else:
+                assert got[k] == pytest.approx(ref[k], rel=1e-12)
+    # the tables on disk and the HTML show the same figures
+    import pandas as pd
+
+    t = pd.read_parquet(report / "tables" / "phases.parquet")
+    np.testing.assert_allclose(t["southern_covered_share"], [r["southern_covered_share"] for r in api])
+    html = (report / "report.html").read_text()
+    for r in api:
+        assert f"{100 * r['southern_covered_share']:.1f} %" in html
+        assert f"{r['defended_area_km2']:,.0f}" in html
+    # per scenario: the engagement table equals the assessment
+    p3 = comp.phases[2]
+    pairs = pd.read_parquet(report / "tables" / "epaa-phase-3-2018" / "engagements.parquet")
+    np.testing.assert_array_equal(pairs["engageable"].to_numpy(), p3.assessment.pairs["engageable"].to_numpy())
+
+
+def test_vector_figures_and_a_single_scenario(tmp_path):
+    out = tmp_path / "moscow"
+    res = write_report(scenario.load("moscow-a135"), out, fmt="svg")
+    svgs = list((out / "figures").glob("*.svg"))
+    assert len(svgs) >= 4
+    for s in svgs:
+        assert ET.parse(s).getroot().tag.endswith("svg")
+    assert (out / "report.html").is_file() and res.data["scenarios"][0]["name"].startswith("Moscow")
+
+
+def test_bad_scenario_leaves_nothing(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[scenario]\nextends = "epaa-phase3"\n[[battery]]\nname = "X"\ninterceptor = "SM-9"\nat = "Redzikowo"\n')
+    out = tmp_path / "out"
+    assert main(["report", str(bad), "-o", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "bad.toml:5" in err and "Traceback" not in err
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["bad.toml"]
+
+
+def test_never_overwrites_a_folder_that_is_not_a_report(tmp_path, capsys):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("my notes")
+    assert main(["report", "moscow-a135", "-o", str(out), "--quiet"]) == 2
+    assert "not overwriting" in capsys.readouterr().err
+    assert [p.name for p in out.iterdir()] == ["notes.txt"] and (out / "notes.txt").read_text() == "my notes"
+    with pytest.raises(ReportError):
+        write_report(scenario.load("moscow-a135"), out / "notes.txt")
+    # an earlier report is replaced as a whole
+    rep = tmp_path / "rep"
+    write_report(scenario.load("moscow-a135"), rep)
+    (rep / "stale.csv").write_text("old")
+    write_report(scenario.load("moscow-a135"), rep)
+    assert not (rep / "stale.csv").exists() and (rep / "report.html").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine", "rep"]
