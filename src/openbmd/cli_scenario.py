@@ -86,9 +86,9 @@ def _assumptions(lines):
         print(f"  - {a}")
 
 
-def _steps(sc):
-    n = sum(len(t.missiles) for t in sc.threats) + 3
-    return n + (2 if sc.footprint is not None else 0)
+def _steps(sc, footprint=True):
+    """Progress steps of one scenario: its assessment, and its footprint."""
+    return 1 + (1 if footprint and sc.footprint is not None else 0)
 
 
 def cmd_validate(args) -> int:
@@ -133,7 +133,7 @@ def cmd_assess(args) -> int:
     sc = _load(args.scenario)
     members = sc.phases if sc.is_comparison else [sc]
     for m in members:
-        with progress(f"assess {m.name}", _steps(m) - 2, args.quiet) as bar:
+        with progress(f"assess {m.name}", 1, args.quiet) as bar:
             a = _run(assess, m, progress=bar)
         df = a.per_threat() if args.per == "threat" else a.per_field() if args.per == "field" else a.pairs
         if args.csv:
@@ -169,7 +169,7 @@ def cmd_footprint(args) -> int:
         raise InputError(f"{args.scenario}: the scenario has no [analyses.footprint] (launch_area, missile, region_deg)")
     if args.step_deg is not None and not (args.step_deg >= 0.05 and math.isfinite(args.step_deg)):
         raise InputError(f"--step-deg must be a number >= 0.05, got {args.step_deg:g}")
-    with progress("footprint", 3, args.quiet) as bar:
+    with progress("footprint", 1, args.quiet) as bar:
         fp = _run(footprint, sc, progress=bar, step_deg=args.step_deg)
     if args.csv:
         fp.to_dataframe().to_csv(args.csv, index=False)
@@ -195,7 +195,7 @@ def cmd_phases(args) -> int:
     from .analysis import phases
 
     sc = _load(args.scenario)
-    total = sum(_steps(m) for m in (sc.phases or [sc]))
+    total = sum(_steps(m, not args.no_footprint) for m in (sc.phases or [sc]))
     with progress("phases", total, args.quiet) as bar:
         comp = _run(phases, sc, progress=bar, footprints=not args.no_footprint)
     table = comp.table()
@@ -216,7 +216,7 @@ def cmd_south_vs_north(args) -> int:
 
     sc = _load(args.scenario)
     for m in (sc.phases or [sc]):
-        with progress(f"assess {m.name}", _steps(m) - 2, args.quiet) as bar:
+        with progress(f"assess {m.name}", 1, args.quiet) as bar:
             a = _run(assess, m, progress=bar)
         df = south_vs_north(a)
         if args.json:
@@ -232,7 +232,8 @@ def cmd_report(args) -> int:
     from .report.build import write_report
 
     sc = _load(args.scenario)
-    total = sum(_steps(m) + 1 for m in (sc.phases or [sc])) + 1
+    members = sc.phases or [sc]
+    total = sum(_steps(m, sc.is_comparison or "footprint" in m.analyses) + 1 for m in members) + (1 if sc.is_comparison else 0)
     with progress("report", total, args.quiet) as bar:
         res = _run(write_report, sc, args.output, fmt=args.format, progress=bar)
     print(f"wrote {res.out_dir / 'report.html'} ({len(res.files)} files)")

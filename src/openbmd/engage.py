@@ -165,14 +165,9 @@ class FlyoutTable:
         x0, y0, z0 = E.geodetic_to_ecef(lat, lon, alt, options.earth)
         su = np.array([x0, y0, z0]) / np.linalg.norm([x0, y0, z0])
         r, v = tr.samples_r, tr.samples_v
-        rng = _ground_range(r, su)
-        _, _, h = tr.samples_geodetic
-        spd = np.linalg.norm(v, axis=-1)
-        up = r / np.linalg.norm(r, axis=-1, keepdims=True)
-        fpa = np.arcsin(np.clip((v * up).sum(-1) / np.where(spd > 0, spd, 1), -1, 1))
+        rng, h, spd, fpa = _fan_state(r, v, tr.n_samples, su, options.earth.a, options.earth.f)
         t = tr.sample_times
         valid = np.arange(r.shape[1])[None, :] < tr.n_samples[:, None]
-        h = np.where(valid, h, np.nan)
         # the tables reach as far and high as the fan does (capped by the interceptor's limits)
         rmax = min(float(np.nanmax(np.where(valid, rng, np.nan))), interceptor.max_range) * 1.0001
         hmax = min(float(np.nanmax(h)), interceptor.max_intercept_altitude) * 1.0001
@@ -210,6 +205,30 @@ class FlyoutTable:
         far = np.where(ok.any(axis=1), np.where(ok, rr[None, :], 0.0).max(axis=1), 0.0)
         return E.geodesic_direct(self.lat, self.lon if lon is None else lon, az, far,
                                  E.EarthModel("sphere", False, "point"))
+
+
+@numba.njit(parallel=True, cache=True, error_model="numpy")
+def _fan_state(r, v, ns, su, a, f):
+    """Per fan sample: ground range from the site (central angle x mean
+    radius), height above the ellipsoid (NaN past the member's last sample),
+    speed and flight-path angle above the local horizontal (geocentric up)."""
+    n, k = r.shape[0], r.shape[1]
+    rng = np.full((n, k), np.nan)
+    h = np.full((n, k), np.nan)
+    spd = np.full((n, k), np.nan)
+    fpa = np.full((n, k), np.nan)
+    for i in prange(n):
+        for j in range(ns[i]):
+            x, y, z = r[i, j, 0], r[i, j, 1], r[i, j, 2]
+            rn = math.sqrt(x * x + y * y + z * z)
+            c = (x * su[0] + y * su[1] + z * su[2]) / rn
+            rng[i, j] = math.acos(min(1.0, max(-1.0, c))) * RE_MEAN
+            h[i, j] = E.ecef_to_geodetic_k(x, y, z, a, f)[2]
+            vx, vy, vz = v[i, j, 0], v[i, j, 1], v[i, j, 2]
+            sp = math.sqrt(vx * vx + vy * vy + vz * vz)
+            spd[i, j] = sp
+            fpa[i, j] = math.asin(min(1.0, max(-1.0, (vx * x + vy * y + vz * z) / rn / (sp if sp > 0 else 1.0))))
+    return rng, h, spd, fpa
 
 
 def _crossings(rng, h, spd, fpa, t, alt_grid):

@@ -154,7 +154,7 @@ class Assessment:
 
 def assess(scenario, progress=None) -> Assessment:
     """The engagement matrix of every threat against every battery."""
-    flights = fly_threats(scenario, progress=progress)
+    flights = fly_threats(scenario)
     bats, parent, tlats = engine_batteries(scenario)
     n = len(flights)
     m = len(scenario.batteries)
@@ -162,6 +162,8 @@ def assess(scenario, progress=None) -> Assessment:
         cols = ["threat", "label", "role", "battery", "interceptor", "station", "engageable", "earliest_launch_s",
                 "latest_launch_s", "margin_s", "earliest_intercept_s", "latest_intercept_s", "intercept_lat_deg",
                 "intercept_lon_deg", "intercept_alt_km", "closing_speed_km_s", "shots"]
+        if progress:
+            progress(1)
         return Assessment(scenario, flights, pd.DataFrame({c: [] for c in cols}), None, parent)
     ts = ThreatSet.prepare(flights.trajectories)
     tables = tables_for(bats, scenario.options, tlats)

@@ -106,8 +106,6 @@ def footprint(scenario, spec=None, progress=None, step_deg: float | None = None)
         _FANS[key] = aim_fan(spec.missile, spec.launch_area.lat, spec.launch_area.lon, tlat, tlon, options=opts,
                              output_step=scenario.threat_step)
     tr, idx, _ = _FANS[key]
-    if progress:
-        progress(1)
     n_grid = int(land.sum())
     eng_any = np.zeros(tlat.size, bool)
     shots = np.full(tlat.size, np.nan)
@@ -133,7 +131,7 @@ def footprint(scenario, spec=None, progress=None, step_deg: float | None = None)
         max_miss = float(np.max(tr.miss_distance)) / 1e3
         shots[idx] = 0.0
     if progress:
-        progress(1)
+        progress(1)  # one step per footprint
     status = np.full(LA.shape, np.nan)
     st = np.where(reach[:n_grid], np.where(eng_any[:n_grid], DEFENDED, UNDEFENDED), OUT_OF_REACH).astype(float)
     status[land] = st

@@ -128,8 +128,6 @@ def fly_threats(scenario, progress=None) -> ThreatFlights:
                 shots.append((i, vs[ok[j]], "min-energy", k[j], c[j], a[j], tr.flight_time[j]))
         pending = np.array([int(cand[j]) for j in failed], dtype=int)
         level += 1
-        if progress:
-            progress(1)
     # lofted and depressed variants of what was flown at minimum energy
     for prof, factor in (("lofted", scenario.lofted_factor), ("depressed", scenario.depressed_factor)):
         want = np.array([i for i in range(n) if choice[i] >= 0 and prof in rows[i]["profiles"]], dtype=int)
@@ -146,8 +144,6 @@ def fly_threats(scenario, progress=None) -> ThreatFlights:
             k, c, a = guidance(tr)
             for j, i in enumerate(want[ok]):
                 shots.append((i, vs[ok[j]], prof, k[j], c[j], a[j], tr.flight_time[j]))
-        if progress:
-            progress(1)
     # the minimum-energy variant only where a row asked for it
     shots = [s for s in shots if s[2] != "min-energy" or "min-energy" in rows[s[0]]["profiles"]]
     shots.sort(key=lambda s: (s[0], ("min-energy", "lofted", "depressed").index(s[2])))
@@ -175,7 +171,7 @@ def fly_threats(scenario, progress=None) -> ThreatFlights:
 
 
 def aim_fan(missile: Missile, launch_lat: float, launch_lon: float, target_lat, target_lon, *, options,
-            output_step=None, nodes_range: int = 14, corrections: int = 3, tolerance: float = 2000.0):
+            output_step=None, nodes_range: int = 10, corrections: int = 3, tolerance: float = 2000.0):
     """Aim one missile from one launch point at many targets, cheaply.
 
     Exact minimum-energy aims are solved on a small polar table of nodes
@@ -195,7 +191,7 @@ def aim_fan(missile: Missile, launch_lat: float, launch_lon: float, target_lat, 
     mean = math.atan2(np.sin(azt).mean(), np.cos(azt).mean())
     rel = (azt - mean + np.pi) % (2 * np.pi) - np.pi
     a0, a1 = rel.min(), rel.max()
-    na = max(3, int(math.ceil((a1 - a0) / math.radians(8.0))) + 1)
+    na = max(3, int(math.ceil((a1 - a0) / math.radians(12.0))) + 1)
     node_az = mean + np.linspace(a0 - 1e-3, a1 + 1e-3, na)
     # maximum range along the node azimuths (full energy)
     from ..flight.aim import max_range
@@ -241,10 +237,12 @@ def aim_fan(missile: Missile, launch_lat: float, launch_lon: float, target_lat, 
     idx = np.nonzero(reach)[0]
     s, e, az = fk, np.clip(fe, 1e-3, 1.0), azt[idx] + fa
     burn = missile.burn_time
-    for _ in range(corrections):
+    for k in range(corrections):
         t = run(missile, launch_lat, launch_lon, az, kick=s, cutoff=np.where(e >= 1 - 1e-12, np.inf, e * burn), options=opts)
         r = np.where(t.impacted, t.ground_range, 0.0)
         miss_az = (azt[idx] - t.impact_azimuth + np.pi) % (2 * np.pi) - np.pi
+        if k and np.all(np.hypot(rt[idx] - r, rt[idx] * np.sin(miss_az)) < tolerance / 20):
+            break  # already within tolerance / 20 everywhere: the last flight stands
         e = np.clip(e + (rt[idx] - r) * fd, 1e-3, 1.0)
         az = az + miss_az
     t = run(missile, launch_lat, launch_lon, az, kick=s, cutoff=np.where(e >= 1 - 1e-12, np.inf, e * burn),

@@ -136,13 +136,17 @@ def features(assessment: Assessment, fp: Footprint | None, track_step_s: float =
             feats.append(G.Feature("polygon", ring, {"layer": "flyout_fan", "name": f"{b.name}: 150 km altitude within 300 s",
                                                      "color": C_SITE}))
     if fp is not None:
+        # runs of equal status along each latitude row, as rectangles (a cell each would be ~10x more features)
         h = fp.step_deg / 2
-        la, lo = np.meshgrid(fp.lat_deg, fp.lon_deg, indexing="ij")
         for st, name, col in ((DEFENDED, "defended", "#2c7bb6"), (UNDEFENDED, "not defended", "#fdae61")):
-            sel = fp.status == st
-            for a, o, s in zip(la[sel], lo[sel], fp.shots[sel]):
-                feats.append(G.Feature("polygon", np.array([[o - h, a - h], [o + h, a - h], [o + h, a + h], [o - h, a + h]]), {
-                    "layer": "footprint", "name": name, "shots": s, "color": col}))
+            for i, a in enumerate(fp.lat_deg):
+                row = np.concatenate([[False], fp.status[i] == st, [False]])
+                edges = np.flatnonzero(np.diff(row.astype(np.int8)))
+                for j0, j1 in zip(edges[::2], edges[1::2]):
+                    o0, o1 = fp.lon_deg[j0] - h, fp.lon_deg[j1 - 1] + h
+                    feats.append(G.Feature("polygon", np.array([[o0, a - h], [o1, a - h], [o1, a + h], [o0, a + h]]), {
+                        "layer": "footprint", "name": name, "cells": int(j1 - j0),
+                        "area_km2": float(fp.cell_area_km2[i, j0:j1].sum()), "color": col}))
     return feats
 
 
@@ -230,7 +234,8 @@ def _fig_profiles(assessment: Assessment, path: Path):
     per = assessment.per_threat()
     tracks = _tracks(assessment)
     tr = assessment.flights.trajectories
-    rng = tr.samples_ground_range()
+    from .. import earth as E
+
     fig = Figure(figsize=(9, 5))
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
@@ -239,7 +244,8 @@ def _fig_profiles(assessment: Assessment, path: Path):
     for i in _pick_threats(assessment):
         n = int(tr.n_samples[i])
         h = tracks[i][2] / 1e3
-        x = rng[i, :n] / 1e3
+        lat, lon, _ = tr.samples_geodetic
+        x = E.geodesic_inverse(tr.launch_lat[i], tr.launch_lon[i], lat[i, :n], lon[i, :n], tr.options.earth)[0] / 1e3
         line, = ax.plot(x, h, lw=1.0, label=per["label"].iloc[i])
         if m and per["engageable"].iloc[i]:
             pr = pairs.iloc[i * m:(i + 1) * m]

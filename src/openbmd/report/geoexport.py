@@ -133,8 +133,7 @@ def _num(x: float) -> float | int:
 def _nums(a) -> list:
     """Many coordinates at once, as :func:`_num` does one (vectorised: the
     exports of a scenario hold millions of numbers)."""
-    r = np.round(np.asarray(a, dtype=float), 9)
-    return [int(v) if v.is_integer() and abs(v) < 1e15 else v for v in r.tolist()]
+    return np.round(np.asarray(a, dtype=float), 9).tolist()
 
 
 def _finite_runs(c: np.ndarray, time=None):
@@ -172,7 +171,7 @@ def _wrapped(c: np.ndarray) -> np.ndarray:
 
 
 def _lonlat_rows(c: np.ndarray) -> list:
-    return [_nums(row) for row in np.asarray(c, dtype=float)]
+    return _nums(c)
 
 
 def _atomic_write(path, text: str) -> Path:
@@ -295,7 +294,7 @@ def kml_color(color: str, alpha: int = 255) -> str:
 
 
 def _kml_coords(c: np.ndarray) -> str:
-    return " ".join(",".join(repr(v) for v in _nums(row)) for row in _wrapped(c))
+    return " ".join(",".join(map(repr, row)) for row in _nums(_wrapped(c)))
 
 
 def _text(value) -> str:
