@@ -193,3 +193,15 @@ def test_validate_runs_as_a_program(tmp_path):
     r = subprocess.run([sys.executable, "-m", "openbmd", "validate", str(bad)], capture_output=True, text=True)
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "bad.toml:2" in r.stderr and "model.earth" in r.stderr
+
+
+def test_nested_tables_merge_key_by_key(tmp_path):
+    p = write(tmp_path, "fine.toml", """
+        [scenario]
+        extends = "epaa-phase3"
+        [analyses.footprint]
+        step_deg = 0.25
+        """)
+    fp = load(p).footprint
+    parent = load("epaa-phase3").footprint
+    assert fp.step == 0.25 and fp.launch_area.name == parent.launch_area.name and fp.region == parent.region

@@ -69,7 +69,7 @@ SCHEMA = {
                "remove": bool, "source": str},
     "analyses": {"run": list, "footprint": dict},
     "footprint": {"launch_area": str, "missile": str, "region_deg": list, "step_deg": float,
-                  "countries": list, "profile": str},
+                  "countries": list},
     "phases": {"members": list},
 }
 KINDS = ("land", "ship")
@@ -250,7 +250,9 @@ def _load_chain(path: Path, stack: tuple = ()) -> tuple[dict, dict[str, list[_En
     for k in ("scenario", "model", "doctrine", "analyses", "phases"):
         if k in doc:
             merged = dict(tables.get(k, ({}, src))[0])
-            merged.update(doc[k])
+            for key, val in doc[k].items():
+                # nested tables ([analyses.footprint]) merge key by key too
+                merged[key] = {**merged[key], **val} if isinstance(val, dict) and isinstance(merged.get(key), dict) else val
             if k == "scenario" and "extends" not in doc[k]:
                 merged.pop("extends", None)
             if k != "scenario" or True:
@@ -315,8 +317,7 @@ class FootprintSpec:
     missile: object
     region: tuple  # lat_min, lat_max, lon_min, lon_max (deg)
     step: float  # deg
-    countries: tuple
-    profile: str = "min-energy"
+    countries: tuple  # minimum-energy shots (the footprint's aim points are flown at minimum energy)
 
 
 @dataclass
@@ -371,6 +372,19 @@ class Scenario:
                        f"{' (impulsive)' if ic.impulsive else ''}; intercept altitude "
                        f"{ic.min_intercept_altitude / 1e3:g}-{ic.max_intercept_altitude / 1e3:g} km; range <= "
                        f"{ic.max_range / 1e3:,.0f} km; source: {ic.source}")
+        seen_m, seen_p = {}, {}
+        for t in self.threats:
+            for m in t.missiles:
+                seen_m.setdefault(m.name, getattr(m, "source", ""))
+            for p in (*t.launches, *t.targets):
+                seen_p.setdefault(p.name, p.source)
+            out.append(f"threat group {t.name!r} ({t.role}): {', '.join(p.name for p in t.launches)} -> "
+                       f"{len(t.targets)} targets; missiles {', '.join(m.name for m in t.missiles)} (the first that "
+                       f"reaches is flown); profiles {', '.join(t.profiles)}" + (f"; source: {t.source}" if t.source else ""))
+        for name, src in seen_m.items():
+            out.append(f"missile {name}: source: {src or 'catalog'}")
+        for name, src in seen_p.items():
+            out.append(f"place {name}: source: {src or 'catalog'}")
         for b in self.batteries:
             where = (f"patrol box {b.patrol_box} deg sampled at {len(b.stations)} stations" if b.patrol_box else
                      f"{math.degrees(b.stations[0][0]):.2f}, {math.degrees(b.stations[0][1]):.2f}")
@@ -683,9 +697,6 @@ def _build(path: Path, cat, stack) -> Scenario:
         step = _positive(float(fd.get("step_deg", 0.5)), asrc, pth + ("step_deg",))
         if step < 0.05:
             raise ScenarioError(f"{asrc.where(pth + ('step_deg',))}: field 'analyses.footprint.step_deg': expected >= 0.05 deg, got {step:g}")
-        prof = fd.get("profile", "min-energy")
-        if prof not in PROFILES:
-            raise ScenarioError(f"{asrc.where(pth + ('profile',))}: field 'analyses.footprint.profile': expected one of {PROFILES}, got {prof!r}")
         countries = tuple(_as_list(fd.get("countries", [])))
         if countries:
             from . import geo
@@ -695,7 +706,7 @@ def _build(path: Path, cat, stack) -> Scenario:
                     geo.country(c)
                 except ValueError as exc:
                     raise ScenarioError(f"{asrc.where(pth + ('countries',))}: field 'analyses.footprint.countries': {exc}") from None
-        fp = FootprintSpec(la, mis, tuple(float(x) for x in reg), step, countries, prof)
+        fp = FootprintSpec(la, mis, tuple(float(x) for x in reg), step, countries)
     if "footprint" in run_list and fp is None:
         raise ScenarioError(f"{asrc.where(('analyses', 'run'))}: field 'analyses.run': 'footprint' is asked for but "
                             "[analyses.footprint] is missing (launch_area, missile, region_deg, step_deg)")
