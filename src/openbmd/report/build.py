@@ -290,9 +290,14 @@ def _fig_timeline(assessment: Assessment, path: Path):
         labels.append(f"{per['label'].iloc[i]}  ({b['battery']})")
     ax.set_yticks(range(len(picks)), labels, fontsize=6)
     ax.set_xlabel("time after threat launch (s)")
-    ax.set_title("Engagement timeline: green = launch window (earliest permitted to latest useful launch), "
-                 "red = launch needed before it is permitted (negative margin), blue = intercept window, "
-                 "black = impact", fontsize=7)
+    ax.set_title("Engagement timeline of the trajectories closest to engagement (best battery of each)", fontsize=9)
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    ax.legend(handles=[Patch(color="#1a9850", label="launch window: earliest permitted to latest useful launch"),
+                       Patch(color="#d73027", label="shortfall: the launch would be needed before it is permitted"),
+                       Patch(color="#2c7bb6", label="intercept window"), Line2D([], [], color="k", lw=0.8, label="impact")],
+              fontsize=6, loc="lower right", framealpha=0.9)
     ax.invert_yaxis()
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
