@@ -685,9 +685,11 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--kind", choices=("missiles", "places", "interceptors", "radars"))
     c.add_argument("--json", action="store_true")
     c.set_defaults(func=cmd_catalog)
+    from .cli_guarantee import add_parsers as add_guarantee
     from .cli_scenario import add_parsers
 
     add_parsers(sub)
+    add_guarantee(sub)
     return p
 
 

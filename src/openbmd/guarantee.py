@@ -1,0 +1,534 @@
+"""Technical guarantees: machine-checkable limits on a deployment, and the
+physical claim they are meant to back.
+
+A guarantee file (TOML)::
+
+    [guarantee]      name, description, protected_party, sources
+    [assumptions]    cue = "scenario" (each battery as cued in the scenario) or
+                     launch_delay_s = T (every interceptor may launch T s after the
+                     threat's launch: an early-warning cue, the protected party's
+                     worst case); decision_time_s; protected_role ("strategic"),
+                     mission_role ("southern"), min_mission_coverage (0..1)
+    [[limit]]        kind = one of LIMIT_KINDS, with its fields (see below)
+
+Limit kinds (all angles in degrees, distances in km, speeds in km/s):
+
+* ``max_burnout_speed``: ``max_km_s``; optional ``area`` (a named area) or
+  ``polygon_deg`` ([[lat, lon], ...]): applies to batteries inside it;
+* ``no_naval_north_of``: ``lat_deg`` (ships and their patrol boxes);
+* ``keep_out``: ``area`` or ``polygon_deg``; ``applies_to`` = all | ship | land;
+* ``min_distance_from_border``: ``country``, ``km``;
+* ``no_sites_east_of``: ``lon_deg``;
+* ``radar_sector``: ``radar`` (a scenario radar name, or "*" for all),
+  ``azimuth_min_deg``, ``azimuth_max_deg``: the radar's field of view must lie
+  within the sector (clockwise from min to max);
+* ``max_interceptors_per_site``: ``count``.
+
+:func:`verify` checks (a) compliance with each limit (by how much it fails),
+(b) the physical claim: no protected trajectory can be engaged under the
+assumptions (the smallest margin and the closest trajectory), (c) the
+mission: the share of the mission's threats still covered.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from . import geo
+from .scenario import (MAX_FILE_BYTES, ScenarioError, _fmt_path, _Locator, _Source, _suggest)
+
+LIMIT_KINDS = ("max_burnout_speed", "no_naval_north_of", "keep_out", "min_distance_from_border", "no_sites_east_of",
+               "radar_sector", "max_interceptors_per_site")
+LIMIT_FIELDS = {
+    "max_burnout_speed": {"max_km_s": float, "area": str, "polygon_deg": list},
+    "no_naval_north_of": {"lat_deg": float},
+    "keep_out": {"area": str, "polygon_deg": list, "applies_to": str},
+    "min_distance_from_border": {"country": str, "km": float},
+    "no_sites_east_of": {"lon_deg": float},
+    "radar_sector": {"radar": str, "azimuth_min_deg": float, "azimuth_max_deg": float},
+    "max_interceptors_per_site": {"count": int},
+}
+REQUIRED = {
+    "max_burnout_speed": ("max_km_s",), "no_naval_north_of": ("lat_deg",), "keep_out": (),
+    "min_distance_from_border": ("country", "km"), "no_sites_east_of": ("lon_deg",),
+    "radar_sector": ("radar", "azimuth_min_deg", "azimuth_max_deg"), "max_interceptors_per_site": ("count",),
+}
+SCHEMA = {
+    "guarantee": {"name": str, "description": str, "protected_party": str, "sources": list},
+    "assumptions": {"cue": str, "launch_delay_s": float, "decision_time_s": float, "protected_role": str,
+                    "mission_role": str, "min_mission_coverage": float, "launch_delay_s_range": list},
+}
+
+
+class GuaranteeError(ScenarioError):
+    """A bad guarantee file: names the file, line and field."""
+
+
+# ------------------------------------------------------------ named areas ----
+def _areas_file() -> Path:
+    return Path(str(resources.files("openbmd") / "data" / "areas.toml"))
+
+
+def named_areas() -> dict:
+    """Named sea areas and regions (polygons of (lat, lon) degrees) with sources."""
+    with _areas_file().open("rb") as fh:
+        doc = tomllib.load(fh)
+    return {a["name"]: a for a in doc["area"]}
+
+
+def area_polygon(name: str) -> np.ndarray:
+    areas = named_areas()
+    if name not in areas:
+        raise GuaranteeError(f"unknown area {name!r}{_suggest(name, areas)} (bundled: {', '.join(areas)})")
+    return np.asarray(areas[name]["polygon_deg"], dtype=float)
+
+
+def in_polygon(poly_latlon, lat_deg, lon_deg) -> np.ndarray:
+    """Points inside a (lat, lon) polygon."""
+    p = np.asarray(poly_latlon, float)
+    return geo.polygon_mask([p[:, ::-1]], np.atleast_1d(lat_deg), np.atleast_1d(lon_deg))
+
+
+# --------------------------------------------------------------- the file ----
+@dataclass
+class Limit:
+    kind: str
+    params: dict
+    where: str  # file:line
+
+    def describe(self) -> str:
+        p = self.params
+        k = self.kind
+        if k == "max_burnout_speed":
+            reg = p.get("area") or ("the given polygon" if "polygon_deg" in p else "anywhere")
+            return f"interceptor burnout speed at most {p['max_km_s']:g} km/s for sites in {reg}"
+        if k == "no_naval_north_of":
+            return f"no naval interceptor launchers north of {p['lat_deg']:g} deg N"
+        if k == "keep_out":
+            who = "" if p.get("applies_to", "all") == "all" else p["applies_to"] + " "
+            return f"no {who}interceptor sites inside {p.get('area') or 'the given polygon'}"
+        if k == "min_distance_from_border":
+            return f"no interceptor sites within {p['km']:g} km of {p['country']}"
+        if k == "no_sites_east_of":
+            return f"no interceptor sites east of {p['lon_deg']:g} deg E"
+        if k == "radar_sector":
+            return (f"radar {p['radar']} field of view within azimuths {p['azimuth_min_deg']:g}-"
+                    f"{p['azimuth_max_deg']:g} deg")
+        return f"at most {p['count']} interceptors per site"
+
+
+@dataclass
+class Guarantee:
+    name: str
+    description: str
+    protected_party: str
+    path: str
+    limits: list
+    cue: str  # "scenario" or "launch_delay"
+    launch_delay: float | None
+    decision_time: float | None
+    protected_role: str
+    mission_role: str
+    min_mission_coverage: float
+    launch_delay_range: tuple | None = None
+    sources: list = field(default_factory=list)
+
+    def assumptions(self) -> list[str]:
+        out = [f"guarantee {self.name!r} ({self.path}) protecting {self.protected_party}: the scenario's "
+               f"'{self.protected_role}' threats are the protected trajectories; '{self.mission_role}' the stated mission"]
+        if self.cue == "launch_delay":
+            out.append(f"every interceptor may launch {self.launch_delay:g} s after the threat's launch "
+                       "(an early-warning cue: the protected party's worst case), whatever the radars see")
+        else:
+            out.append("interceptors launch as cued in the scenario (its radars, track and decision times)")
+        if self.decision_time is not None:
+            out.append(f"decision time {self.decision_time:g} s")
+        out.append(f"the mission is covered when at least {100 * self.min_mission_coverage:g} % of its threats can be engaged")
+        return out + [f"limit: {lim.describe()}" for lim in self.limits]
+
+
+def bundled_guarantees() -> list[str]:
+    d = Path(str(resources.files("openbmd") / "guarantees"))
+    return sorted(p.stem for p in d.glob("*.toml"))
+
+
+def _resolve(ref) -> Path:
+    p = Path(str(ref))
+    if p.is_file():
+        return p
+    b = Path(str(resources.files("openbmd") / "guarantees")) / f"{ref}.toml"
+    if b.is_file():
+        return b
+    raise GuaranteeError(f"no guarantee file or bundled guarantee {str(ref)!r}{_suggest(str(ref), bundled_guarantees())} "
+                         f"(bundled: {', '.join(bundled_guarantees())})")
+
+
+def _typed(v, want):
+    if want is bool:
+        return isinstance(v, bool)
+    if want is int:
+        return isinstance(v, int) and not isinstance(v, bool)
+    if want is float:
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    return isinstance(v, want)
+
+
+_TNAME = {str: "a string", bool: "true or false", int: "an integer", float: "a finite number", list: "a list"}
+
+
+def load_guarantee(ref) -> Guarantee:
+    """Load and validate a guarantee file (a path or a bundled name)."""
+    path = _resolve(ref)
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise GuaranteeError(f"{path}: file is {size / 1e6:.1f} MB; a guarantee file must be under {MAX_FILE_BYTES / 1e6:g} MB")
+    try:
+        text = path.read_text(encoding="utf-8")
+        doc = tomllib.loads(text)
+    except UnicodeDecodeError:
+        raise GuaranteeError(f"{path}: not a UTF-8 text file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise GuaranteeError(f"{path}: not valid TOML: {exc}") from None
+    src = _Source(str(path), _Locator(text))
+
+    def err(pth, msg):
+        return GuaranteeError(f"{src.where(pth)}: field '{_fmt_path(pth)}': {msg}")
+
+    for k in doc:
+        if k not in (*SCHEMA, "limit"):
+            raise GuaranteeError(f"{src.where((k,))}: unknown table '{k}'{_suggest(k, [*SCHEMA, 'limit'])}")
+    for k, schema in SCHEMA.items():
+        for key, v in doc.get(k, {}).items():
+            if key not in schema:
+                raise err((k, key), f"unknown field{_suggest(key, schema)} (expected one of: {', '.join(schema)})")
+            if not _typed(v, schema[key]):
+                raise err((k, key), f"expected {_TNAME[schema[key]]}, got {v!r}")
+    g = doc.get("guarantee", {})
+    if not g.get("name"):
+        raise err(("guarantee", "name"), "missing (every guarantee needs a name)")
+    a = doc.get("assumptions", {})
+    if "launch_delay_s" in a and a.get("cue", "launch_delay") != "launch_delay":
+        raise err(("assumptions", "cue"), f"cue = {a['cue']!r} contradicts launch_delay_s (give one)")
+    cue = a.get("cue", "launch_delay" if "launch_delay_s" in a else "scenario")
+    if cue not in ("scenario", "launch_delay"):
+        raise err(("assumptions", "cue"), f"expected 'scenario' or 'launch_delay', got {cue!r}")
+    if cue == "launch_delay" and "launch_delay_s" not in a:
+        raise err(("assumptions", "launch_delay_s"), "missing (cue = 'launch_delay' needs it)")
+    for k in ("launch_delay_s", "decision_time_s"):
+        if k in a and a[k] < 0:
+            raise err(("assumptions", k), f"expected >= 0, got {a[k]:g}")
+    cov = float(a.get("min_mission_coverage", 0.0))
+    if not 0.0 <= cov <= 1.0:
+        raise err(("assumptions", "min_mission_coverage"), f"expected a share within 0..1, got {cov:g}")
+    rng = a.get("launch_delay_s_range")
+    if rng is not None:
+        if not (len(rng) == 2 and all(_typed(x, float) for x in rng) and 0 <= rng[0] <= rng[1]):
+            raise err(("assumptions", "launch_delay_s_range"), f"expected [low, high] with 0 <= low <= high, got {rng!r}")
+        rng = (float(rng[0]), float(rng[1]))
+    limits = []
+    items = doc.get("limit", [])
+    if not isinstance(items, list):
+        raise GuaranteeError(f"{src.where(('limit',))}: 'limit' must be written [[limit]]")
+    areas = named_areas()
+    for i, lim in enumerate(items):
+        p = ("limit", i)
+        kind = lim.get("kind")
+        if kind not in LIMIT_KINDS:
+            raise err(p + ("kind",), f"expected one of {', '.join(LIMIT_KINDS)}, got {kind!r}{_suggest(kind or '', LIMIT_KINDS)}")
+        fields = LIMIT_FIELDS[kind]
+        for key, v in lim.items():
+            if key == "kind":
+                continue
+            if key not in fields:
+                raise err(p + (key,), f"unknown field for a {kind} limit{_suggest(key, fields)} (expected: {', '.join(fields)})")
+            if not _typed(v, fields[key]):
+                raise err(p + (key,), f"expected {_TNAME[fields[key]]}, got {v!r}")
+        for key in REQUIRED[kind]:
+            if key not in lim:
+                raise err(p + (key,), f"missing (a {kind} limit needs {', '.join(REQUIRED[kind])})")
+        params = {k: v for k, v in lim.items() if k != "kind"}
+        if "area" in params and "polygon_deg" in params:
+            raise err(p + ("area",), "give either area or polygon_deg, not both")
+        if kind == "keep_out" and "area" not in params and "polygon_deg" not in params:
+            raise err(p, "missing (a keep_out limit needs area or polygon_deg)")
+        if "area" in params and params["area"] not in areas:
+            raise err(p + ("area",), f"unknown area {params['area']!r}{_suggest(params['area'], areas)} (bundled: {', '.join(areas)})")
+        if "polygon_deg" in params:
+            poly = params["polygon_deg"]
+            if not (len(poly) >= 3 and all(isinstance(q, list) and len(q) == 2 and all(_typed(x, float) for x in q)
+                                           for q in poly) and all(-90 <= q[0] <= 90 for q in poly)):
+                raise err(p + ("polygon_deg",), "expected at least 3 [lat, lon] pairs in degrees")
+        if kind == "keep_out" and params.get("applies_to", "all") not in ("all", "ship", "land"):
+            raise err(p + ("applies_to",), f"expected all, ship or land, got {params['applies_to']!r}")
+        if kind == "min_distance_from_border":
+            try:
+                geo.country(params["country"])
+            except ValueError as exc:
+                raise err(p + ("country",), str(exc)) from None
+            if params["km"] < 0:
+                raise err(p + ("km",), f"expected >= 0, got {params['km']:g}")
+        if kind == "max_burnout_speed" and params["max_km_s"] <= 0:
+            raise err(p + ("max_km_s",), f"expected > 0, got {params['max_km_s']:g}")
+        if kind == "max_interceptors_per_site" and params["count"] < 0:
+            raise err(p + ("count",), f"expected >= 0, got {params['count']}")
+        if kind == "no_naval_north_of" and not -90 <= params["lat_deg"] <= 90:
+            raise err(p + ("lat_deg",), f"expected -90..90, got {params['lat_deg']:g}")
+        limits.append(Limit(kind, params, src.where(p)))
+    return Guarantee(
+        name=g["name"], description=g.get("description", ""), protected_party=g.get("protected_party", ""),
+        path=str(path), limits=limits, cue=cue, launch_delay=a.get("launch_delay_s"),
+        decision_time=a.get("decision_time_s"), protected_role=a.get("protected_role", "strategic"),
+        mission_role=a.get("mission_role", "southern"), min_mission_coverage=cov, launch_delay_range=rng,
+        sources=list(g.get("sources", [])),
+    )
+
+
+# ------------------------------------------------------------- compliance ----
+@dataclass
+class Check:
+    what: str
+    passed: bool
+    margin: float  # how far inside the limit (positive) or beyond it (negative), in `unit`
+    unit: str
+    detail: str = ""
+
+
+def _region_mask(params, lat_deg, lon_deg):
+    if "area" in params:
+        return in_polygon(area_polygon(params["area"]), lat_deg, lon_deg)
+    if "polygon_deg" in params:
+        return in_polygon(params["polygon_deg"], lat_deg, lon_deg)
+    return np.ones(np.size(lat_deg), bool)
+
+
+def _border_distance_km(country, lat_deg, lon_deg):
+    """Geodesic distance (km) from points to a country's boundary vertices;
+    negative inside the country."""
+    from pyproj import Geod
+
+    c = geo.country(country)
+    rings = [r for poly in c.polygons for r in poly]
+    pts = np.vstack(rings)  # (lon, lat)
+    g = Geod(ellps="WGS84")
+    out = []
+    for la, lo in zip(np.atleast_1d(lat_deg), np.atleast_1d(lon_deg)):
+        # a coarse prefilter by angular distance, then geodesics to the nearest vertices
+        d2 = (pts[:, 1] - la) ** 2 + ((pts[:, 0] - lo) * math.cos(math.radians(la))) ** 2
+        near = pts[np.argsort(d2)[:200]]
+        _, _, d = g.inv(np.full(len(near), lo), np.full(len(near), la), near[:, 0], near[:, 1])
+        dist = float(np.min(d)) / 1e3
+        inside = bool(geo.country_mask(country, np.array([la]), np.array([lo]))[0])
+        out.append(-dist if inside else dist)
+    return np.array(out)
+
+
+def compliance(g: Guarantee, sc) -> list[Check]:
+    """Each limit against the scenario's deployment."""
+    checks = []
+    for lim in g.limits:
+        p, k = lim.params, lim.kind
+        worst, detail = math.inf, ""
+        if k == "radar_sector":
+            radars = list(sc.radars.values()) if p["radar"] == "*" else [sc.radars[p["radar"]]] if p["radar"] in sc.radars else []
+            if not radars and p["radar"] != "*":
+                checks.append(Check(lim.describe(), True, math.inf, "deg", f"no radar named {p['radar']!r} in the scenario"))
+                continue
+            a0, a1 = p["azimuth_min_deg"] % 360, p["azimuth_max_deg"] % 360
+            width = (a1 - a0) % 360 or 360.0
+            for r in radars:
+                b, hw = math.degrees(r.boresight_azimuth), math.degrees(r.azimuth_half_width)
+                lo_, hi_ = (b - hw - a0) % 360, (b + hw - a0) % 360
+                if hw >= 180:
+                    m = width - 360.0
+                else:
+                    lo_ = lo_ if lo_ <= 360 - 1e-9 else 0.0
+                    span_end = lo_ + 2 * hw
+                    m = min(width - span_end, lo_) if lo_ <= width else -min(lo_ - width, 360 - lo_)
+                if m < worst:
+                    worst, detail = m, f"{r.name}: field of view {b - hw:.0f}..{b + hw:.0f} deg"
+            checks.append(Check(lim.describe(), worst >= 0, worst, "deg", detail))
+            continue
+        for b in sc.batteries:
+            la = np.degrees([s[0] for s in b.stations])
+            lo = np.degrees([s[1] for s in b.stations])
+            if k == "max_burnout_speed":
+                inside = _region_mask(p, la, lo)
+                if inside.any():
+                    m = p["max_km_s"] - b.interceptor.burnout_speed / 1e3
+                    if m < worst:
+                        worst, detail = m, f"{b.name}: {b.interceptor.name} at {b.interceptor.burnout_speed / 1e3:g} km/s"
+            elif k == "no_naval_north_of" and b.kind == "ship":
+                north = b.patrol_box[1] if b.patrol_box else float(la.max())
+                m = p["lat_deg"] - north
+                if m < worst:
+                    worst, detail = m, f"{b.name}: reaches {north:g} deg N"
+            elif k == "keep_out" and p.get("applies_to", "all") in ("all", b.kind):
+                inside = _region_mask(p, la, lo)
+                m = -float(inside.sum())
+                if inside.any() and m < worst:
+                    worst, detail = m, f"{b.name}: {int(inside.sum())} of {len(la)} stations inside"
+                elif worst == math.inf:
+                    worst = 0.0
+            elif k == "min_distance_from_border":
+                d = _border_distance_km(p["country"], la, lo)
+                m = float(d.min()) - p["km"]
+                if m < worst:
+                    worst, detail = m, f"{b.name}: {float(d.min()):,.0f} km from {p['country']}"
+            elif k == "no_sites_east_of":
+                m = p["lon_deg"] - float(lo.max())
+                if m < worst:
+                    worst, detail = m, f"{b.name}: at {float(lo.max()):.2f} deg E"
+            elif k == "max_interceptors_per_site" and b.count is not None:
+                m = float(p["count"] - b.count)
+                if m < worst:
+                    worst, detail = m, f"{b.name}: {b.count} interceptors"
+        unit = {"max_burnout_speed": "km/s", "no_naval_north_of": "deg", "keep_out": "stations",
+                "min_distance_from_border": "km", "no_sites_east_of": "deg",
+                "max_interceptors_per_site": "interceptors"}[k]
+        checks.append(Check(lim.describe(), worst >= 0, worst, unit, detail or "no battery concerned"))
+    return checks
+
+
+# ----------------------------------------------------------------- claim ----
+def claim_scenario(g: Guarantee, sc):
+    """The scenario as the guarantee's assumptions say it is to be judged."""
+    new = sc
+    if g.cue == "launch_delay":
+        new = replace(new, launch_delay=float(g.launch_delay),
+                      batteries=[replace(b, cue=None) for b in sc.batteries])
+    if g.decision_time is not None:
+        new = replace(new, decision_time=float(g.decision_time))
+    return new
+
+
+@dataclass
+class Verification:
+    guarantee: Guarantee
+    scenario_name: str
+    compliance: list
+    protected_trajectories: int
+    protected_engageable: int
+    smallest_margin_s: float | None  # how far from engageable the closest protected trajectory is (> 0: holds)
+    closest: str | None
+    closest_battery: str | None
+    engageable_examples: list
+    mission_trajectories: int
+    mission_coverage: float | None
+    assumptions: list
+    assessment: object = None  # the assessment under the guarantee's assumptions (for maps)
+    breaking: list = field(default_factory=list)  # what would break it: [{parameter, value, ...}]
+
+    @property
+    def compliant(self) -> bool:
+        return all(c.passed for c in self.compliance)
+
+    @property
+    def claim_holds(self) -> bool:
+        return self.protected_engageable == 0
+
+    @property
+    def mission_covered(self) -> bool:
+        return self.mission_coverage is not None and self.mission_coverage >= self.guarantee.min_mission_coverage - 1e-12
+
+    @property
+    def passed(self) -> bool:
+        return self.compliant and self.claim_holds and (self.mission_covered or self.mission_trajectories == 0)
+
+    def to_dict(self) -> dict:
+        from .report.build import _jsonable
+
+        return _jsonable({
+            "guarantee": self.guarantee.name, "scenario": self.scenario_name, "passed": self.passed,
+            "compliant": self.compliant,
+            "compliance": [c.__dict__ for c in self.compliance],
+            "claim_holds": self.claim_holds, "protected_trajectories": self.protected_trajectories,
+            "protected_engageable": self.protected_engageable, "smallest_margin_s": self.smallest_margin_s,
+            "closest_trajectory": self.closest, "closest_battery": self.closest_battery,
+            "engageable_examples": self.engageable_examples,
+            "mission_trajectories": self.mission_trajectories, "mission_coverage": self.mission_coverage,
+            "min_mission_coverage": self.guarantee.min_mission_coverage, "mission_covered": self.mission_covered,
+            "what_would_break_it": self.breaking, "assumptions": self.assumptions,
+        })
+
+
+def verify(g: Guarantee, sc, progress=None) -> Verification:
+    """Compliance, the physical claim and the mission, for one deployment."""
+    from .analysis import assess
+
+    if sc.is_comparison:
+        raise GuaranteeError(f"{sc.path}: a comparison of scenarios; verify one architecture at a time")
+    checks = compliance(g, sc)
+    judged = claim_scenario(g, sc)
+    a = assess(judged, progress=progress)
+    t = a.per_threat()
+    prot = t[t["role"] == g.protected_role]
+    if prot.empty:
+        raise GuaranteeError(f"{sc.path}: the scenario has no '{g.protected_role}' threats to protect")
+    mis = t[t["role"] == g.mission_role]
+    best = prot["best_margin_s"]
+    if best.notna().any():
+        i = best.idxmax()
+        smallest = -float(best.max())
+        closest, cb = str(prot.loc[i, "label"]), prot.loc[i, "best_battery"]
+    else:
+        smallest, closest, cb = None, None, None
+    eng = prot[prot["engageable"]]
+    return Verification(
+        g, sc.name, checks, len(prot), int(len(eng)), smallest, closest, cb,
+        [f"{r.label} (by {r.best_battery}, margin {r.best_margin_s:+.0f} s)" for r in eng.head(10).itertuples()],
+        len(mis), float(mis["engageable"].mean()) if len(mis) else None,
+        g.assumptions() + a.assumptions(), a,
+    )
+
+
+def what_would_break(g: Guarantee, sc, v: Verification, *, max_speed_km_s: float = 10.0, tol_km_s: float = 0.05) -> list:
+    """The smallest change of single parameters that makes a protected
+    trajectory engageable (the claim holding before): an earlier interceptor
+    launch (exactly the smallest margin), and for each battery the burnout
+    speed at which its interceptor first engages one (bisection; the staged
+    booster rescaled as in scenario overrides)."""
+    from .analysis import assess
+    from .scenario import scale_stages
+
+    out = []
+    if not v.claim_holds:
+        return out
+    if v.smallest_margin_s is not None:
+        out.append({"parameter": "interceptor launch time", "change": f"{v.smallest_margin_s:.0f} s earlier",
+                    "value": v.smallest_margin_s, "unit": "s", "trajectory": v.closest, "battery": v.closest_battery})
+    judged = claim_scenario(g, sc)
+    prot_role = g.protected_role
+    for b in judged.batteries:
+        ic = b.interceptor
+        v0 = ic.burnout_speed / 1e3
+
+        def engages(speed):
+            new = ic.replace(burnout_speed=speed * 1e3, stages=scale_stages(ic, speed * 1e3) if ic.stages else ())
+            one = replace(judged, batteries=[replace(b, interceptor=new)])
+            t = assess(one).per_threat()
+            t = t[t["role"] == prot_role]
+            hit = t[t["engageable"]]
+            return (not hit.empty), (hit["label"].iloc[0] if not hit.empty else None)
+
+        hi_ok, label = engages(max_speed_km_s)
+        if not hi_ok:
+            out.append({"parameter": f"burnout speed of {b.name}", "change": f"none up to {max_speed_km_s:g} km/s",
+                        "value": None, "unit": "km/s", "trajectory": None, "battery": b.name})
+            continue
+        lo, hi = v0, max_speed_km_s
+        while hi - lo > tol_km_s:
+            mid = 0.5 * (lo + hi)
+            ok, lab = engages(mid)
+            if ok:
+                hi, label = mid, lab
+            else:
+                lo = mid
+        out.append({"parameter": f"burnout speed of {b.name}", "change": f"{v0:g} -> {hi:.2f} km/s (+{hi - v0:.2f})",
+                    "value": hi, "unit": "km/s", "trajectory": label, "battery": b.name})
+    return out

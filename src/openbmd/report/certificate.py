@@ -1,0 +1,103 @@
+"""The guarantee certificate: HTML and JSON, with the statement, each check
+and its margin, the assumptions and their sources, what would break it, and
+the maps. Written like the report: into a temporary folder, moved into place
+when complete, never over a folder that is not an earlier openbmd output."""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .build import MARKER, ReportError, _assumptions_html, _fig_map, _html_table, _img, _jsonable, _page
+
+
+def _verdict(ok: bool) -> str:
+    return "<b style='color:#1a9850'>PASS</b>" if ok else "<b style='color:#d73027'>FAIL</b>"
+
+
+def write_certificate(verification, out_dir, *, speed_map=None, fmt: str = "png") -> Path:
+    v = verification
+    g = v.guarantee
+    out_dir = Path(out_dir)
+    if out_dir.exists() and (not out_dir.is_dir() or (any(out_dir.iterdir()) and not (out_dir / MARKER).exists())):
+        raise ReportError(f"{out_dir} exists and is not an earlier openbmd output: not overwriting it")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    try:
+        (tmp / "figures").mkdir()
+        secs = []
+        stmt = (f"<p><b>{html.escape(g.name)}</b> (protecting {html.escape(g.protected_party or 'the protected party')})"
+                f": {html.escape(g.description)}</p><ul>" +
+                "".join(f"<li>{html.escape(lim.describe())}</li>" for lim in g.limits) + "</ul>"
+                f"<p>Deployment: <b>{html.escape(v.scenario_name)}</b>. Overall: {_verdict(v.passed)}</p>")
+        secs.append(("statement", "Statement", stmt))
+        comp = pd.DataFrame([{"limit": c.what, "passed": c.passed, "margin": c.margin, "unit": c.unit, "detail": c.detail}
+                             for c in v.compliance])
+        secs.append(("compliance", "(a) Compliance of the deployment", _verdict(v.compliant) + _html_table(comp)))
+        claim = (f"<p>{_verdict(v.claim_holds)}: {v.protected_engageable} of {v.protected_trajectories} protected "
+                 f"trajectories can be engaged. ")
+        if v.smallest_margin_s is not None:
+            claim += (f"Smallest margin {v.smallest_margin_s:+.0f} s (positive: the interceptor would have to launch "
+                      f"that much earlier than permitted); closest trajectory: {html.escape(str(v.closest))} "
+                      f"(battery {html.escape(str(v.closest_battery))}).")
+        else:
+            claim += "No protected trajectory comes within any battery's reach."
+        claim += "</p>"
+        if v.engageable_examples:
+            claim += "<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in v.engageable_examples) + "</ul>"
+        secs.append(("claim", "(b) The physical claim", claim))
+        cov = "–" if v.mission_coverage is None else f"{100 * v.mission_coverage:.1f} %"
+        secs.append(("mission", "(c) The defence mission",
+                     f"<p>{_verdict(v.mission_covered or v.mission_trajectories == 0)}: {cov} of {v.mission_trajectories} "
+                     f"'{html.escape(g.mission_role)}' threats covered (required {100 * g.min_mission_coverage:g} %).</p>"))
+        if v.breaking:
+            secs.append(("break", "What would break it", _html_table(pd.DataFrame(v.breaking))))
+        if v.assessment is not None:
+            f = tmp / "figures" / f"deployment-strategic.{fmt}"
+            _fig_map(v.assessment, g.protected_role, f, f"{v.scenario_name}: protected trajectories")
+            secs.append(("maps", "Maps", _img(str(f.relative_to(tmp)), "Protected trajectories, batteries, fans and radar coverage")))
+        if speed_map is not None:
+            f = tmp / "figures" / f"permissible-speed.{fmt}"
+            plot_speed_map(speed_map, f)
+            secs[-1] = (secs[-1][0], secs[-1][1], secs[-1][2] + _img(str(f.relative_to(tmp)), "Permissible burnout speed"))
+        secs.append(("assumptions", "Assumptions and sources", _assumptions_html(v.assumptions)))
+        (tmp / "certificate.html").write_text(_page(f"Guarantee certificate: {g.name}", secs), encoding="utf-8")
+        (tmp / "certificate.json").write_text(json.dumps(_jsonable(v.to_dict()), indent=1, allow_nan=False), encoding="utf-8")
+        (tmp / MARKER).write_text("openbmd output folder\n", encoding="utf-8")
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        tmp.rename(out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out_dir
+
+
+def plot_speed_map(sm, path):
+    """Map of the permissible burnout speed at each candidate site."""
+    from . import maps as M
+
+    step = sm.lat_deg[1] - sm.lat_deg[0] if len(sm.lat_deg) > 1 else 1.0
+    fig, ax, proj = M.map_axes((sm.lon_deg[0] - step / 2, sm.lon_deg[-1] + step / 2,
+                                sm.lat_deg[0] - step / 2, sm.lat_deg[-1] + step / 2), "lambert", figsize=(8, 7))
+    vals = np.where(np.isfinite(sm.v_max_km_s), sm.v_max_km_s, np.nan)
+    mesh = M.plot_grid(ax, proj, sm.lat_deg, sm.lon_deg, vals, cmap="viridis", vmin=float(sm.levels[0]),
+                       vmax=float(sm.levels[-1]), alpha=0.8)
+    try:
+        fig.colorbar(mesh, ax=ax, shrink=0.7, label="largest permissible burnout speed (km/s)")
+    except Exception:  # noqa: BLE001 - a colorbar is a nicety
+        pass
+    ax.set_title(f"Permissible interceptor burnout speed (launch {sm.launch_delay_s:g} s after the threat)", fontsize=9)
+    M.save(fig, path)
+    return path
+
+
+def fmt_or_dash(x):
+    return "–" if x is None or (isinstance(x, float) and not math.isfinite(x)) else f"{x:g}"

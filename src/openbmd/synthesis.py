@@ -1,0 +1,274 @@
+"""Synthesising guarantees: the permissible interceptor burnout speed at each
+candidate site, the keep-out region of a given interceptor, and the
+exposure-versus-coverage trade-off; Monte Carlo over the catalog's ranges.
+
+All of it runs as chunked sweeps (:mod:`openbmd.sweep`): in process, on a
+local Dask cluster (``workers``) or an existing one (``scheduler``), with
+per-chunk checkpoints; the results do not depend on the number of workers.
+
+Permissible speed (a): at each candidate site (a grid over land and sea,
+outside the protected party's territory), the largest burnout speed V on a
+grid of levels such that an impulsive interceptor (burnout at the site, at
+launch; the altitude band, range and closing-speed limits of a template
+interceptor) launched no earlier than the guarantee's launch delay cannot
+engage any protected trajectory. Engagement never shrinks with speed (tested),
+so V is found by bisection over the levels. Fly-out tables are computed per
+latitude band of the chunk (sites of a band share the table of its centre
+latitude) at a reduced resolution, stated in the result.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import geo
+from .engage import Battery, FlyoutTable, ThreatSet, Timeline, engage
+from .vehicles import impulsive_interceptor
+
+SPEED_LEVELS = np.round(np.arange(2.0, 8.0001, 0.25), 2)  # km/s
+TABLE_RES = dict(n_fan=121, n_range=161, n_alt=81)
+BAND_ROWS = 4
+
+
+@dataclass
+class SpeedMap:
+    lat_deg: np.ndarray
+    lon_deg: np.ndarray
+    v_max_km_s: np.ndarray  # (nlat, nlon): largest permissible level; NaN: not a candidate
+    table: pd.DataFrame  # lat_deg, lon_deg, v_max_km_s, below_lowest, above_highest
+    levels: np.ndarray
+    launch_delay_s: float
+    template: str
+    assumptions: list = field(default_factory=list)
+    info: object = None
+
+    def at(self, lat_deg, lon_deg) -> float:
+        i = int(np.argmin(np.abs(self.lat_deg - lat_deg)))
+        j = int(np.argmin(np.abs(self.lon_deg - lon_deg)))
+        return float(self.v_max_km_s[i, j])
+
+
+def _interceptor(template, v_km_s):
+    return impulsive_interceptor(
+        v_km_s * 1e3, min_intercept_altitude=template.min_intercept_altitude,
+        max_intercept_altitude=template.max_intercept_altitude, max_range=template.max_range,
+        min_closing_speed=template.min_closing_speed, tail_chase=template.tail_chase)
+
+
+def engageable_any(threats: ThreatSet, lat, lon, speeds, table_lat, *, template, launch_delay, options,
+                   assessment_time=60.0, coarse_step=24.0, cache=None, table_res=None):
+    """For sites (rad) each with its own speed (km/s): can it engage any of the threats?"""
+    cache = {} if cache is None else cache
+    tl = Timeline(launch_delay=launch_delay, decision_time=0.0)
+    bats, tabs = [], []
+    for k, (la, lo, v) in enumerate(zip(lat, lon, speeds)):
+        ic = _interceptor(template, v)
+        key = (round(float(v), 4), round(float(table_lat), 9))
+        if key not in cache:
+            cache[key] = FlyoutTable.build(ic, table_lat, 0.0, 0.0, options.replace(output_step=None),
+                                           **(TABLE_RES if table_res is None else table_res))
+        bats.append(Battery(f"site{k}", float(la), float(lo), ic, tl))
+        tabs.append(cache[key])
+    res = engage(threats, bats, assessment_time=assessment_time, tables=tabs, coarse_step=coarse_step)
+    margin = res.margin
+    best = np.where(np.isfinite(margin), margin, -np.inf).max(axis=0)
+    return res.engageable.any(axis=0), best
+
+
+def _speed_chunk(chunk: pd.DataFrame, *, threats, template, levels, launch_delay, options, coarse_step):
+    """Bisection over the speed levels for the sites of one chunk, band by band."""
+    return pd.concat([_speed_band(grp, threats=threats, template=template, levels=levels, launch_delay=launch_delay,
+                                  options=options, coarse_step=coarse_step)
+                      for _, grp in chunk.groupby("band", sort=False)], ignore_index=True)
+
+
+def _speed_band(chunk: pd.DataFrame, *, threats, template, levels, launch_delay, options, coarse_step):
+    lat = np.radians(chunk["lat_deg"].to_numpy())
+    lon = np.radians(chunk["lon_deg"].to_numpy())
+    tlat = math.radians(float(chunk["band_lat_deg"].iloc[0]))
+    n = len(chunk)
+    lo = np.full(n, -1)  # highest level known safe (-1: none)
+    hi = np.full(n, len(levels))  # lowest level known to engage (len: none)
+    cache: dict = {}
+    while True:
+        act = np.nonzero(hi - lo > 1)[0]
+        if act.size == 0:
+            break
+        mid = (lo[act] + hi[act]) // 2
+        eng, _ = engageable_any(threats, lat[act], lon[act], levels[mid], tlat, template=template,
+                                launch_delay=launch_delay, options=options, coarse_step=coarse_step, cache=cache)
+        hi[act] = np.where(eng, mid, hi[act])
+        lo[act] = np.where(eng, lo[act], mid)
+    v = np.where(lo >= 0, levels[np.clip(lo, 0, None)], np.nan)
+    return pd.DataFrame({"lat_deg": chunk["lat_deg"].to_numpy(), "lon_deg": chunk["lon_deg"].to_numpy(),
+                         "v_max_km_s": v, "below_lowest": lo < 0, "above_highest": hi >= len(levels)})
+
+
+def protected_threats(g, sc):
+    from .analysis.threats import fly_threats
+
+    fl = fly_threats(sc)
+    sel = np.nonzero((fl.meta["role"] == g.protected_role).to_numpy())[0]
+    if sel.size == 0:
+        from .guarantee import GuaranteeError
+
+        raise GuaranteeError(f"{sc.path}: the scenario has no '{g.protected_role}' threats to protect")
+    ts = ThreatSet.prepare(fl.trajectories)
+    return ThreatSet(fl.trajectories, ts.r[sel], ts.v[sel], ts.h[sel], ts.ns[sel], ts.dt), fl.meta.iloc[sel]
+
+
+def speed_map(g, sc, *, region=(34.0, 72.0, -12.0, 45.0), step_deg=0.5, template_name="SM-3 Block IIB",
+              launch_delay=None, levels=SPEED_LEVELS, workers=None, scheduler=None, checkpoint=None, progress=None,
+              exclude_country=None) -> SpeedMap:
+    """(a) The largest permissible burnout speed at each candidate site."""
+    from .catalog import default_catalog
+    from .sweep import run_sweep
+
+    delay = launch_delay if launch_delay is not None else g.launch_delay
+    if delay is None:
+        from .guarantee import GuaranteeError
+
+        raise GuaranteeError("the permissible-speed map needs a launch delay (the guarantee's launch_delay_s, or "
+                             "--launch-delay-s): candidate sites have no radars of their own")
+    template = default_catalog().interceptor(template_name)
+    threats, _ = protected_threats(g, sc)
+    la0, la1, lo0, lo1 = region
+    lat = np.arange(la0 + step_deg / 2, la1, step_deg)
+    lon = np.arange(lo0 + step_deg / 2, lo1, step_deg)
+    LA, LO = np.meshgrid(lat, lon, indexing="ij")
+    cand = np.ones(LA.shape, bool)
+    country = exclude_country or g.protected_party
+    if country:
+        try:
+            cand &= ~geo.country_mask(country, LA.ravel(), LO.ravel()).reshape(LA.shape)
+        except ValueError:
+            pass
+    rows = []
+    band = np.arange(len(lat)) // BAND_ROWS
+    for i in range(len(lat)):
+        b = band[i]
+        blat = float(lat[band == b].mean())
+        for j in range(len(lon)):
+            if cand[i, j]:
+                rows.append((lat[i], lon[j], blat, int(b)))
+    table = pd.DataFrame(rows, columns=["lat_deg", "lon_deg", "band_lat_deg", "band"])
+    size = int(table.groupby("band").size().max())  # about one latitude band per chunk
+    kwargs = dict(threats=threats, template=template, levels=np.asarray(levels, float), launch_delay=float(delay),
+                  options=sc.options, coarse_step=sc.coarse_step)
+    df, info = run_sweep(_speed_chunk, table, chunk_size=size, kwargs=kwargs,
+                         workers=workers, scheduler=scheduler, checkpoint=checkpoint, progress=progress,
+                         return_info=True,
+                         fingerprint_extra=("speed_map", g.name, sc.name, tuple(np.asarray(levels).tolist()),
+                                            float(delay), template_name, len(threats.ns)))
+    V = np.full(LA.shape, np.nan)
+    ii = np.searchsorted(lat, df["lat_deg"].to_numpy())
+    jj = np.searchsorted(lon, df["lon_deg"].to_numpy())
+    ii = np.clip(ii, 0, len(lat) - 1)
+    jj = np.clip(jj, 0, len(lon) - 1)
+    V[ii, jj] = df["v_max_km_s"].to_numpy()
+    assumptions = [
+        f"candidate sites every {step_deg:g} deg over lat {la0:g}..{la1:g}, lon {lo0:g}..{lo1:g}, land and sea, "
+        f"outside {country or 'no country'}",
+        f"impulsive interceptor (burnout at the site, at launch) with the limits of {template.name}: intercept altitude "
+        f"{template.min_intercept_altitude / 1e3:g}-{template.max_intercept_altitude / 1e3:g} km, range <= "
+        f"{template.max_range / 1e3:,.0f} km",
+        f"interceptor launch no earlier than {delay:g} s after the threat's launch",
+        f"speed levels {levels[0]:g}-{levels[-1]:g} km/s every {levels[1] - levels[0]:g} km/s; the permissible speed is "
+        "the highest level at which no protected trajectory can be engaged",
+        f"fly-out tables per {BAND_ROWS * step_deg:g} deg latitude band at {TABLE_RES['n_fan']} fan members, "
+        f"{TABLE_RES['n_range']} x {TABLE_RES['n_alt']} range x altitude cells",
+        f"{len(threats.ns)} protected trajectories ({g.protected_role}) of scenario {sc.name!r}",
+    ]
+    return SpeedMap(lat, lon, V, df, np.asarray(levels), float(delay), template.name, assumptions, info)
+
+
+def _toml_str(s: str) -> str:
+    return '"' + str(s).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def write_speed_guarantee(g, sm: SpeedMap, sites, path) -> str:
+    """A guarantee file with, at each site ((label, lat rad, lon rad)), the
+    largest permissible burnout speed of the map as a limit on the map cell
+    around it, under the map's launch-delay assumption. Never overwrites."""
+    from pathlib import Path
+
+    from .guarantee import GuaranteeError
+
+    p = Path(path)
+    if p.exists():
+        raise GuaranteeError(f"{p} exists: not overwriting it (choose another file name)")
+    step = float(sm.lat_deg[1] - sm.lat_deg[0]) if len(sm.lat_deg) > 1 else 1.0
+    lines = [
+        f"# Synthesised by openbmd from the guarantee {g.name!r} ({g.path}):",
+        "# the largest permissible interceptor burnout speed at each site, from the",
+        "# permissible-speed map. Assumptions of the map:",
+        *[f"#   - {a}" for a in sm.assumptions],
+        "",
+        "[guarantee]",
+        f"name = {_toml_str(g.name + ' (synthesised speed limits)')}",
+        f"protected_party = {_toml_str(g.protected_party)}",
+        f"description = {_toml_str('Site-by-site burnout speed limits synthesised by openbmd guarantee synthesize speed-map')}",
+        "",
+        "[assumptions]",
+        'cue = "launch_delay"',
+        f"launch_delay_s = {sm.launch_delay_s!r}",
+        f"protected_role = {_toml_str(g.protected_role)}",
+        f"mission_role = {_toml_str(g.mission_role)}",
+        f"min_mission_coverage = {g.min_mission_coverage!r}",
+    ]
+    for label, la, lo in sites:
+        la_d, lo_d = math.degrees(la), math.degrees(lo)
+        v = sm.at(la_d, lo_d)
+        if not math.isfinite(v):
+            raise GuaranteeError(f"site {label}: no permissible speed at {la_d:.2f}, {lo_d:.2f} (not a candidate site, "
+                                 f"or unsafe even at {sm.levels[0]:g} km/s)")
+        i = int(np.argmin(np.abs(sm.lat_deg - la_d)))
+        j = int(np.argmin(np.abs(sm.lon_deg - lo_d)))
+        a, o, h = sm.lat_deg[i], sm.lon_deg[j], step / 2
+        lines += ["", f"# {label}", "[[limit]]", 'kind = "max_burnout_speed"', f"max_km_s = {v!r}",
+                  f"polygon_deg = [[{a - h!r}, {o - h!r}], [{a - h!r}, {o + h!r}], [{a + h!r}, {o + h!r}], [{a + h!r}, {o - h!r}]]"]
+    tmp = p.with_name(f".{p.name}.tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tmp.replace(p)
+    return str(p)
+
+
+def refine_site_limit(g, sc, lat_deg, lon_deg, *, lo_km_s, hi_km_s, launch_delay, template_name="SM-3 Block IIB",
+                      tol_km_s=0.02):
+    """The permissible burnout speed at one site to ``tol_km_s``, by bisection
+    between a safe ``lo`` and an engaging ``hi`` speed, with full-resolution
+    fly-out tables at the site's own latitude (as verification uses)."""
+    from .catalog import default_catalog
+
+    template = default_catalog().interceptor(template_name)
+    threats, meta = protected_threats(g, sc)
+    la, lo_ = math.radians(lat_deg), math.radians(lon_deg)
+
+    def eng(v):
+        e, _ = engageable_any(threats, [la], [lo_], [v], la, template=template, launch_delay=launch_delay,
+                              options=sc.options, coarse_step=sc.coarse_step, table_res={})
+        return bool(e[0])
+
+    if eng(lo_km_s):
+        raise ValueError(f"the site engages a protected trajectory already at {lo_km_s:g} km/s")
+    if not eng(hi_km_s):
+        return float("inf")
+    a, b = lo_km_s, hi_km_s
+    while b - a > tol_km_s:
+        m = 0.5 * (a + b)
+        a, b = (a, m) if eng(m) else (m, b)
+    return a
+
+
+def keep_out(sm: SpeedMap, speed_km_s: float) -> pd.DataFrame:
+    """(b) Where an interceptor of the given burnout speed must not be based:
+    the candidate cells whose permissible speed is below it (cells safe even
+    at the highest level are never in it)."""
+    t = sm.table
+    v = t["v_max_km_s"].to_numpy()
+    bad = np.where(np.isnan(v), ~t["above_highest"].to_numpy(), v < speed_km_s - 1e-9)
+    return t[bad].reset_index(drop=True)
