@@ -215,10 +215,10 @@ def write_speed_guarantee(g, sm: SpeedMap, sites, path) -> str:
         "",
         "[assumptions]",
         'cue = "launch_delay"',
-        f"launch_delay_s = {sm.launch_delay_s!r}",
+        f"launch_delay_s = {float(sm.launch_delay_s)!r}",
         f"protected_role = {_toml_str(g.protected_role)}",
         f"mission_role = {_toml_str(g.mission_role)}",
-        f"min_mission_coverage = {g.min_mission_coverage!r}",
+        f"min_mission_coverage = {float(g.min_mission_coverage)!r}",
     ]
     for label, la, lo in sites:
         la_d, lo_d = math.degrees(la), math.degrees(lo)
@@ -228,7 +228,7 @@ def write_speed_guarantee(g, sm: SpeedMap, sites, path) -> str:
                                  f"or unsafe even at {sm.levels[0]:g} km/s)")
         i = int(np.argmin(np.abs(sm.lat_deg - la_d)))
         j = int(np.argmin(np.abs(sm.lon_deg - lo_d)))
-        a, o, h = sm.lat_deg[i], sm.lon_deg[j], step / 2
+        a, o, h, v = float(sm.lat_deg[i]), float(sm.lon_deg[j]), step / 2, float(v)
         lines += ["", f"# {label}", "[[limit]]", 'kind = "max_burnout_speed"', f"max_km_s = {v!r}",
                   f"polygon_deg = [[{a - h!r}, {o - h!r}], [{a - h!r}, {o + h!r}], [{a + h!r}, {o + h!r}], [{a + h!r}, {o - h!r}]]"]
     tmp = p.with_name(f".{p.name}.tmp")

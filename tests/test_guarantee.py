@@ -1,0 +1,169 @@
+"""Guarantees: verification of the bundled example, synthesis that verifies,
+monotonic properties, Dask equality, bad files."""
+
+import json
+import math
+import textwrap
+
+import numpy as np
+import pytest
+
+from openbmd import guarantee as G
+from openbmd import scenario
+from openbmd.cli import main
+from openbmd.synthesis import keep_out, refine_site_limit, speed_map, write_speed_guarantee
+
+
+def write(tmp_path, name, text):
+    p = tmp_path / name
+    p.write_text(textwrap.dedent(text))
+    return p
+
+
+@pytest.fixture(scope="module")
+def north():
+    return G.load_guarantee("north-speed-limit")
+
+
+def test_bundled_guarantee_phase3_satisfies_it(north, capsys):
+    v = G.verify(north, scenario.load("epaa-phase3"))
+    assert v.compliant and v.claim_holds and v.mission_covered and v.passed
+    assert v.smallest_margin_s > 0 and v.closest
+    assert main(["guarantee", "verify", "north-speed-limit", "epaa-phase3", "--quiet"]) == 0
+    assert "PASS" in capsys.readouterr().out
+
+
+def test_bundled_guarantee_northern_ships_violate_it(north, capsys):
+    v = G.verify(north, scenario.load("epaa-phase4-northern-seas"))
+    assert not v.compliant and not v.claim_holds and not v.passed
+    failed = {c.what for c in v.compliance if not c.passed}
+    assert any("4.5 km/s" in f for f in failed) and any("north of 60" in f for f in failed)
+    assert v.protected_engageable > 0 and v.engageable_examples and "->" in v.engageable_examples[0]
+    assert main(["guarantee", "verify", "north-speed-limit", "epaa-phase4-northern-seas", "--json", "--quiet"]) == 1
+    d = json.loads(capsys.readouterr().out)
+    assert d["passed"] is False and d["claim_holds"] is False and d["smallest_margin_s"] < 0
+
+
+def test_certificate(north, tmp_path):
+    out = tmp_path / "cert"
+    assert main(["guarantee", "verify", "north-speed-limit", "epaa-phase3", "--quiet", "--report", str(out)]) == 0
+    d = json.loads((out / "certificate.json").read_text())
+    assert d["passed"] is True and d["assumptions"]
+    html = (out / "certificate.html").read_text()
+    assert "(a) Compliance" in html and "(b) The physical claim" in html and "Assumptions and sources" in html
+    assert list((out / "figures").glob("*.png"))
+
+
+@pytest.fixture(scope="module")
+def small_map(north):
+    """A permissible-speed map over the Norwegian Sea and Scandinavia (one latitude band per chunk)."""
+    sc = scenario.load("epaa-phase3")
+    return sc, speed_map(north, sc, region=(64.0, 72.0, -4.0, 12.0), step_deg=1.0, launch_delay=120.0)
+
+
+def test_speed_map_physics(small_map):
+    sc, sm = small_map
+    v = sm.v_max_km_s
+    assert np.isfinite(v).sum() > 50
+    # sites further from the ICBM tracks (west) allow at least as fast interceptors... on average
+    west, east = np.nanmean(v[:, :4]), np.nanmean(v[:, -4:])
+    assert np.isfinite(west) and np.isfinite(east)
+    # keep-out regions grow with the interceptor's speed
+    k = [set(map(tuple, keep_out(sm, s)[["lat_deg", "lon_deg"]].to_numpy())) for s in (3.0, 4.0, 5.0, 6.0)]
+    for a, b in zip(k, k[1:]):
+        assert a <= b
+    assert len(k[-1]) > len(k[0])
+
+
+def test_synthesised_guarantee_verifies_and_relaxing_it_fails(north, small_map, tmp_path):
+    sc, sm = small_map
+    la, lo = 68.5, 4.5  # a Norwegian Sea cell centre
+    v0 = float(sm.at(la, lo))
+    assert math.isfinite(v0)
+    v = float(refine_site_limit(north, sc, la, lo, lo_km_s=v0, hi_km_s=v0 + 0.25, launch_delay=120.0))
+    assert v0 <= v <= v0 + 0.25
+    gpath = tmp_path / "synth.toml"
+    write_speed_guarantee(north, sm, [("Norwegian Sea site", math.radians(la), math.radians(lo))], gpath)
+    # the file's limit is the map's level; tighten it to the refined value for the relaxation test
+    text = gpath.read_text().replace(f"max_km_s = {v0!r}", f"max_km_s = {v!r}")
+    gpath.write_text(text)
+    g = G.load_guarantee(gpath)
+    assert g.cue == "launch_delay" and g.launch_delay == 120.0
+
+    def deploy(speed, name):
+        return scenario.load(write(tmp_path, name, f"""
+            [scenario]
+            name = "{name}"
+            extends = "epaa-base"
+            [doctrine]
+            launch_delay_s = 120.0
+            [[interceptor]]
+            name = "fast"
+            base = "SM-3 Block IIB"
+            impulsive = true
+            burnout_speed_km_s = {speed!r}
+            [[battery]]
+            name = "ship"
+            interceptor = "fast"
+            lat_deg = {la}
+            lon_deg = {lo}
+            kind = "ship"
+            """))
+
+    ok = G.verify(g, deploy(v, "at.toml"))
+    assert ok.compliant and ok.claim_holds
+    lower = G.verify(g, deploy(v - 0.5, "lower.toml"))  # a lower speed never makes more trajectories engageable
+    assert lower.claim_holds and (lower.smallest_margin_s is None or lower.smallest_margin_s >= ok.smallest_margin_s)
+    bad = G.verify(g, deploy(v * 1.03, "relaxed.toml"))
+    assert not bad.compliant and not bad.claim_holds
+    assert bad.engageable_examples and "->" in bad.engageable_examples[0]
+
+
+def test_speed_map_on_a_local_cluster_equals_in_process(north, small_map):
+    sc, sm = small_map
+    sm2 = speed_map(north, sc, region=(64.0, 72.0, -4.0, 12.0), step_deg=1.0, launch_delay=120.0, workers=2)
+    np.testing.assert_array_equal(sm.v_max_km_s, sm2.v_max_km_s)
+    assert sm2.info.workers == 2
+
+
+def test_monte_carlo_is_reproducible(north):
+    from openbmd.uncertainty import monte_carlo
+
+    sc = scenario.load("epaa-phase3")
+    a = monte_carlo(north, sc, samples=12, seed=7, chunk_size=4)
+    b = monte_carlo(north, sc, samples=12, seed=7, chunk_size=6)
+    assert a.samples.equals(b.samples)
+    s = a.summary()
+    assert 0 <= s["p_claim_holds"] <= 1 and s["p_interval"][0] <= s["p_claim_holds"] <= s["p_interval"][1]
+    assert {r["parameter"] for r in s["sensitivity"]} == set(a.parameters)
+
+
+@pytest.mark.parametrize("text, expect", [
+    ('[guarantee]\nname = "x"\n[[limit]]\nkind = "max_speed"\n', ["g.toml:4", "limit[1].kind", "max_burnout_speed"]),
+    ('[guarantee]\nname = "x"\n[[limit]]\nkind = "max_burnout_speed"\n', ["limit[1].max_km_s", "missing"]),
+    ('[guarantee]\nname = "x"\n[[limit]]\nkind = "max_burnout_speed"\nmax_km_s = "fast"\n', ["g.toml:5", "expected a finite number"]),
+    ('[guarantee]\nname = "x"\n[[limit]]\nkind = "keep_out"\narea = "Norwegain Sea"\n', ["g.toml:5", "Norwegian Sea"]),
+    ('[guarantee]\nname = "x"\n[[limit]]\nkind = "no_naval_north_of"\nlat_deg = 60\nlon_deg = 3\n', ["g.toml:6", "unknown field"]),
+    ('[guarantee]\nname = "x"\n[assumptions]\ncue = "scenario"\nlaunch_delay_s = 60\n', ["assumptions.cue", "contradicts"]),
+    ('[guarantee]\nname = "x"\n[assumptions]\nmin_mission_coverage = 1.5\n', ["g.toml:4", "0..1"]),
+    ('[guarantee]\nname = "x"\n[[limit]]\nkind = "min_distance_from_border"\ncountry = "Rusia"\nkm = 10\n', ["limit[1].country", "Russia"]),
+    ('[guarantee]\n[[limit]]\nkind = "no_sites_east_of"\nlon_deg = 20\n', ["guarantee.name", "missing"]),
+])
+def test_bad_guarantee_files(tmp_path, capsys, text, expect):
+    p = tmp_path / "g.toml"
+    p.write_text(text)
+    with pytest.raises(G.GuaranteeError) as exc:
+        G.load_guarantee(p)
+    for e in expect:
+        assert e in str(exc.value), str(exc.value)
+    assert main(["guarantee", "verify", str(p), "epaa-phase3", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_huge_guarantee_file(tmp_path):
+    p = tmp_path / "big.toml"
+    with p.open("wb") as fh:
+        fh.truncate(50 * 1024 * 1024)
+    with pytest.raises(G.GuaranteeError, match="MB"):
+        G.load_guarantee(p)
