@@ -236,30 +236,54 @@ def _crossings(rng, h, spd, fpa, t, alt_grid):
     down: arrays (2, n_members, n_levels) of range, time, speed and flight-path
     angle (NaN where it does not). Altitude rises monotonically to the apogee
     and falls after it, so each branch is a sorted search."""
+    t1 = np.ascontiguousarray(np.broadcast_to(t, h.shape[1:]) if np.ndim(t) == 1 else t[0], dtype=np.float64)
+    out = np.full((4, 2, h.shape[0], len(alt_grid)), np.nan)
+    _crossings_k(np.ascontiguousarray(rng), np.ascontiguousarray(h), np.ascontiguousarray(spd),
+                 np.ascontiguousarray(fpa), t1, np.ascontiguousarray(alt_grid, dtype=np.float64), out)
+    return out
+
+
+@numba.njit(parallel=True, cache=True, error_model="numpy")
+def _crossings_k(rng, h, spd, fpa, t, alt_grid, out):
     nk = h.shape[0]
-    na = len(alt_grid)
-    out = np.full((4, 2, nk, na), np.nan)
-    for k in range(nk):
-        valid = np.isfinite(h[k])
-        n = int(valid.sum())
+    na = alt_grid.size
+    for k in prange(nk):
+        n = 0
+        while n < h.shape[1] and np.isfinite(h[k, n]):
+            n += 1
         if n < 2:
             continue
-        hk = h[k, :n]
-        apo = int(np.argmax(hk))
-        for branch, idx in ((0, np.arange(0, apo + 1)), (1, np.arange(n - 1, apo - 1, -1))):
-            if len(idx) < 2:
+        apo = 0
+        for j in range(1, n):
+            if h[k, j] > h[k, apo]:
+                apo = j
+        for branch in range(2):
+            m = apo + 1 if branch == 0 else n - apo
+            if m < 2:
                 continue
-            hb = np.maximum.accumulate(hk[idx])  # guards against tiny non-monotone wiggles
-            j1 = np.searchsorted(hb, alt_grid, side="left")
-            ok = (j1 > 0) & (j1 < len(idx))
-            j1 = np.clip(j1, 1, len(idx) - 1)
-            i0, i1 = idx[j1 - 1], idx[j1]
-            h0, h1 = hk[i0], hk[i1]
-            w = np.where(h1 != h0, (alt_grid - h0) / np.where(h1 != h0, h1 - h0, 1.0), 0.0)
-            for q, arr in enumerate((rng[k], t, spd[k], fpa[k])):
-                out[q, branch, k] = np.where(ok, arr[i0] + w * (arr[i1] - arr[i0]), np.nan)
-    out[0] = np.where(out[0] < 1.0, 0.0, out[0])  # a vertical shot's sub-point: range 0 up to rounding
-    return out
+            idx = np.empty(m, np.int64)
+            for j in range(m):
+                idx[j] = j if branch == 0 else n - 1 - j
+            hb = np.empty(m)
+            run = -np.inf
+            for j in range(m):
+                run = max(run, h[k, idx[j]])  # guards against tiny non-monotone wiggles
+                hb[j] = run
+            j1 = 0
+            for q in range(na):
+                a = alt_grid[q]
+                while j1 < m and hb[j1] < a:
+                    j1 += 1
+                if j1 <= 0 or j1 >= m:
+                    continue
+                i0, i1 = idx[j1 - 1], idx[j1]
+                h0, h1 = h[k, i0], h[k, i1]
+                w = (a - h0) / (h1 - h0) if h1 != h0 else 0.0
+                r = rng[k, i0] + w * (rng[k, i1] - rng[k, i0])
+                out[0, branch, k, q] = 0.0 if r < 1.0 else r  # a vertical shot's sub-point: range 0 up to rounding
+                out[1, branch, k, q] = t[i0] + w * (t[i1] - t[i0])
+                out[2, branch, k, q] = spd[k, i0] + w * (spd[k, i1] - spd[k, i0])
+                out[3, branch, k, q] = fpa[k, i0] + w * (fpa[k, i1] - fpa[k, i0])
 
 
 def _tabulate(rng, h, spd, fpa, t, range_grid, alt_grid):

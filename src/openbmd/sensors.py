@@ -148,6 +148,9 @@ class RadarReport:
         )
 
 
+_VIS: dict = {}
+
+
 def observe(trajectories, radar: Radar, rcs: float = 0.1) -> RadarReport:
     """When ``radar`` detects and tracks each threat of ``trajectories`` (which
     need a time series). The track is firm ``radar.track_time`` s after the first
@@ -157,8 +160,20 @@ def observe(trajectories, radar: Radar, rcs: float = 0.1) -> RadarReport:
     if r is None:
         raise ValueError("radar coverage needs trajectories with a time series (FlightOptions(output_step=...))")
     t = trajectories.sample_times
-    vis = radar.visible(r, rcs, trajectories.options.earth)
-    vis &= np.arange(r.shape[1])[None, :] < trajectories.n_samples[:, None]
+    # visibility does not depend on the track time: kept for repeated looks
+    # with other track times (Monte Carlo samples, sweeps)
+    key = (id(trajectories), radar.lat, radar.lon, radar.alt, radar.boresight_azimuth, radar.azimuth_half_width,
+           radar.min_elevation, radar.max_elevation, radar.max_range, radar.reference_range, radar.reference_rcs,
+           float(rcs))
+    hit = _VIS.get(key)
+    if hit is not None and hit[0] is trajectories:
+        vis = hit[1]
+    else:
+        vis = radar.visible(r, rcs, trajectories.options.earth)
+        vis &= np.arange(r.shape[1])[None, :] < trajectories.n_samples[:, None]
+        if len(_VIS) >= 128:
+            _VIS.pop(next(iter(_VIS)))
+        _VIS[key] = (trajectories, vis)
     n = r.shape[0]
     det = np.full(n, np.nan)
     trk = np.full(n, np.nan)

@@ -9,8 +9,9 @@ detection range and track time, and the launch delay (the guarantee's
 ``launch_delay_s_range``) or the decision time (10-60 s, an assumption)
 when the scenario's cues are used. The threat trajectories are held fixed
 (their spread is not sampled in this release). Speeds are drawn on a
-0.05 km/s grid and radar ranges on a 5 % grid so that fly-out tables and
-radar tracks are shared between samples.
+0.1 km/s grid and radar ranges on a 5 % grid so that fly-out tables and
+radar tracks are shared between samples, and the fly-out tables are computed
+at the reduced resolution of the synthesis sweeps (``synthesis.TABLE_RES``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 DECISION_RANGE = (10.0, 60.0)  # s: when the scenario's cues are used and no range is given (assumption)
+SPEED_STEP = 0.1  # km/s: burnout speeds are drawn on this grid (fly-out tables shared between samples)
 
 
 @dataclass
@@ -76,7 +78,7 @@ def _draws(g, sc, n, seed):
         row = {"sample": i, "seed": s}
         for b in sc.batteries:
             lo, hi = b.interceptor.uncertainty.get("burnout_speed_km_s", (b.interceptor.burnout_speed / 1e3,) * 2)
-            row[f"speed_km_s[{b.name}]"] = round(float(rng.uniform(lo, hi)) / 0.05) * 0.05
+            row[f"speed_km_s[{b.name}]"] = round(round(float(rng.uniform(lo, hi)) / SPEED_STEP) * SPEED_STEP, 6)
         for name in sorted({b.cue for b in sc.batteries if b.cue}):
             r = sc.radars[name]
             lo, hi = r.uncertainty.get("reference_range_km", (r.reference_range / 1e3,) * 2)
@@ -122,8 +124,10 @@ def _mc_chunk(chunk: pd.DataFrame, *, g, sc, threats, role_mask):
         if "decision_time_s" in row and math.isfinite(row["decision_time_s"]):
             s = replace(s, decision_time=float(row["decision_time_s"]))
         eb, parent, tlats = engine_batteries(s)
-        res = engage(threats, eb, assessment_time=s.assessment_time, tables=tables_for(eb, s.options, tlats),
-                     coarse_step=s.coarse_step)
+        from .synthesis import TABLE_RES
+
+        res = engage(threats, eb, assessment_time=s.assessment_time,
+                     tables=tables_for(eb, s.options, tlats, table_res=TABLE_RES), coarse_step=s.coarse_step)
         m = np.where(np.isfinite(res.margin), res.margin, -np.inf).max(axis=1)[role_mask]
         mm = float(m.max()) if m.size else -math.inf
         out.append({"sample": int(row["sample"]), "max_margin_s": mm if math.isfinite(mm) else np.nan,

@@ -47,16 +47,18 @@ def _table_key(ic, lat, options):
     return (ic.name, ic.burnout_speed, ic.stages, ic.max_intercept_altitude, ic.max_range, round(lat, 9), options)
 
 
-def tables_for(batteries, options, table_lats=None):
+def tables_for(batteries, options, table_lats=None, table_res=None):
     """Fly-out tables, cached across scenarios (a phase comparison builds each
-    interceptor's table at each site latitude once)."""
+    interceptor's table at each site latitude once). ``table_res``: keywords
+    of :meth:`FlyoutTable.build` (fan and grid sizes) when not the default."""
     opts = options.replace(output_step=None)
     out = []
+    res = dict(table_res or {})
     for i, b in enumerate(batteries):
         lat = b.lat if table_lats is None else table_lats[i]
-        key = _table_key(b.interceptor, lat, opts)
+        key = _table_key(b.interceptor, lat, opts) + (tuple(sorted(res.items())),)
         if key not in _TABLES:
-            _TABLES[key] = FlyoutTable.build(b.interceptor, lat, 0.0, b.alt, opts)
+            _TABLES[key] = FlyoutTable.build(b.interceptor, lat, 0.0, b.alt, opts, **res)
         out.append(_TABLES[key])
     return out
 
