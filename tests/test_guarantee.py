@@ -167,3 +167,54 @@ def test_huge_guarantee_file(tmp_path):
         fh.truncate(50 * 1024 * 1024)
     with pytest.raises(G.GuaranteeError, match="MB"):
         G.load_guarantee(p)
+
+
+def test_speed_map_checkpoint_resumes_identically(north, small_map, tmp_path):
+    sc, sm = small_map
+    ck = tmp_path / "ck"
+    kw = dict(region=(64.0, 72.0, -4.0, 12.0), step_deg=1.0, launch_delay=120.0, checkpoint=ck)
+    first = speed_map(north, sc, **kw)
+    chunks = sorted(ck.glob("chunk-*.parquet"))
+    assert len(chunks) == first.info.chunks_total >= 2
+    chunks[-1].unlink()  # as if interrupted before the last chunk
+    again = speed_map(north, sc, **kw)
+    assert again.info.chunks_resumed == first.info.chunks_total - 1 and again.info.chunks_computed == 1
+    np.testing.assert_array_equal(again.v_max_km_s, sm.v_max_km_s)
+
+
+def test_keep_out_guarantee_file(north, small_map, tmp_path, capsys):
+    from openbmd.synthesis import write_keepout_guarantee
+
+    sc, sm = small_map
+    p = write_keepout_guarantee(north, sm, 5.5, tmp_path / "ko.toml", "SM-3 Block IIB")
+    g = G.load_guarantee(p)
+    assert g.limits and all(lim.kind == "keep_out" for lim in g.limits)
+    # a ship inside the keep-out region fails compliance; the Phase 3 sites (outside the region) pass
+    assert G.compliance(g, scenario.load("epaa-phase4-northern-seas"))[0].passed is not None
+    bad = [c for c in G.compliance(g, scenario.load("epaa-phase4-northern-seas")) if not c.passed]
+    assert bad and any("Norwegian Sea" in c.detail for c in bad)
+    assert all(c.passed for c in G.compliance(g, scenario.load("epaa-phase3")))
+    with pytest.raises(G.GuaranteeError, match="not overwriting"):
+        write_keepout_guarantee(north, sm, 5.5, p)
+
+
+def test_radar_sector_and_tradeoff(north, tmp_path):
+    from openbmd.synthesis import radar_sector, tradeoff, write_sector_guarantee
+
+    sc = scenario.load("epaa-phase4-northern-seas")
+    s = radar_sector(north, sc, "Fylingdales")
+    assert 0 < s.width_deg < 360
+    prot = s.protected_azimuths_deg
+    inside = ((prot - s.azimuth_min_deg) % 360) <= s.width_deg
+    assert not inside.any()  # no protected detection azimuth inside the permissible sector
+    g = G.load_guarantee(write_sector_guarantee(north, s, tmp_path / "sector.toml"))
+    lim = g.limits[0]
+    assert lim.kind == "radar_sector" and lim.params["radar"] == "Fylingdales"
+    fail = [c for c in G.compliance(g, sc) if not c.passed]
+    assert fail and "Fylingdales" in fail[0].detail  # its all-round field of view is wider than the sector
+    t = tradeoff(north, sc, speeds=[6.0, 5.0, 4.0, 3.0])
+    assert list(t["max_km_s"]) == [6.0, 5.0, 4.0, 3.0]
+    # tightening the limit never increases the exposure nor the coverage
+    assert np.all(np.diff(t["protected_engageable_share"].to_numpy()) <= 1e-12)
+    assert np.all(np.diff(t["mission_coverage"].to_numpy()) <= 1e-12)
+    assert t["protected_engageable_share"].iloc[0] > 0 and t["protected_engageable_share"].iloc[-1] == 0

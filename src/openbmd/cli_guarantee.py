@@ -121,6 +121,102 @@ def cmd_speed_map(args) -> int:
     return 0
 
 
+def cmd_keep_out(args) -> int:
+    from .catalog import CatalogError, default_catalog
+    from .cli import InputError
+    from .cli_scenario import progress
+    from .synthesis import keep_out, speed_map, write_keepout_guarantee
+
+    g, sc = _inputs(args)
+    if (args.interceptor is None) == (args.speed_km_s is None):
+        raise InputError("give one of --interceptor NAME or --speed-km-s V")
+    if args.interceptor:
+        try:
+            v = default_catalog().interceptor(args.interceptor).burnout_speed / 1e3
+        except CatalogError as exc:
+            raise InputError(str(exc)) from None
+    else:
+        v = args.speed_km_s
+        if not (v > 0 and math.isfinite(v)):
+            raise InputError(f"--speed-km-s must be positive, got {v:g}")
+    with progress("speed map", None, args.quiet) as bar:
+        sm = _guard(speed_map, g, sc, step_deg=args.step_deg, launch_delay=args.launch_delay_s,
+                    template_name=args.template, workers=args.workers, scheduler=args.scheduler,
+                    checkpoint=args.checkpoint, progress=lambda n: bar(1))
+    ko = keep_out(sm, v)
+    area = float(sum(geo_cell_area(r.lat_deg, args.step_deg) for r in ko.itertuples()))
+    print(f"keep-out region for {v:g} km/s: {len(ko)} of {len(sm.table)} candidate cells, ~{area:,.0f} km2")
+    if args.csv:
+        ko.to_csv(args.csv, index=False)
+    if args.write_guarantee:
+        print(f"wrote {_guard(write_keepout_guarantee, g, sm, v, args.write_guarantee, args.interceptor or '')}")
+    return 0
+
+
+def geo_cell_area(lat_deg, step_deg):
+    from .geo import grid_cell_area_km2
+
+    return float(grid_cell_area_km2(lat_deg, step_deg, step_deg))
+
+
+def cmd_radar_sector(args) -> int:
+    from .synthesis import radar_sector, write_sector_guarantee
+
+    g, sc = _inputs(args)
+    s = _guard(radar_sector, g, sc, args.radar, guard_deg=args.guard_deg)
+    print(f"radar {s.radar}: permissible field of view {s.azimuth_min_deg:g} -> {s.azimuth_max_deg:g} deg "
+          f"(clockwise, {s.width_deg or 360:g} deg wide); the mission's trajectories it still sees there: "
+          f"{100 * s.mission_share_in_sector:.1f} %")
+    if args.write_guarantee:
+        print(f"wrote {_guard(write_sector_guarantee, g, s, args.write_guarantee)}")
+    return 0
+
+
+def cmd_tradeoff(args) -> int:
+    from .cli import InputError
+    from .cli_scenario import _print_records, progress
+    from .synthesis import tradeoff
+
+    g, sc = _inputs(args)
+    speeds = None
+    if args.speeds:
+        try:
+            speeds = [float(x) for x in args.speeds.split(",")]
+        except ValueError:
+            raise InputError(f"--speeds: expected comma-separated km/s values, got {args.speeds!r}") from None
+        if any(not (x > 0 and math.isfinite(x)) for x in speeds):
+            raise InputError("--speeds: every speed must be positive")
+    with progress("trade-off", None, args.quiet) as bar:
+        df = _guard(tradeoff, g, sc, speeds, workers=args.workers, scheduler=args.scheduler,
+                    checkpoint=args.checkpoint, progress=lambda n: bar(1))
+    if args.csv:
+        df.to_csv(args.csv, index=False)
+    if args.plot:
+        _plot_tradeoff(df, args.plot, g)
+    _print_records(df, args.json)
+    return 0
+
+
+def _plot_tradeoff(df, path, g):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from .report.maps import save
+
+    fig = Figure(figsize=(6.5, 4.5))
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
+    ax.plot(df["max_km_s"], 100 * df["protected_engageable_share"], "o-", color="#c0392b",
+            label=f"{g.protected_role} trajectories engageable")
+    ax.plot(df["max_km_s"], 100 * df["mission_coverage"], "s-", color="#2c7bb6", label=f"{g.mission_role} threats covered")
+    ax.set_xlabel("burnout speed limit (km/s)")
+    ax.set_ylabel("%")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    ax.set_title("Exposure versus coverage as the speed limit tightens", fontsize=9)
+    save(fig, path)
+
+
 def cmd_uncertainty(args) -> int:
     from .cli import InputError
     from .cli_scenario import progress
@@ -173,6 +269,34 @@ def add_parsers(sub):
     m.add_argument("--site", action="append", metavar="PLACE|LAT,LON", help="sites for --write-guarantee (default: the scenario's)")
     _dask_args(m)
     m.set_defaults(func=cmd_speed_map)
+    k = ssub.add_parser("keep-out", help="where an interceptor of a given speed must not be based")
+    k.add_argument("guarantee")
+    k.add_argument("scenario")
+    k.add_argument("--interceptor", metavar="NAME", help="catalog interceptor (its burnout speed)")
+    k.add_argument("--speed-km-s", type=float, help="or a burnout speed")
+    k.add_argument("--step-deg", type=float, default=0.5)
+    k.add_argument("--launch-delay-s", type=float)
+    k.add_argument("--template", default="SM-3 Block IIB")
+    k.add_argument("--csv", metavar="FILE")
+    k.add_argument("--write-guarantee", metavar="FILE")
+    _dask_args(k)
+    k.set_defaults(func=cmd_keep_out)
+    r = ssub.add_parser("radar-sector", help="the field of view a radar may keep without seeing protected trajectories")
+    r.add_argument("guarantee")
+    r.add_argument("scenario")
+    r.add_argument("--radar", required=True, help="a radar of the scenario")
+    r.add_argument("--guard-deg", type=float, default=2.0)
+    r.add_argument("--write-guarantee", metavar="FILE")
+    r.set_defaults(func=cmd_radar_sector)
+    t = ssub.add_parser("tradeoff", help="protected exposure versus mission coverage as a speed limit tightens")
+    t.add_argument("guarantee")
+    t.add_argument("scenario")
+    t.add_argument("--speeds", help="comma-separated speed limits in km/s (default: 2 km/s up to the fastest deployed)")
+    t.add_argument("--csv", metavar="FILE")
+    t.add_argument("--plot", metavar="FILE")
+    t.add_argument("--json", action="store_true")
+    _dask_args(t)
+    t.set_defaults(func=cmd_tradeoff)
     u = gsub.add_parser("uncertainty", help="Monte Carlo over the catalog's ranges: P(claim holds), sensitivity")
     u.add_argument("guarantee")
     u.add_argument("scenario")

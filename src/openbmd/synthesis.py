@@ -272,3 +272,180 @@ def keep_out(sm: SpeedMap, speed_km_s: float) -> pd.DataFrame:
     v = t["v_max_km_s"].to_numpy()
     bad = np.where(np.isnan(v), ~t["above_highest"].to_numpy(), v < speed_km_s - 1e-9)
     return t[bad].reset_index(drop=True)
+
+
+# --------------------------------------------------------- radar sectors ----
+@dataclass
+class RadarSector:
+    radar: str
+    azimuth_min_deg: float  # the permissible field of view, clockwise from min to max
+    azimuth_max_deg: float
+    protected_azimuths_deg: np.ndarray  # azimuths at which the radar would see protected trajectories
+    mission_share_in_sector: float  # share of the mission's trajectories the radar still sees within the sector
+    assumptions: list = field(default_factory=list)
+
+    @property
+    def width_deg(self) -> float:
+        return (self.azimuth_max_deg - self.azimuth_min_deg) % 360.0
+
+
+def radar_sector(g, sc, radar_name: str, *, bin_deg: float = 1.0, guard_deg: float = 2.0) -> RadarSector:
+    """(c) The widest azimuth sector a radar may keep (as its field of view)
+    without ever detecting a protected trajectory: the largest gap between the
+    azimuths at which it would detect one with an all-round field of view (its
+    range, elevation limits and the threat's RCS applied), narrowed by
+    ``guard_deg`` on each side."""
+    from .analysis.threats import fly_threats
+    from .guarantee import GuaranteeError
+
+    if radar_name not in sc.radars:
+        from .scenario import _suggest
+
+        raise GuaranteeError(f"no radar {radar_name!r} in scenario {sc.name!r}{_suggest(radar_name, sc.radars)}")
+    r = sc.radars[radar_name]
+    full = r.replace(boresight_azimuth=0.0, azimuth_half_width=math.pi)
+    fl = fly_threats(sc)
+    tr = fl.trajectories
+    vis = full.visible(tr.samples_r, sc.rcs, tr.options.earth)
+    vis &= np.arange(tr.samples_r.shape[1])[None, :] < tr.n_samples[:, None]
+    az, _, _ = full.look(tr.samples_r, tr.options.earth)
+    azd = np.degrees(az) % 360.0
+    prot = (fl.meta["role"] == g.protected_role).to_numpy()
+    mis = (fl.meta["role"] == g.mission_role).to_numpy()
+    seen = azd[prot[:, None] & vis]
+    nb = int(round(360.0 / bin_deg))
+    occ = np.zeros(nb, bool)
+    if seen.size:
+        occ[(seen / bin_deg).astype(int) % nb] = True
+    if not occ.any():
+        lo_, hi_ = 0.0, 360.0
+    elif occ.all():
+        raise GuaranteeError(f"radar {radar_name} sees protected trajectories in every direction: no sector is permissible")
+    else:
+        # the longest run of free bins, around the circle
+        free = ~occ
+        k0 = int(np.argmax(occ))  # start scanning just after an occupied bin
+        best, best_start, run, start = 0, 0, 0, 0
+        for s in range(1, nb + 1):
+            i = (k0 + s) % nb
+            if free[i]:
+                if run == 0:
+                    start = i
+                run += 1
+                if run > best:
+                    best, best_start = run, start
+            else:
+                run = 0
+        lo_ = best_start * bin_deg + guard_deg
+        hi_ = (best_start + best) * bin_deg - guard_deg
+        if hi_ <= lo_:
+            raise GuaranteeError(f"radar {radar_name}: no sector wider than {2 * guard_deg:g} deg avoids the protected trajectories")
+    lo_, hi_ = lo_ % 360.0, hi_ % 360.0 if hi_ < 360.0 else 360.0
+    width = (hi_ - lo_) % 360.0 or 360.0
+    inside = ((azd - lo_) % 360.0) <= width
+    mshare = float((vis & inside)[mis].any(axis=1).mean()) if mis.any() else float("nan")
+    assumptions = [f"radar {r.name} at {math.degrees(r.lat):.2f}, {math.degrees(r.lon):.2f}: detection range "
+                   f"{float(r.detection_range(sc.rcs)) / 1e3:,.0f} km on {sc.rcs:g} m^2, elevation >= "
+                   f"{math.degrees(r.min_elevation):g} deg; azimuth bins of {bin_deg:g} deg, {guard_deg:g} deg guard",
+                   f"{int(prot.sum())} protected and {int(mis.sum())} mission trajectories of scenario {sc.name!r}"]
+    return RadarSector(r.name, lo_, hi_, np.unique(np.round(seen)), mshare, assumptions)
+
+
+def write_sector_guarantee(g, sector: RadarSector, path) -> str:
+    from pathlib import Path
+
+    from .guarantee import GuaranteeError
+
+    p = Path(path)
+    if p.exists():
+        raise GuaranteeError(f"{p} exists: not overwriting it (choose another file name)")
+    lines = [f"# Synthesised by openbmd from the guarantee {g.name!r}: the radar's permissible field of view.",
+             *[f"#   - {a}" for a in sector.assumptions], "", "[guarantee]",
+             f"name = {_toml_str(g.name + ' (synthesised radar sector)')}", f"protected_party = {_toml_str(g.protected_party)}",
+             "", "[assumptions]", 'cue = "scenario"', f"protected_role = {_toml_str(g.protected_role)}",
+             f"mission_role = {_toml_str(g.mission_role)}", f"min_mission_coverage = {float(g.min_mission_coverage)!r}",
+             "", "[[limit]]", 'kind = "radar_sector"', f"radar = {_toml_str(sector.radar)}",
+             f"azimuth_min_deg = {float(sector.azimuth_min_deg)!r}", f"azimuth_max_deg = {float(sector.azimuth_max_deg)!r}"]
+    tmp = p.with_name(f".{p.name}.tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tmp.replace(p)
+    return str(p)
+
+
+# ------------------------------------------------------------ trade-off ----
+def _tradeoff_chunk(chunk: pd.DataFrame, *, g, sc):
+    from dataclasses import replace as dreplace
+
+    from .analysis import assess
+    from .guarantee import claim_scenario
+    from .scenario import scale_stages
+
+    base = claim_scenario(g, sc)
+    rows = []
+    for v in chunk["max_km_s"].to_numpy(float):
+        bats = []
+        for b in base.batteries:
+            ic = b.interceptor
+            if ic.burnout_speed > v * 1e3:
+                ic = ic.replace(burnout_speed=v * 1e3, stages=scale_stages(ic, v * 1e3) if ic.stages else ())
+            bats.append(dreplace(b, interceptor=ic))
+        a = assess(dreplace(base, batteries=bats))
+        t = a.per_threat()
+        prot = t[t["role"] == g.protected_role]
+        mis = t[t["role"] == g.mission_role]
+        bm = prot["best_margin_s"]
+        rows.append({"max_km_s": v, "protected_engageable_share": float(prot["engageable"].mean()),
+                     "protected_best_margin_s": float(bm.max()) if bm.notna().any() else np.nan,
+                     "mission_coverage": float(mis["engageable"].mean()) if len(mis) else np.nan})
+    return pd.DataFrame(rows)
+
+
+def tradeoff(g, sc, speeds=None, *, workers=None, scheduler=None, checkpoint=None, progress=None) -> pd.DataFrame:
+    """(d) Exposure of the protected party versus the mission's coverage as a
+    speed limit (applied to every battery: faster interceptors slowed to it,
+    their boosters rescaled) tightens."""
+    from .sweep import run_sweep
+
+    if speeds is None:
+        top = max(b.interceptor.burnout_speed for b in sc.batteries) / 1e3
+        speeds = np.round(np.arange(2.0, max(top, 2.0) + 1e-9, 0.25), 2)[::-1]
+    table = pd.DataFrame({"max_km_s": np.asarray(speeds, float)})
+    df = run_sweep(_tradeoff_chunk, table, chunk_size=1, kwargs=dict(g=g, sc=sc), workers=workers,
+                   scheduler=scheduler, checkpoint=checkpoint, progress=progress,
+                   fingerprint_extra=("tradeoff", g.name, sc.name))
+    return df.reset_index(drop=True)
+
+
+def write_keepout_guarantee(g, sm: SpeedMap, speed_km_s: float, path, interceptor_name: str = "") -> str:
+    """A guarantee file whose keep-out limits are the cells where an
+    interceptor of ``speed_km_s`` must not be based (runs of cells along each
+    latitude row as rectangles), under the map's launch-delay assumption."""
+    from pathlib import Path
+
+    from .guarantee import GuaranteeError
+
+    p = Path(path)
+    if p.exists():
+        raise GuaranteeError(f"{p} exists: not overwriting it (choose another file name)")
+    ko = keep_out(sm, speed_km_s)
+    step = float(sm.lat_deg[1] - sm.lat_deg[0]) if len(sm.lat_deg) > 1 else 1.0
+    h = step / 2
+    lines = [f"# Synthesised by openbmd from the guarantee {g.name!r}: where an interceptor of "
+             f"{speed_km_s:g} km/s{(' (' + interceptor_name + ')') if interceptor_name else ''} must not be based.",
+             *[f"#   - {a}" for a in sm.assumptions], "", "[guarantee]",
+             f"name = {_toml_str(g.name + f' (keep-out for {speed_km_s:g} km/s)')}",
+             f"protected_party = {_toml_str(g.protected_party)}", "", "[assumptions]", 'cue = "launch_delay"',
+             f"launch_delay_s = {float(sm.launch_delay_s)!r}", f"protected_role = {_toml_str(g.protected_role)}",
+             f"mission_role = {_toml_str(g.mission_role)}", f"min_mission_coverage = {float(g.min_mission_coverage)!r}"]
+    for la, grp in ko.groupby("lat_deg", sort=True):
+        lons = np.sort(grp["lon_deg"].to_numpy())
+        breaks = np.nonzero(np.diff(lons) > step * 1.01)[0]
+        for a, b in zip(np.r_[0, breaks + 1], np.r_[breaks, len(lons) - 1]):
+            o0, o1 = float(lons[a]) - h, float(lons[b]) + h
+            la0, la1 = float(la) - h, float(la) + h
+            lines += ["", "[[limit]]", 'kind = "keep_out"',
+                      f"polygon_deg = [[{la0!r}, {o0!r}], [{la0!r}, {o1!r}], [{la1!r}, {o1!r}], [{la1!r}, {o0!r}]]"]
+    tmp = p.with_name(f".{p.name}.tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tmp.replace(p)
+    return str(p)
