@@ -298,6 +298,7 @@ class BatterySpec:
     patrol_box: tuple | None  # (lat_min, lat_max, lon_min, lon_max) degrees
     cue: str | None  # radar name in the scenario, or None for the doctrine's launch delay
     source: str = ""
+    position_uncertainty: float = 0.0  # m: of the catalog place it stands at (0 for given coordinates)
 
 
 @dataclass
@@ -621,8 +622,10 @@ def _build(path: Path, cat, stack) -> Scenario:
             if n < 1:
                 raise ScenarioError(f"{src.where(p + ('stations',))}: field '{_fmt_path(p)}.stations': expected >= 1, got {n}")
             stations = patrol_stations(box, n)
+            punc = 0.0
         else:
             stations = [_latlon(d, src, p, cat)]
+        punc = cat.place(d["at"]).position_uncertainty if "at" in d else 0.0
         count = d.get("count")
         if count is not None and count < 0:
             raise ScenarioError(f"{src.where(p + ('count',))}: field '{_fmt_path(p)}.count': expected >= 0, got {count}")
@@ -635,7 +638,7 @@ def _build(path: Path, cat, stack) -> Scenario:
         if bcue is None and launch_delay is None:
             raise ScenarioError(f"{src.where(p)}: field '{_fmt_path(p)}.cued_by': battery {d['name']!r} has no cueing radar "
                                 "and [doctrine] sets no launch_delay_s (contradictory: nothing says when it may launch)")
-        batteries.append(BatterySpec(d["name"], ic, count, kind, stations, box, bcue, d.get("source", "")))
+        batteries.append(BatterySpec(d["name"], ic, count, kind, stations, box, bcue, d.get("source", ""), punc))
 
     target_sets = {}
     for e in entries["target_set"]:

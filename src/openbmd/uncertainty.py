@@ -4,7 +4,9 @@ physical claim holds, and which parameter matters most.
 Each sample draws, uniformly within the catalog's ``_range`` of each entry
 (seeded per sample: identical results for identical input, whatever the
 number of workers): every battery's interceptor burnout speed (its staged
-booster rescaled as in scenario overrides), every cueing radar's reference
+booster rescaled as in scenario overrides), its site within the catalog
+place's position uncertainty (uniform in a disk; the fly-out table stays the
+nominal site's), every cueing radar's reference
 detection range and track time, and the launch delay (the guarantee's
 ``launch_delay_s_range``) or the decision time (10-60 s, an assumption)
 when the scenario's cues are used. The threat trajectories are held fixed
@@ -79,6 +81,12 @@ def _draws(g, sc, n, seed):
         for b in sc.batteries:
             lo, hi = b.interceptor.uncertainty.get("burnout_speed_km_s", (b.interceptor.burnout_speed / 1e3,) * 2)
             row[f"speed_km_s[{b.name}]"] = round(round(float(rng.uniform(lo, hi)) / SPEED_STEP) * SPEED_STEP, 6)
+            if b.position_uncertainty > 0:
+                # uniform in a disk of the place's position uncertainty
+                rad = b.position_uncertainty * math.sqrt(float(rng.uniform())) / 1e3
+                ang = float(rng.uniform(0, 2 * math.pi))
+                row[f"north_km[{b.name}]"] = round(rad * math.cos(ang), 3)
+                row[f"east_km[{b.name}]"] = round(rad * math.sin(ang), 3)
         for name in sorted({b.cue for b in sc.batteries if b.cue}):
             r = sc.radars[name]
             lo, hi = r.uncertainty.get("reference_range_km", (r.reference_range / 1e3,) * 2)
@@ -111,7 +119,14 @@ def _mc_chunk(chunk: pd.DataFrame, *, g, sc, threats, role_mask):
             ic = b.interceptor
             if abs(v - ic.burnout_speed) > 1e-6:
                 ic = ic.replace(burnout_speed=v, stages=scale_stages(ic, v) if ic.stages else ())
-            bats.append(replace(b, interceptor=ic))
+            kn = f"north_km[{b.name}]"
+            if kn in row and isinstance(row[kn], float) and math.isfinite(row[kn]):
+                la, lo = b.stations[0]
+                la2 = la + row[kn] * 1e3 / 6371008.8
+                lo2 = lo + row[f"east_km[{b.name}]"] * 1e3 / (6371008.8 * math.cos(la))
+                bats.append(replace(b, interceptor=ic, stations=[(la2, lo2)]))
+            else:
+                bats.append(replace(b, interceptor=ic))
         radars = dict(base.radars)
         for name in list(radars):
             key = f"radar_range_km[{name}]"
@@ -124,6 +139,7 @@ def _mc_chunk(chunk: pd.DataFrame, *, g, sc, threats, role_mask):
         if "decision_time_s" in row and math.isfinite(row["decision_time_s"]):
             s = replace(s, decision_time=float(row["decision_time_s"]))
         eb, parent, tlats = engine_batteries(s)
+        tlats = engine_batteries(base)[2]  # fly-out tables at the nominal sites (a few km change them little)
         from .synthesis import TABLE_RES
 
         res = engage(threats, eb, assessment_time=s.assessment_time,
