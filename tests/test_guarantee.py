@@ -218,3 +218,17 @@ def test_radar_sector_and_tradeoff(north, tmp_path):
     assert np.all(np.diff(t["protected_engageable_share"].to_numpy()) <= 1e-12)
     assert np.all(np.diff(t["mission_coverage"].to_numpy()) <= 1e-12)
     assert t["protected_engageable_share"].iloc[0] > 0 and t["protected_engageable_share"].iloc[-1] == 0
+
+
+def test_tradeoff_point_as_a_guarantee_verifies(north, tmp_path, capsys):
+    f = tmp_path / "to.toml"
+    assert main(["guarantee", "synthesize", "tradeoff", "north-speed-limit", "epaa-phase4-northern-seas", "--speeds",
+                 "5,4", "--quiet", "--write-guarantee", str(f), "--at-km-s", "4"]) == 0
+    g = G.load_guarantee(f)
+    assert g.limits[0].params["max_km_s"] == 4.0
+    # Phase 3 (IIA at 4.5 km/s) is not compliant with a 4 km/s limit, but its claim holds
+    v = G.verify(g, scenario.load("epaa-phase3"))
+    assert not v.compliant and v.claim_holds
+    assert main(["guarantee", "synthesize", "tradeoff", "north-speed-limit", "epaa-phase3", "--speeds", "4",
+                 "--quiet", "--write-guarantee", str(f), "--at-km-s", "4"]) == 2  # never overwrites
+    assert "not overwriting" in capsys.readouterr().err

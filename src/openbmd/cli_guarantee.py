@@ -48,7 +48,7 @@ def cmd_verify(args) -> int:
     g, sc = _inputs(args)
     with progress("verify", 1, args.quiet) as bar:
         v = _guard(verify, g, sc, progress=bar)
-    if args.what_breaks:
+    if args.what_breaks or args.report:  # the certificate always says what would break it
         v.breaking = _guard(what_would_break, g, sc, v)
     if args.report:
         from .report.certificate import write_certificate
@@ -193,6 +193,12 @@ def cmd_tradeoff(args) -> int:
         df.to_csv(args.csv, index=False)
     if args.plot:
         _plot_tradeoff(df, args.plot, g)
+    if args.write_guarantee:
+        from .synthesis import write_tradeoff_guarantee
+
+        if args.at_km_s is None:
+            raise InputError("--write-guarantee needs --at-km-s V (the point of the curve to state as a limit)")
+        print(f"wrote {_guard(write_tradeoff_guarantee, g, df, args.at_km_s, args.write_guarantee)}")
     _print_records(df, args.json)
     return 0
 
@@ -251,7 +257,8 @@ def add_parsers(sub):
     v.add_argument("scenario", help="scenario file or bundled name")
     v.add_argument("--json", action="store_true")
     v.add_argument("--report", metavar="DIR", help="write the certificate (HTML, JSON, maps) here")
-    v.add_argument("--what-breaks", action="store_true", help="also find the smallest single changes that break it")
+    v.add_argument("--what-breaks", action="store_true",
+                   help="also find the smallest single changes that break it (always done with --report)")
     v.add_argument("--quiet", action="store_true")
     v.set_defaults(func=cmd_verify)
     s = gsub.add_parser("synthesize", help="synthesise guarantees (the permissible-speed map)")
@@ -295,6 +302,8 @@ def add_parsers(sub):
     t.add_argument("--csv", metavar="FILE")
     t.add_argument("--plot", metavar="FILE")
     t.add_argument("--json", action="store_true")
+    t.add_argument("--write-guarantee", metavar="FILE", help="the limit at --at-km-s as a guarantee file")
+    t.add_argument("--at-km-s", type=float, help="the speed limit of the curve to write")
     _dask_args(t)
     t.set_defaults(func=cmd_tradeoff)
     u = gsub.add_parser("uncertainty", help="Monte Carlo over the catalog's ranges: P(claim holds), sensitivity")

@@ -449,3 +449,35 @@ def write_keepout_guarantee(g, sm: SpeedMap, speed_km_s: float, path, intercepto
     tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
     tmp.replace(p)
     return str(p)
+
+
+def write_tradeoff_guarantee(g, curve: pd.DataFrame, v_km_s: float, path) -> str:
+    """The trade-off's point at ``v_km_s`` as a guarantee: the speed limit
+    everywhere (Europe and adjacent seas), the original limits and
+    assumptions otherwise, and the mission coverage the curve found there."""
+    from pathlib import Path
+
+    from .guarantee import GuaranteeError
+
+    p = Path(path)
+    if p.exists():
+        raise GuaranteeError(f"{p} exists: not overwriting it (choose another file name)")
+    row = curve[np.isclose(curve["max_km_s"], v_km_s)]
+    if row.empty:
+        raise GuaranteeError(f"{v_km_s:g} km/s is not a point of the curve ({', '.join(f'{x:g}' for x in curve['max_km_s'])})")
+    r = row.iloc[0]
+    cov = float(r["mission_coverage"]) if np.isfinite(r["mission_coverage"]) else 0.0
+    lines = [f"# Synthesised by openbmd from the guarantee {g.name!r}: the exposure-coverage trade-off at {v_km_s:g} km/s",
+             f"# (protected trajectories engageable there: {100 * r['protected_engageable_share']:.1f} %; "
+             f"mission coverage {100 * cov:.1f} %).", "", "[guarantee]",
+             f"name = {_toml_str(g.name + f' (speed limit {v_km_s:g} km/s)')}", f"protected_party = {_toml_str(g.protected_party)}",
+             "", "[assumptions]", f"cue = {_toml_str(g.cue)}"]
+    if g.cue == "launch_delay":
+        lines.append(f"launch_delay_s = {float(g.launch_delay)!r}")
+    lines += [f"protected_role = {_toml_str(g.protected_role)}", f"mission_role = {_toml_str(g.mission_role)}",
+              f"min_mission_coverage = {math.floor(cov * 1000) / 1000!r}", "", "[[limit]]", 'kind = "max_burnout_speed"',
+              f"max_km_s = {float(v_km_s)!r}"]
+    tmp = p.with_name(f".{p.name}.tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tmp.replace(p)
+    return str(p)
