@@ -10,7 +10,10 @@
 2. A 1,000-sample Monte Carlo of the bundled guarantee on EPAA Phase 3:
    target <= 120 s (2 workers).
 
-    python benchmarks/bench_guarantee.py [--step-deg 0.5] [--samples 1000] [--skip-serial]
+    python benchmarks/bench_guarantee.py [--step-deg 0.5] [--samples 1000] [--skip-serial] [--repeat 2]
+
+Each map configuration runs ``--repeat`` times and the best time counts (the
+machine is a shared 2-core VM; single runs vary by 20 % or more).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ def main():
     ap.add_argument("--step-deg", type=float, default=0.5)
     ap.add_argument("--samples", type=int, default=1000)
     ap.add_argument("--skip-serial", action="store_true", help="skip the in-process run of the map")
+    ap.add_argument("--repeat", type=int, default=2, help="runs of each map configuration; the best time counts")
     args = ap.parse_args()
     from openbmd import guarantee as G
     from openbmd import scenario
@@ -45,12 +49,16 @@ def main():
     maps, times = {}, {}
     runs = ([None] if not args.skip_serial else []) + [1, 2]
     for w in runs:
-        t = time.perf_counter()
-        maps[w] = speed_map(g, sc, step_deg=args.step_deg, launch_delay=120.0, workers=w)
-        times[w] = time.perf_counter() - t
+        all_t = []
+        for _ in range(max(1, args.repeat)):
+            t = time.perf_counter()
+            maps[w] = speed_map(g, sc, step_deg=args.step_deg, launch_delay=120.0, workers=w)
+            all_t.append(time.perf_counter() - t)
+        times[w] = min(all_t)
         n = len(maps[w].table)
         print(f"1. permissible-speed map, {n:,} candidate sites at {args.step_deg:g} deg, "
-              f"{'in process' if w is None else f'{w} worker(s)'}: {times[w]:.1f} s")
+              f"{'in process' if w is None else f'{w} worker(s)'}: best {times[w]:.1f} s of "
+              f"{', '.join(f'{x:.1f}' for x in all_t)}")
     ref = maps[runs[0]].v_max_km_s
     same = all(np.array_equal(ref, m.v_max_km_s, equal_nan=True) for m in maps.values())
     print(f"   maps identical across runs: {same}")

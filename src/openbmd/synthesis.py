@@ -79,11 +79,11 @@ def engageable_any(threats: ThreatSet, lat, lon, speeds, table_lat, *, template,
     return res.engageable.any(axis=0), best
 
 
-def _speed_chunk(chunk: pd.DataFrame, *, threats, template, levels, launch_delay, options, coarse_step):
-    """Bisection over the speed levels for the sites of one chunk, band by band."""
-    return pd.concat([_speed_band(grp, threats=threats, template=template, levels=levels, launch_delay=launch_delay,
-                                  options=options, coarse_step=coarse_step)
-                      for _, grp in chunk.groupby("band", sort=False)], ignore_index=True)
+def _speed_chunk(chunk: pd.DataFrame, *, sites, threats, template, levels, launch_delay, options, coarse_step):
+    """Bisection over the speed levels for the sites of the chunk's latitude bands."""
+    return pd.concat([_speed_band(sites[sites["band"] == b], threats=threats, template=template, levels=levels,
+                                  launch_delay=launch_delay, options=options, coarse_step=coarse_step)
+                      for b in chunk["band"]], ignore_index=True)
 
 
 def _speed_band(chunk: pd.DataFrame, *, threats, template, levels, launch_delay, options, coarse_step):
@@ -156,10 +156,12 @@ def speed_map(g, sc, *, region=(34.0, 72.0, -12.0, 45.0), step_deg=0.5, template
             if cand[i, j]:
                 rows.append((lat[i], lon[j], blat, int(b)))
     table = pd.DataFrame(rows, columns=["lat_deg", "lon_deg", "band_lat_deg", "band"])
-    size = int(table.groupby("band").size().max())  # about one latitude band per chunk
-    kwargs = dict(threats=threats, template=template, levels=np.asarray(levels, float), launch_delay=float(delay),
-                  options=sc.options, coarse_step=sc.coarse_step)
-    df, info = run_sweep(_speed_chunk, table, chunk_size=size, kwargs=kwargs,
+    # one latitude band per task, the largest first (the last tasks then leave little idle time to the workers)
+    sizes = table.groupby("band").size().sort_values(ascending=False, kind="stable")
+    bands = pd.DataFrame({"band": sizes.index.to_numpy(), "sites": sizes.to_numpy()})
+    kwargs = dict(sites=table, threats=threats, template=template, levels=np.asarray(levels, float),
+                  launch_delay=float(delay), options=sc.options, coarse_step=sc.coarse_step)
+    df, info = run_sweep(_speed_chunk, bands, chunk_size=1, kwargs=kwargs,
                          workers=workers, scheduler=scheduler, checkpoint=checkpoint, progress=progress,
                          return_info=True,
                          fingerprint_extra=("speed_map", g.name, sc.name, tuple(np.asarray(levels).tolist()),
