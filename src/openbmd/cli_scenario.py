@@ -247,6 +247,35 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    import ipaddress
+
+    from .cli import InputError
+
+    if not 0 < args.port < 65536:
+        raise InputError(f"--port must be within 1..65535, got {args.port}")
+    if args.scenario != "default":
+        _load(args.scenario)  # a bad name fails here, with the usual message
+    try:
+        import uvicorn
+
+        from .web.app import create_app
+    except ImportError as exc:
+        raise InputError(f"openbmd serve needs fastapi and uvicorn ({exc})") from None
+    loopback = args.host == "localhost"
+    try:
+        loopback = loopback or ipaddress.ip_address(args.host).is_loopback
+    except ValueError:
+        pass
+    if not loopback:
+        print(f"openbmd: warning: serving on {args.host}, reachable from other machines", file=sys.stderr)
+    app = create_app(args.db, args.scenario)
+    print(f"openbmd web view: http://{args.host}:{args.port}/  (API docs at /docs; data in {app.state.store.path})",
+          flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
 def add_parsers(sub):
     v = sub.add_parser("validate", help="check scenario files (errors name the file, line and field)")
     v.add_argument("file", nargs="+", help="scenario file or bundled name")
@@ -286,3 +315,10 @@ def add_parsers(sub):
     r.add_argument("--format", choices=("png", "svg", "pdf"), default="png", help="figure format (vector: svg, pdf)")
     r.add_argument("--quiet", action="store_true")
     r.set_defaults(func=cmd_report)
+    w = sub.add_parser("serve", help="the local web view and its JSON API (127.0.0.1 unless told otherwise)")
+    w.add_argument("scenario", nargs="?", default="default", help="scenario shown first")
+    w.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    w.add_argument("--port", type=int, default=8000)
+    w.add_argument("--db", metavar="FILE", help="SQLite file for saved scenarios and results "
+                                                "(default: $OPENBMD_DATA_DIR or ~/.local/share/openbmd/openbmd.sqlite3)")
+    w.set_defaults(func=cmd_serve)

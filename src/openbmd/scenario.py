@@ -138,6 +138,8 @@ def _fmt_path(path) -> str:
 
 def _suggest(name, options) -> str:
     close = difflib.get_close_matches(str(name), list(options), n=3, cutoff=0.6)
+    if not close and len(str(name)) >= 3:  # a part of the name ("Deveselu" for "Aegis Ashore Deveselu")
+        close = [o for o in options if str(name).lower() in str(o).lower()][:3]
     if not close:
         low = {o.lower(): o for o in options}
         close = [low[c] for c in difflib.get_close_matches(str(name).lower(), list(low), n=3, cutoff=0.6)]

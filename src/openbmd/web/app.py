@@ -1,0 +1,434 @@
+"""The local web server's JSON API (FastAPI; OpenAPI at ``/openapi.json``,
+docs at ``/docs``). Every action of the page is an endpoint usable from
+scripts.
+
+Security: the server binds to 127.0.0.1 unless told otherwise (``openbmd
+serve --host``); no endpoint reads or writes a path chosen by the client
+(scenarios are bundled names, saved ids, or TOML text that may only extend
+bundled scenarios); client data is parsed as JSON / TOML, never evaluated or
+unpickled; request bodies above ``MAX_BODY_BYTES`` are refused (413); every
+response carries a content security policy.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tempfile
+import threading
+import tomllib
+import uuid
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from pydantic import BaseModel, Field
+
+from .. import __version__
+from .store import Store
+
+MAX_BODY_BYTES = 256 * 1024
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+       "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._()+-]{0,79}$")
+_COMPUTE = threading.Lock()  # the compiled kernels run one analysis at a time (they are parallel inside)
+
+
+class BatteryChange(BaseModel):
+    name: str = Field(..., max_length=120, description="battery of the scenario to change")
+    lat_deg: float | None = Field(None, ge=-90, le=90)
+    lon_deg: float | None = Field(None, ge=-180, le=360)
+    burnout_speed_km_s: float | None = Field(None, gt=0, lt=11)
+
+
+class NewShip(BaseModel):
+    name: str = Field(..., max_length=120)
+    lat_deg: float = Field(..., ge=-90, le=90)
+    lon_deg: float = Field(..., ge=-180, le=360)
+    interceptor: str = Field("SM-3 Block IIA", max_length=120)
+    count: int = Field(8, ge=0, le=1000)
+
+
+class Changes(BaseModel):
+    batteries: list[BatteryChange] = Field(default_factory=list, max_length=50)
+    add_ships: list[NewShip] = Field(default_factory=list, max_length=20)
+    decision_time_s: float | None = Field(None, ge=0, le=3600)
+    launch_delay_s: float | None = Field(None, ge=0, le=3600, description="cue every battery by this launch delay")
+    radar_half_width_deg: dict[str, float] = Field(default_factory=dict, description="radar name -> azimuth half width")
+
+
+class AssessRequest(BaseModel):
+    scenario: str = Field("epaa-phase3", max_length=120, description="bundled name or 'saved:ID'")
+    toml: str | None = Field(None, max_length=MAX_BODY_BYTES, description="scenario text (may extend bundled scenarios only)")
+    changes: Changes = Field(default_factory=Changes)
+    battery: str | None = Field(None, max_length=120, description="assess only this battery (fast)")
+
+
+class SaveRequest(BaseModel):
+    name: str = Field(..., min_length=1, max_length=80)
+    toml: str = Field(..., min_length=1, max_length=MAX_BODY_BYTES)
+
+
+class JobRequest(BaseModel):
+    kind: str = Field(..., pattern="^(phases|footprint|assess)$")
+    scenario: str = Field("default", max_length=120)
+
+
+class Job:
+    def __init__(self, kind, scenario):
+        self.id = uuid.uuid4().hex[:12]
+        self.kind, self.scenario = kind, scenario
+        self.state, self.done, self.total, self.result, self.error = "queued", 0, None, None, None
+        self.cancelled = threading.Event()
+
+
+class Cancelled(Exception):
+    pass
+
+
+def _clean(x):
+    if isinstance(x, dict):
+        return {str(k): _clean(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_clean(v) for v in x]
+    if isinstance(x, (np.integer,)):
+        return int(x)
+    if isinstance(x, (np.floating, float)):
+        return float(x) if math.isfinite(x) else None
+    if isinstance(x, np.bool_):
+        return bool(x)
+    return x
+
+
+def _records(df):
+    return _clean(df.to_dict(orient="records"))
+
+
+def create_app(db_path=None, default_scenario: str = "default") -> FastAPI:
+    from .. import scenario as S
+
+    app = FastAPI(title="openbmd", version=__version__,
+                  description="Open ballistic-missile-defence physics: the JSON API behind the local web view.")
+    store = Store(db_path)
+    jobs: dict[str, Job] = {}
+    app.state.store = store
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next):
+        cl = request.headers.get("content-length")
+        if cl is not None and (not cl.isdigit() or int(cl) > MAX_BODY_BYTES):
+            return _secure(JSONResponse({"detail": f"request body over {MAX_BODY_BYTES} bytes"}, status_code=413))
+        if request.method in ("POST", "PUT", "PATCH") and cl is None:
+            body = await request.body()  # chunked: read and measure
+            if len(body) > MAX_BODY_BYTES:
+                return _secure(JSONResponse({"detail": f"request body over {MAX_BODY_BYTES} bytes"}, status_code=413))
+        try:
+            resp = await call_next(request)
+        except Exception as exc:  # noqa: BLE001 - never a bare 500 page
+            resp = JSONResponse({"detail": f"internal error: {type(exc).__name__}"}, status_code=500)
+        return _secure(resp)
+
+    def _secure(resp: Response) -> Response:
+        resp.headers["Content-Security-Policy"] = CSP
+        resp.headers["X-Content-Type-Options"] = "nosniff"
+        resp.headers["Referrer-Policy"] = "no-referrer"
+        return resp
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError):
+        msgs = []
+        for e in exc.errors()[:5]:
+            where = ".".join(str(x) for x in e.get("loc", ()) if x != "body")
+            msgs.append(f"{where or 'body'}: {e.get('msg')}")
+        return JSONResponse({"detail": "; ".join(msgs)}, status_code=422)
+
+    # ---------------------------------------------------------- loading ----
+    def load(ref: str, toml: str | None = None):
+        if toml is not None:
+            return _from_text(toml)
+        if ref.startswith("saved:"):
+            try:
+                sid = int(ref.split(":", 1)[1])
+            except ValueError:
+                raise HTTPException(422, f"scenario {ref!r}: expected saved:ID with an integer ID") from None
+            row = store.scenario(sid)
+            if row is None:
+                raise HTTPException(404, f"no saved scenario {sid}")
+            return _from_text(row["toml"])
+        if ref not in S.bundled_names() and ref != "default":
+            raise HTTPException(404, f"no bundled scenario {ref!r}{S._suggest(ref, S.bundled_names())}")
+        try:
+            return S.load(ref)
+        except S.ScenarioError as exc:
+            raise HTTPException(422, str(exc)) from None
+
+    def _from_text(text: str):
+        try:
+            doc = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise HTTPException(422, f"scenario text: not valid TOML: {exc}") from None
+        ext = doc.get("scenario", {}).get("extends") if isinstance(doc.get("scenario"), dict) else None
+        refs = ([ext] if ext else []) + list((doc.get("phases") or {}).get("members", []) if isinstance(doc.get("phases"), dict) else [])
+        for r in refs:
+            if not isinstance(r, str) or r not in S.bundled_names():
+                raise HTTPException(422, f"scenario text: may extend bundled scenarios only ({', '.join(S.bundled_names())}), "
+                                         f"got {r!r}")
+        with tempfile.TemporaryDirectory(prefix="openbmd-web-") as d:
+            p = Path(d) / "scenario.toml"
+            p.write_text(text, encoding="utf-8")
+            try:
+                sc = S.load(p)
+            except S.ScenarioError as exc:
+                raise HTTPException(422, str(exc).replace(str(p), "scenario text")) from None
+        return sc
+
+    def apply(sc, ch: Changes):
+        from ..catalog import CatalogError, default_catalog
+        from ..scenario import BatterySpec, scale_stages
+
+        if sc.is_comparison:
+            raise HTTPException(422, "changes apply to one architecture, not a comparison")
+        bats = list(sc.batteries)
+        names = [b.name for b in bats]
+        for c in ch.batteries:
+            if c.name not in names:
+                raise HTTPException(404, f"no battery {c.name!r} in {sc.name!r}{S._suggest(c.name, names)}")
+            i = names.index(c.name)
+            b = bats[i]
+            if c.lat_deg is not None or c.lon_deg is not None:
+                la = math.radians(c.lat_deg) if c.lat_deg is not None else b.stations[0][0]
+                lo = math.radians(c.lon_deg) if c.lon_deg is not None else b.stations[0][1]
+                b = replace(b, stations=[(la, lo)], patrol_box=None)
+            if c.burnout_speed_km_s is not None:
+                ic = b.interceptor
+                v = c.burnout_speed_km_s * 1e3
+                b = replace(b, interceptor=ic.replace(burnout_speed=v, stages=scale_stages(ic, v) if ic.stages else ()))
+            bats[i] = b
+        for s in ch.add_ships:
+            try:
+                ic = default_catalog().interceptor(s.interceptor)
+            except CatalogError as exc:
+                raise HTTPException(404, str(exc)) from None
+            bats.append(BatterySpec(s.name, ic, s.count, "ship", [(math.radians(s.lat_deg), math.radians(s.lon_deg))],
+                                    None, None))
+        out = replace(sc, batteries=bats)
+        if ch.decision_time_s is not None:
+            out = replace(out, decision_time=ch.decision_time_s)
+        if ch.launch_delay_s is not None:
+            out = replace(out, launch_delay=ch.launch_delay_s, batteries=[replace(b, cue=None) for b in out.batteries])
+        elif any(b.cue is None for b in out.batteries) and out.launch_delay is None:
+            out = replace(out, launch_delay=120.0)  # added ships: launch on an early cue unless told otherwise
+        if ch.radar_half_width_deg:
+            radars = dict(out.radars)
+            for name, hw in ch.radar_half_width_deg.items():
+                if name not in radars:
+                    raise HTTPException(404, f"no radar {name!r}{S._suggest(name, radars)}")
+                if not (isinstance(hw, (int, float)) and 0 < hw <= 180):
+                    raise HTTPException(422, f"radar {name!r}: half width must be within 0..180 deg")
+                radars[name] = radars[name].replace(azimuth_half_width=math.radians(hw))
+            out = replace(out, radars=radars)
+        return out
+
+    def describe(sc) -> dict:
+        if sc.is_comparison:
+            return {"name": sc.name, "comparison": True, "members": [describe(m) for m in sc.phases]}
+        return _clean({
+            "name": sc.name, "comparison": False, "description": sc.description, "year": sc.year,
+            "batteries": [{"name": b.name, "kind": b.kind, "interceptor": b.interceptor.name,
+                           "burnout_speed_km_s": b.interceptor.burnout_speed / 1e3, "count": b.count,
+                           "lat_deg": math.degrees(b.stations[0][0]), "lon_deg": math.degrees(b.stations[0][1]),
+                           "patrol_box_deg": list(b.patrol_box) if b.patrol_box else None, "cued_by": b.cue}
+                          for b in sc.batteries],
+            "radars": [{"name": r.name, "lat_deg": math.degrees(r.lat), "lon_deg": math.degrees(r.lon),
+                        "boresight_deg": math.degrees(r.boresight_azimuth),
+                        "half_width_deg": math.degrees(r.azimuth_half_width),
+                        "detection_range_km": float(r.detection_range(sc.rcs)) / 1e3} for r in sc.radars.values()],
+            "threats": [{"name": t.name, "role": t.role, "from": [p.name for p in t.launches],
+                         "to": [p.name for p in t.targets], "missiles": [m.name for m in t.missiles],
+                         "profiles": list(t.profiles)} for t in sc.threats],
+            "assumptions": sc.assumptions(),
+        })
+
+    def assess_json(sc, only=None) -> dict:
+        from ..analysis import assess, south_vs_north
+
+        if only is not None:
+            names = [b.name for b in sc.batteries]
+            if only not in names:
+                raise HTTPException(404, f"no battery {only!r}{S._suggest(only, names)}")
+            sc = replace(sc, batteries=[b for b in sc.batteries if b.name == only])
+        with _COMPUTE:
+            a = assess(sc)
+        t = a.per_threat()
+        return {"scenario": sc.name, "per_role": _records(south_vs_north(a)),
+                "threats": _records(t[["label", "role", "group", "launch", "target", "profile", "engageable",
+                                       "batteries_able", "best_margin_s", "best_battery", "shots"]]),
+                "pairs": _records(a.pairs[["threat", "battery", "engageable", "margin_s", "earliest_intercept_s",
+                                           "latest_intercept_s", "intercept_lat_deg", "intercept_lon_deg",
+                                           "intercept_alt_km"]]),
+                "assumptions": a.assumptions()}
+
+    # ------------------------------------------------------------ pages ----
+    static = Path(__file__).parent / "static"
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def index():
+        return HTMLResponse((static / "index.html").read_text(encoding="utf-8"))
+
+    @app.get("/static/{name}", include_in_schema=False)
+    def static_file(name: str):
+        files = {p.name: p for p in static.iterdir() if p.is_file()}  # a fixed set: no client-chosen paths
+        if name not in files:
+            raise HTTPException(404, "no such file")
+        kind = {".js": "text/javascript", ".css": "text/css", ".json": "application/json"}.get(files[name].suffix,
+                                                                                              "application/octet-stream")
+        return Response(files[name].read_bytes(), media_type=kind)
+
+    # -------------------------------------------------------------- API ----
+    @app.get("/api/health")
+    def health():
+        return {"ok": True, "version": __version__, "default_scenario": default_scenario}
+
+    @app.get("/api/scenarios")
+    def scenarios():
+        out = []
+        for n in S.bundled_names():
+            sc = S.load(n)
+            out.append({"id": n, "name": sc.name, "comparison": sc.is_comparison,
+                        "batteries": len(sc.batteries), "year": sc.year})
+        return {"bundled": out, "saved": store.scenarios()}
+
+    @app.get("/api/scenarios/{ref}")
+    def scenario_detail(ref: str):
+        return describe(load(ref))
+
+    @app.post("/api/assess")
+    def assess_endpoint(req: AssessRequest):
+        sc = apply(load(req.scenario, req.toml), req.changes)
+        return assess_json(sc, req.battery)
+
+    @app.post("/api/validate")
+    def validate(req: SaveRequest):
+        sc = _from_text(req.toml)
+        return {"ok": True, "name": sc.name, "batteries": len(sc.batteries), "comparison": sc.is_comparison}
+
+    @app.post("/api/saved", status_code=201)
+    def save(req: SaveRequest):
+        if not _NAME.match(req.name):
+            raise HTTPException(422, "name: letters, digits, spaces and ._()+- only, up to 80 characters")
+        sc = _from_text(req.toml)  # only valid scenarios are kept
+        sid = store.save_scenario(req.name, req.toml)
+        return {"id": sid, "name": req.name, "scenario": sc.name}
+
+    @app.get("/api/saved")
+    def saved():
+        return store.scenarios()
+
+    @app.get("/api/saved/{sid}")
+    def saved_one(sid: int):
+        row = store.scenario(sid)
+        if row is None:
+            raise HTTPException(404, f"no saved scenario {sid}")
+        return row
+
+    @app.get("/api/saved/{sid}/download", response_class=PlainTextResponse)
+    def download(sid: int):
+        row = store.scenario(sid)
+        if row is None:
+            raise HTTPException(404, f"no saved scenario {sid}")
+        safe = re.sub(r"[^A-Za-z0-9._-]+", "-", row["name"]) or "scenario"
+        return PlainTextResponse(row["toml"], media_type="application/toml",
+                                 headers={"Content-Disposition": f'attachment; filename="{safe}.toml"'})
+
+    @app.delete("/api/saved/{sid}")
+    def delete(sid: int):
+        if not store.delete_scenario(sid):
+            raise HTTPException(404, f"no saved scenario {sid}")
+        return {"deleted": sid}
+
+    @app.get("/api/export/{ref}.geojson")
+    def export_geojson(ref: str):
+        from ..analysis import assess
+        from ..report import geoexport as G
+        from ..report.build import features
+
+        sc = load(ref)
+        if sc.is_comparison:
+            raise HTTPException(422, "export one architecture, not a comparison")
+        with _COMPUTE:
+            a = assess(sc)
+        return JSONResponse(G.to_geojson(features(a, None)), media_type="application/geo+json")
+
+    # ------------------------------------------------------------- jobs ----
+    def run_job(job: Job):
+        from ..analysis import assess, footprint, phases
+
+        def tick(n=1):
+            if job.cancelled.is_set():
+                raise Cancelled()
+            job.done += n
+
+        try:
+            sc = load(job.scenario)
+            job.state = "running"
+            with _COMPUTE:
+                if job.kind == "phases":
+                    job.total = len(sc.phases or [sc]) * 2
+                    comp = phases(sc, progress=tick)
+                    job.result = {"phases": _clean(comp.records())}
+                elif job.kind == "footprint":
+                    if sc.is_comparison or sc.footprint is None:
+                        raise HTTPException(422, "footprint needs one architecture with [analyses.footprint]")
+                    job.total = 1
+                    job.result = _clean(footprint(sc, progress=tick).summary())
+                else:
+                    job.total = 1
+                    job.result = {"per_role": _records(assess(sc, progress=tick).per_role())}
+            job.state = "done"
+            store.save_result(job.scenario, job.kind, job.result)
+        except Cancelled:
+            job.state = "cancelled"
+        except HTTPException as exc:
+            job.state, job.error = "failed", exc.detail
+        except Exception as exc:  # noqa: BLE001 - reported to the client
+            job.state, job.error = "failed", f"{type(exc).__name__}: {exc}"
+
+    @app.post("/api/jobs", status_code=202)
+    def start_job(req: JobRequest):
+        load(req.scenario)  # unknown names fail now, with 404
+        job = Job(req.kind, req.scenario)
+        jobs[job.id] = job
+        threading.Thread(target=run_job, args=(job,), daemon=True).start()
+        return {"id": job.id, "state": job.state}
+
+    @app.get("/api/jobs/{jid}")
+    def job_status(jid: str):
+        job = jobs.get(jid)
+        if job is None:
+            raise HTTPException(404, f"no job {jid!r}")
+        return {"id": job.id, "kind": job.kind, "scenario": job.scenario, "state": job.state, "done": job.done,
+                "total": job.total, "result": job.result, "error": job.error}
+
+    @app.delete("/api/jobs/{jid}")
+    def cancel_job(jid: str):
+        job = jobs.get(jid)
+        if job is None:
+            raise HTTPException(404, f"no job {jid!r}")
+        job.cancelled.set()
+        return {"id": jid, "state": "cancelling" if job.state in ("queued", "running") else job.state}
+
+    @app.get("/api/results")
+    def results():
+        return store.results()
+
+    @app.get("/api/results/{rid}")
+    def result(rid: int):
+        r = store.result(rid)
+        if r is None:
+            raise HTTPException(404, f"no result {rid}")
+        return r
+
+    return app

@@ -1,0 +1,199 @@
+"""The web server's JSON API: each endpoint, bad input as 4xx (never 500),
+security headers, a real server under concurrent clients."""
+
+import socket
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from openbmd.web.app import CSP, MAX_BODY_BYTES, create_app
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    app = create_app(tmp_path_factory.mktemp("web") / "db.sqlite3")
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+MINI = """
+[scenario]
+name = "mini"
+extends = "epaa-phase3"
+[[battery]]
+name = "Aegis Ashore Deveselu"
+remove = true
+"""
+
+
+def test_health_scenarios_and_detail(client):
+    r = client.get("/api/health")
+    assert r.status_code == 200 and r.json()["ok"]
+    assert r.headers["content-security-policy"] == CSP
+    d = client.get("/api/scenarios").json()
+    ids = {s["id"] for s in d["bundled"]}
+    assert {"epaa-phase3", "epaa-phases", "moscow-a135"} <= ids
+    s = client.get("/api/scenarios/epaa-phase3").json()
+    assert {b["name"] for b in s["batteries"]} >= {"Aegis Ashore Redzikowo", "Aegis Ashore Deveselu"}
+    assert s["assumptions"]
+    assert client.get("/api/scenarios/default").json()["comparison"] is True
+    r = client.get("/api/scenarios/epaa-phase9")
+    assert r.status_code == 404 and "epaa-phase" in r.json()["detail"]
+
+
+def test_assess_and_changes(client):
+    r = client.post("/api/assess", json={"scenario": "epaa-phase3"})
+    assert r.status_code == 200
+    d = r.json()
+    roles = {x["role"]: x for x in d["per_role"]}
+    assert roles["strategic"]["engageable"] == 0 and roles["southern"]["engageable_share"] > 0.9
+    # moving Redzikowo under the tracks with a faster interceptor and an early cue changes the answer
+    t0 = time.perf_counter()
+    r2 = client.post("/api/assess", json={"scenario": "epaa-phase3", "battery": "Aegis Ashore Redzikowo", "changes": {
+        "batteries": [{"name": "Aegis Ashore Redzikowo", "lat_deg": 68.0, "lon_deg": 4.0, "burnout_speed_km_s": 5.5}],
+        "launch_delay_s": 120}})
+    assert r2.status_code == 200
+    strat = {x["role"]: x for x in r2.json()["per_role"]}["strategic"]
+    assert strat["engageable"] > 0
+    assert time.perf_counter() - t0 < 30  # first build of this fly-out table included
+    # adding a ship
+    r3 = client.post("/api/assess", json={"scenario": "epaa-phase3", "changes": {
+        "add_ships": [{"name": "new ship", "lat_deg": 68.0, "lon_deg": 4.0, "interceptor": "SM-3 Block IIB"}],
+        "launch_delay_s": 120}})
+    assert r3.status_code == 200 and any(p["battery"] == "new ship" for p in r3.json()["pairs"])
+
+
+@pytest.mark.parametrize("body, status, text", [
+    ({"scenario": "nope"}, 404, "no bundled scenario"),
+    ({"scenario": "epaa-phase3", "changes": {"batteries": [{"name": "Deveselu"}]}}, 404, "Aegis Ashore Deveselu"),
+    ({"scenario": "epaa-phase3", "changes": {"batteries": [{"name": "x", "lat_deg": 95}]}}, 422, "lat_deg"),
+    ({"scenario": "epaa-phase3", "changes": {"decision_time_s": "soon"}}, 422, "decision_time_s"),
+    ({"scenario": 5}, 422, "scenario"),
+    ({"scenario": "saved:abc"}, 422, "saved:ID"),
+    ({"scenario": "saved:999"}, 404, "no saved scenario"),
+    ({"scenario": "x", "toml": "[scenario]\nextends = \"/etc/passwd\"\n"}, 422, "bundled scenarios only"),
+    ({"scenario": "x", "toml": "[[battery\n"}, 422, "not valid TOML"),
+    ({"scenario": "x", "toml": "[[battery]]\nname = \"B\"\ninterceptor = \"SM-9\"\n"}, 422, "scenario text:3"),
+    ({"scenario": "default"}, 422, "comparison"),
+])
+def test_bad_requests_are_4xx_with_a_message(client, body, status, text):
+    r = client.post("/api/assess", json=body)
+    assert r.status_code == status, r.text
+    assert text in r.json()["detail"]
+
+
+def test_malformed_and_huge_bodies(client):
+    r = client.post("/api/assess", content=b"{not json", headers={"Content-Type": "application/json"})
+    assert r.status_code == 422
+    big = b'{"scenario": "' + b"a" * (MAX_BODY_BYTES + 10) + b'"}'
+    r = client.post("/api/assess", content=big, headers={"Content-Type": "application/json"})
+    assert r.status_code == 413 and "over" in r.json()["detail"]
+
+
+def test_saved_scenarios_download_and_results(client):
+    r = client.post("/api/saved", json={"name": "my mini", "toml": MINI})
+    assert r.status_code == 201
+    sid = r.json()["id"]
+    assert any(s["id"] == sid for s in client.get("/api/saved").json())
+    assert client.get(f"/api/saved/{sid}").json()["toml"] == MINI
+    dl = client.get(f"/api/saved/{sid}/download")
+    assert dl.text == MINI and "my-mini.toml" in dl.headers["content-disposition"]
+    a = client.post("/api/assess", json={"scenario": f"saved:{sid}"}).json()
+    assert all(p["battery"] != "Aegis Ashore Deveselu" for p in a["pairs"])
+    bad = client.post("/api/saved", json={"name": "../../etc/x", "toml": MINI})
+    assert bad.status_code == 422
+    bad = client.post("/api/saved", json={"name": "ok", "toml": "[[battery]]\nname = 3\n"})
+    assert bad.status_code == 422
+    assert client.delete(f"/api/saved/{sid}").status_code == 200
+    assert client.get(f"/api/saved/{sid}").status_code == 404
+
+
+def test_jobs_progress_and_cancel(client):
+    r = client.post("/api/jobs", json={"kind": "assess", "scenario": "epaa-phase1"})
+    assert r.status_code == 202
+    jid = r.json()["id"]
+    for _ in range(600):
+        s = client.get(f"/api/jobs/{jid}").json()
+        if s["state"] in ("done", "failed", "cancelled"):
+            break
+        time.sleep(0.1)
+    assert s["state"] == "done" and s["result"]["per_role"]
+    assert any(x["kind"] == "assess" for x in client.get("/api/results").json())
+    r = client.post("/api/jobs", json={"kind": "phases", "scenario": "default"})
+    jid = r.json()["id"]
+    assert client.delete(f"/api/jobs/{jid}").status_code == 200
+    for _ in range(1200):
+        s = client.get(f"/api/jobs/{jid}").json()
+        if s["state"] in ("done", "failed", "cancelled"):
+            break
+        time.sleep(0.1)
+    assert s["state"] == "cancelled"
+    assert client.post("/api/jobs", json={"kind": "nuke", "scenario": "default"}).status_code == 422
+    assert client.get("/api/jobs/doesnotexist").status_code == 404
+
+
+def test_page_openapi_and_no_client_paths(client):
+    r = client.get("/")
+    assert r.status_code == 200 and "<script src=\"/static/app.js\">" in r.text
+    assert r.headers["content-security-policy"] == CSP
+    assert client.get("/static/app.js").status_code == 200
+    assert client.get("/static/..%2F..%2Fapp.py").status_code == 404
+    spec = client.get("/openapi.json").json()
+    assert {"/api/assess", "/api/saved", "/api/jobs", "/api/scenarios"} <= set(spec["paths"])
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_real_server_concurrent_clients(tmp_path):
+    import uvicorn
+
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(tmp_path / "db.sqlite3"), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    th = threading.Thread(target=server.run, daemon=True)
+    th.start()
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            httpx.get(base + "/api/health", timeout=1.0)
+            break
+        except httpx.TransportError:
+            time.sleep(0.1)
+
+    def one_client(k):
+        errors = 0
+        with httpx.Client(base_url=base, timeout=30.0) as c:
+            for i in range(50):
+                r = c.get("/api/health") if i % 2 else c.get("/api/scenarios/epaa-phase2")
+                if r.status_code != 200:
+                    errors += 1
+                elif i % 2 == 0 and r.json()["name"] != "EPAA Phase 2 (2015)":
+                    errors += 1
+        return errors
+
+    t0 = time.perf_counter()
+    try:
+        with ThreadPoolExecutor(20) as ex:
+            errs = list(ex.map(one_client, range(20)))
+    finally:
+        server.should_exit = True
+        th.join(10)
+    assert sum(errs) == 0
+    assert time.perf_counter() - t0 < 120
+
+
+def test_serve_binds_to_localhost_by_default():
+    from openbmd.cli import build_parser, main
+
+    args = build_parser().parse_args(["serve"])
+    assert args.host == "127.0.0.1" and args.scenario == "default"
+    assert main(["serve", "epaa-phase99"]) == 2  # a bad scenario fails before anything starts
+    assert main(["serve", "--port", "70000"]) == 2
