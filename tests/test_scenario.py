@@ -205,3 +205,21 @@ def test_nested_tables_merge_key_by_key(tmp_path):
     fp = load(p).footprint
     parent = load("epaa-phase3").footprint
     assert fp.step == 0.25 and fp.launch_area.name == parent.launch_area.name and fp.region == parent.region
+
+
+def test_a_child_position_replaces_the_parents(tmp_path):
+    p = write(tmp_path, "moved.toml", """
+        [scenario]
+        extends = "epaa-phase3"
+        [[battery]]
+        name = "Aegis Ashore Redzikowo"
+        lat_deg = 68.0
+        lon_deg = 4.0
+        [[battery]]
+        name = "Aegis ship, Eastern Mediterranean"
+        at = "Rota"
+        """)
+    by = {b.name: b for b in load(p).batteries}
+    assert by["Aegis Ashore Redzikowo"].stations == [(math.radians(68.0), math.radians(4.0))]
+    ship = by["Aegis ship, Eastern Mediterranean"]
+    assert ship.patrol_box is None and len(ship.stations) == 1

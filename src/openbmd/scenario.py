@@ -280,6 +280,14 @@ def _load_chain(path: Path, stack: tuple = ()) -> tuple[dict, dict[str, list[_En
                 continue
             if old is not None:
                 data = dict(old.data)
+                # a position given in the child replaces the parent's, whatever its form
+                groups = (("at",), ("lat_deg", "lon_deg"), ("patrol_box_deg", "stations"))
+                for grp in groups:
+                    if any(key in item for key in grp):
+                        for other in groups:
+                            if other is not grp:
+                                for key in other:
+                                    data.pop(key, None)
                 data.update(item)
                 entries[k][entries[k].index(old)] = _Entry(data, src, p)
             else:

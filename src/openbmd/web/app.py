@@ -65,6 +65,7 @@ class AssessRequest(BaseModel):
     toml: str | None = Field(None, max_length=MAX_BODY_BYTES, description="scenario text (may extend bundled scenarios only)")
     changes: Changes = Field(default_factory=Changes)
     battery: str | None = Field(None, max_length=120, description="assess only this battery (fast)")
+    tracks: bool = Field(False, description="also return ground tracks (every 20 s) for maps")
 
 
 class SaveRequest(BaseModel):
@@ -252,7 +253,7 @@ def create_app(db_path=None, default_scenario: str = "default") -> FastAPI:
             "assumptions": sc.assumptions(),
         })
 
-    def assess_json(sc, only=None) -> dict:
+    def assess_json(sc, only=None, tracks=False) -> dict:
         from ..analysis import assess, south_vs_north
 
         if only is not None:
@@ -263,7 +264,20 @@ def create_app(db_path=None, default_scenario: str = "default") -> FastAPI:
         with _COMPUTE:
             a = assess(sc)
         t = a.per_threat()
-        return {"scenario": sc.name, "per_role": _records(south_vs_north(a)),
+        out_tracks = []
+        if tracks:
+            tr = a.flights.trajectories
+            lat, lon, _ = tr.samples_geodetic
+            stride = max(1, int(round(20.0 / tr.options.output_step)))
+            for i in range(len(tr)):
+                n = int(tr.n_samples[i])
+                idx = list(range(0, n, stride)) + ([n - 1] if (n - 1) % stride else [])
+                out_tracks.append({"label": t["label"].iloc[i], "role": t["role"].iloc[i],
+                                   "engageable": bool(t["engageable"].iloc[i]),
+                                   "lonlat": [[round(float(np.degrees(lon[i, j])), 3), round(float(np.degrees(lat[i, j])), 3)]
+                                              for j in idx]})
+        return {"scenario": sc.name, "per_role": _records(south_vs_north(a)), "tracks": out_tracks,
+                "architecture": describe(sc),
                 "threats": _records(t[["label", "role", "group", "launch", "target", "profile", "engageable",
                                        "batteries_able", "best_margin_s", "best_battery", "shots"]]),
                 "pairs": _records(a.pairs[["threat", "battery", "engageable", "margin_s", "earliest_intercept_s",
@@ -277,6 +291,23 @@ def create_app(db_path=None, default_scenario: str = "default") -> FastAPI:
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index():
         return HTMLResponse((static / "index.html").read_text(encoding="utf-8"))
+
+    web = Path(__file__).parent
+    vendor = {"d3.min.js": web / "node_modules" / "d3" / "dist" / "d3.min.js",
+              "topojson-client.min.js": web / "node_modules" / "topojson-client" / "dist" / "topojson-client.min.js"}
+
+    @app.get("/static/vendor/{name}", include_in_schema=False)
+    def vendor_file(name: str):
+        if name not in vendor:
+            raise HTTPException(404, "no such file")
+        if not vendor[name].is_file():
+            raise HTTPException(404, f"{name} is not installed: run ./run (or npm ci in src/openbmd/web)")
+        return Response(vendor[name].read_bytes(), media_type="text/javascript")
+
+    @app.get("/static/countries-110m.json", include_in_schema=False)
+    def countries_file():
+        p = Path(__file__).parents[1] / "data" / "geo" / "countries-110m.json"
+        return Response(p.read_bytes(), media_type="application/json")
 
     @app.get("/static/{name}", include_in_schema=False)
     def static_file(name: str):
@@ -308,7 +339,7 @@ def create_app(db_path=None, default_scenario: str = "default") -> FastAPI:
     @app.post("/api/assess")
     def assess_endpoint(req: AssessRequest):
         sc = apply(load(req.scenario, req.toml), req.changes)
-        return assess_json(sc, req.battery)
+        return assess_json(sc, req.battery, req.tracks)
 
     @app.post("/api/validate")
     def validate(req: SaveRequest):

@@ -1,6 +1,11 @@
-// openbmd web page: talks only to the local JSON API.
+// openbmd web view: an orthographic globe and the engagement table, from the local JSON API only.
 "use strict";
 const $ = (id) => document.getElementById(id);
+const W = 640, H = 640;
+const svg = d3.select("#globe");
+const projection = d3.geoOrthographic().scale(300).translate([W / 2, H / 2]).rotate([-10, -50]).clipAngle(90);
+const path = d3.geoPath(projection);
+let land = null, current = null, base = null;
 
 function table(rows, cols) {
   const t = document.createElement("table");
@@ -20,30 +25,143 @@ function table(rows, cols) {
   return t;
 }
 
-async function loadScenarios() {
-  const r = await fetch("/api/scenarios");
+function draw() {
+  svg.selectAll("*").remove();
+  svg.append("path").datum({type: "Sphere"}).attr("class", "sphere").attr("d", path);
+  svg.append("path").datum(d3.geoGraticule10()).attr("class", "grat").attr("d", path);
+  if (land) svg.append("path").datum(land).attr("class", "land").attr("d", path);
+  if (!current) return;
+  const arch = current.architecture;
+  for (const r of arch.radars) {
+    const circle = d3.geoCircle().center([r.lon_deg, r.lat_deg]).radius(r.detection_range_km / 111.2)();
+    svg.append("path").datum(circle).attr("class", "radar").attr("d", path);
+  }
+  for (const t of current.tracks) {
+    svg.append("path").datum({type: "LineString", coordinates: t.lonlat})
+      .attr("class", "track " + (t.engageable ? "eng" : "safe")).attr("d", path);
+  }
+  for (const b of arch.batteries) {
+    const p = projection([b.lon_deg, b.lat_deg]);
+    const visible = d3.geoDistance([b.lon_deg, b.lat_deg], projection.invert([W / 2, H / 2])) < Math.PI / 2;
+    if (p && visible) svg.append("path").attr("class", "site").attr("d", d3.symbol(d3.symbolTriangle, 60)())
+      .attr("transform", `translate(${p[0]},${p[1]})`).append("title").text(b.name);
+  }
+}
+
+function enableControls() {
+  let r0, p0;
+  svg.call(d3.drag()
+    .on("start", (e) => { r0 = projection.rotate(); p0 = [e.x, e.y]; })
+    .on("drag", (e) => {
+      const k = 75 / projection.scale();
+      projection.rotate([r0[0] + (e.x - p0[0]) * k, r0[1] - (e.y - p0[1]) * k]);
+      draw();
+    }));
+  svg.on("wheel", (e) => {
+    e.preventDefault();
+    projection.scale(Math.max(150, Math.min(3000, projection.scale() * (e.deltaY < 0 ? 1.1 : 0.9))));
+    draw();
+  });
+}
+
+function fillBatteries() {
+  const sel = $("battery");
+  sel.replaceChildren();
+  for (const b of current.architecture.batteries) {
+    const o = document.createElement("option");
+    o.value = b.name; o.textContent = b.name; sel.appendChild(o);
+  }
+  showBattery();
+}
+
+function showBattery() {
+  const b = current.architecture.batteries.find((x) => x.name === $("battery").value);
+  if (!b) return;
+  $("lat").value = b.lat_deg.toFixed(2); $("lon").value = b.lon_deg.toFixed(2);
+  $("speed").value = b.burnout_speed_km_s.toFixed(2);
+}
+
+async function assess(changes) {
+  $("status").textContent = "computing…";
+  const t0 = performance.now();
+  const r = await fetch("/api/assess", {method: "POST", headers: {"Content-Type": "application/json"},
+    body: JSON.stringify({scenario: $("scenario").value, changes: changes || {}, tracks: true})});
   const d = await r.json();
+  if (!r.ok) { $("status").textContent = "error: " + d.detail; return; }
+  current = d;
+  $("roles").replaceChildren(table(d.per_role, ["mission", "trajectories", "engageable", "engageable_share", "best_margin_s"]));
+  $("threats").replaceChildren(table(d.threats.filter((t) => t.engageable || t.role === "strategic").slice(0, 60),
+    ["label", "role", "engageable", "best_margin_s", "best_battery"]));
+  draw();
+  $("status").textContent = `${d.scenario}: ${d.tracks.length} trajectories (${Math.round(performance.now() - t0)} ms)`;
+  $("status").dataset.ready = "1";
+}
+
+async function loadScenarios() {
+  const d = await (await fetch("/api/scenarios")).json();
   const sel = $("scenario");
   for (const s of d.bundled) {
-    if (s.comparison) continue;
-    const o = document.createElement("option");
-    o.value = s.id; o.textContent = s.name;
-    sel.appendChild(o);
+    if (s.comparison || s.batteries === 0) continue;
+    const o = document.createElement("option"); o.value = s.id; o.textContent = s.name; sel.appendChild(o);
+  }
+  for (const s of d.saved) {
+    const o = document.createElement("option"); o.value = "saved:" + s.id; o.textContent = "saved: " + s.name; sel.appendChild(o);
   }
   sel.value = "epaa-phase3";
+  listSaved(d.saved);
 }
 
-async function assess() {
-  $("status").textContent = "computing…";
-  const r = await fetch("/api/assess", {method: "POST", headers: {"Content-Type": "application/json"},
-                                        body: JSON.stringify({scenario: $("scenario").value})});
+function listSaved(saved) {
+  const ul = $("saved"); ul.replaceChildren();
+  for (const s of saved) {
+    const li = document.createElement("li");
+    const a = document.createElement("a"); a.href = `/api/saved/${s.id}/download`; a.textContent = s.name;
+    li.appendChild(a); ul.appendChild(li);
+  }
+}
+
+function currentChanges() {
+  const c = {batteries: [{name: $("battery").value, lat_deg: +$("lat").value, lon_deg: +$("lon").value,
+                          burnout_speed_km_s: +$("speed").value}]};
+  if ($("delay").value !== "") c.launch_delay_s = +$("delay").value;
+  return c;
+}
+
+function changesToml() {
+  // the saved scenario: the chosen architecture plus the change, as a scenario file
+  const c = currentChanges(), b = c.batteries[0], sc = $("scenario").value;
+  const lines = ["[scenario]", `name = "${$("savename").value.replace(/"/g, "")}"`, `extends = "${sc}"`];
+  if (c.launch_delay_s !== undefined) lines.push("[doctrine]", `launch_delay_s = ${c.launch_delay_s}`);
+  lines.push("[[interceptor]]", `name = "${b.name} interceptor (web)"`,
+             `base = "${current.architecture.batteries.find((x) => x.name === b.name).interceptor}"`,
+             `burnout_speed_km_s = ${b.burnout_speed_km_s}`,
+             "[[battery]]", `name = "${b.name}"`, `interceptor = "${b.name} interceptor (web)"`,
+             `lat_deg = ${b.lat_deg}`, `lon_deg = ${b.lon_deg}`);
+  if (c.launch_delay_s !== undefined) lines.push('cued_by = "launch_delay"');
+  return lines.join("\n") + "\n";
+}
+
+async function save() {
+  const r = await fetch("/api/saved", {method: "POST", headers: {"Content-Type": "application/json"},
+    body: JSON.stringify({name: $("savename").value, toml: changesToml()})});
   const d = await r.json();
-  if (!r.ok) { $("status").textContent = d.detail; return; }
-  $("roles").replaceChildren(table(d.per_role, ["mission", "trajectories", "engageable", "engageable_share", "best_margin_s"]));
-  $("threats").replaceChildren(table(d.threats, ["label", "role", "engageable", "best_margin_s", "best_battery", "shots"]));
-  $("status").textContent = "";
+  $("status").textContent = r.ok ? `saved as ${d.name} (#${d.id})` : "error: " + d.detail;
+  listSaved(await (await fetch("/api/saved")).json());
 }
 
-$("run").addEventListener("click", assess);
-$("scenario").addEventListener("change", assess);
-loadScenarios().then(assess);
+async function main() {
+  enableControls();
+  const topo = await (await fetch("/static/countries-110m.json")).json();
+  land = topojson.feature(topo, topo.objects.countries);
+  draw();
+  await loadScenarios();
+  await assess();
+  fillBatteries();
+  $("scenario").addEventListener("change", async () => { await assess(); fillBatteries(); });
+  $("battery").addEventListener("change", showBattery);
+  $("apply").addEventListener("click", () => assess(currentChanges()));
+  $("reset").addEventListener("click", async () => { $("delay").value = ""; await assess(); fillBatteries(); });
+  $("save").addEventListener("click", save);
+}
+
+main();
