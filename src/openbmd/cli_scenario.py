@@ -270,6 +270,20 @@ def cmd_serve(args) -> int:
     if not loopback:
         print(f"openbmd: warning: serving on {args.host}, reachable from other machines", file=sys.stderr)
     app = create_app(args.db, args.scenario)
+
+    def warm():  # the first page load then finds the threat set flown and the tables built
+        from .analysis import assess
+        from .web.app import _COMPUTE
+
+        try:
+            with _COMPUTE:
+                assess(_load("epaa-phase3"))
+        except Exception:  # noqa: BLE001 - warming is best effort
+            pass
+
+    import threading
+
+    threading.Thread(target=warm, daemon=True).start()
     print(f"openbmd web view: http://{args.host}:{args.port}/  (API docs at /docs; data in {app.state.store.path})",
           flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")

@@ -1,0 +1,74 @@
+"""Benchmark: the web page ready (globe drawn, default architecture assessed)
+in headless chromium, against a started and warmed local server (target
+<= 3 s on the 2-core machine; issue 6). The server's first assessment flies
+the threat set (several seconds) and is done before timing, as `openbmd
+serve` does at start-up.
+
+    python benchmarks/bench_web.py [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import socket
+import threading
+import time
+
+import httpx
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args()
+    import tempfile
+
+    import uvicorn
+    from playwright.sync_api import sync_playwright
+
+    from openbmd.web.app import create_app
+
+    chromium = shutil.which("chromium")
+    if not chromium:
+        raise SystemExit("needs Debian's chromium")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with tempfile.TemporaryDirectory() as d:
+        server = uvicorn.Server(uvicorn.Config(create_app(f"{d}/db.sqlite3"), host="127.0.0.1", port=port,
+                                               log_level="warning"))
+        th = threading.Thread(target=server.run, daemon=True)
+        th.start()
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(200):
+            try:
+                httpx.get(base + "/api/health", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        t = time.perf_counter()
+        httpx.post(base + "/api/assess", json={"scenario": "epaa-phase3", "tracks": True}, timeout=300)
+        print(f"server warm-up (threat set flown, tables built): {time.perf_counter() - t:.1f} s")
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path=chromium, args=["--headless", "--no-sandbox", "--disable-gpu",
+                                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                                  "--no-first-run", "--disable-quic"])
+            times = []
+            for _ in range(args.runs):
+                page = b.new_page(viewport={"width": 1300, "height": 800})
+                t = time.perf_counter()
+                page.goto(base + "/")
+                page.wait_for_selector("#status[data-ready='1']", state="attached", timeout=60_000)
+                times.append(time.perf_counter() - t)
+                page.close()
+            b.close()
+        server.should_exit = True
+        th.join(10)
+    best = min(times)
+    print(f"page ready (globe drawn, EPAA Phase 3 assessed, {args.runs} loads): "
+          f"{', '.join(f'{x:.2f}' for x in times)} s; best {best:.2f} s   target <= 3 s: {'PASS' if best <= 3 else 'FAIL'}")
+
+
+if __name__ == "__main__":
+    main()
