@@ -197,3 +197,24 @@ def test_serve_binds_to_localhost_by_default():
     assert args.host == "127.0.0.1" and args.scenario == "default"
     assert main(["serve", "epaa-phase99"]) == 2  # a bad scenario fails before anything starts
     assert main(["serve", "--port", "70000"]) == 2
+
+
+def test_exports_and_report_download(client):
+    import io
+    import json
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    g = client.get("/api/export/moscow-a135.geojson")
+    assert g.status_code == 200 and g.json()["type"] == "FeatureCollection"
+    k = client.get("/api/export/moscow-a135.kml")
+    assert k.status_code == 200 and ET.fromstring(k.content).tag.endswith("kml")
+    c = client.get("/api/export/moscow-a135.czml")
+    assert c.status_code == 200 and json.loads(c.content)[0]["id"] == "document"
+    assert client.get("/api/export/moscow-a135.shp").status_code == 404
+    z = client.get("/api/report/moscow-a135.zip")
+    assert z.status_code == 200
+    names = zipfile.ZipFile(io.BytesIO(z.content)).namelist()
+    assert "report.html" in names and "summary.json" in names
+    a = client.post("/api/assess", json={"scenario": "moscow-a135", "tracks": True}).json()
+    assert a["tracks"] and a["fans"] and {"alt_km", "t_s", "lonlat"} <= set(a["tracks"][0])

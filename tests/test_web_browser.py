@@ -112,6 +112,11 @@ def test_page_globe_and_changes(browser, tmp_path):
         page.click("#apply")
         wait_until(page, "#roles", lambda t: t != strat_before)
         assert page.locator("path.eng").count() > 0  # engageable trajectories drawn in red
+        assert page.locator("circle.ipt").count() > 0  # and their intercept points
+        assert page.locator("path.fan").count() >= 1  # fly-out fans
+        page.locator("path.eng").first.click(force=True)  # its profile, with the intercept window
+        wait_until(page, "#profilename", lambda t: "->" in t)
+        assert page.locator("#profile #window").count() == 1
         page.fill("#savename", "north test")
         page.click("#save")
         wait_until(page, "#status", lambda t: t.startswith("saved as"))

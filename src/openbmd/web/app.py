@@ -128,7 +128,10 @@ def create_app(db_path=None, default_scenario: str = "default") -> FastAPI:
                 return _secure(JSONResponse({"detail": f"request body over {MAX_BODY_BYTES} bytes"}, status_code=413))
         try:
             resp = await call_next(request)
-        except Exception as exc:  # noqa: BLE001 - never a bare 500 page
+        except Exception as exc:  # noqa: BLE001 - never a bare 500 page; the server log has the traceback
+            import logging
+
+            logging.getLogger("openbmd.web").exception("internal error on %s %s", request.method, request.url.path)
             resp = JSONResponse({"detail": f"internal error: {type(exc).__name__}"}, status_code=500)
         return _secure(resp)
 
@@ -269,14 +272,30 @@ def create_app(db_path=None, default_scenario: str = "default") -> FastAPI:
             tr = a.flights.trajectories
             lat, lon, _ = tr.samples_geodetic
             stride = max(1, int(round(20.0 / tr.options.output_step)))
+            _, _, alt = tr.samples_geodetic
+            times = tr.sample_times
             for i in range(len(tr)):
                 n = int(tr.n_samples[i])
                 idx = list(range(0, n, stride)) + ([n - 1] if (n - 1) % stride else [])
+                bm = t["best_margin_s"].iloc[i]
                 out_tracks.append({"label": t["label"].iloc[i], "role": t["role"].iloc[i],
                                    "engageable": bool(t["engageable"].iloc[i]),
+                                   "best_margin_s": None if not np.isfinite(bm) else float(bm),
+                                   "best_battery": t["best_battery"].iloc[i],
                                    "lonlat": [[round(float(np.degrees(lon[i, j])), 3), round(float(np.degrees(lat[i, j])), 3)]
-                                              for j in idx]})
-        return {"scenario": sc.name, "per_role": _records(south_vs_north(a)), "tracks": out_tracks,
+                                              for j in idx],
+                                   "alt_km": [round(float(alt[i, j]) / 1e3, 1) for j in idx],
+                                   "t_s": [round(float(times[j]), 1) for j in idx]})
+        fans = []
+        if tracks and a.engagements is not None:
+            from ..report.build import _fans
+
+            for b, ring in _fans(a):
+                if np.isfinite(ring).all():
+                    fans.append({"battery": b.name, "altitude_km": 150, "within_s": 300,
+                                 "lonlat": [[round(float(x), 3), round(float(y), 3)] for x, y in ring]})
+        return {"scenario": sc.name, "per_role": _records(south_vs_north(a)), "tracks": _clean(out_tracks),
+                "fans": _clean(fans),
                 "architecture": describe(sc),
                 "threats": _records(t[["label", "role", "group", "launch", "target", "profile", "engageable",
                                        "batteries_able", "best_margin_s", "best_battery", "shots"]]),
@@ -380,18 +399,46 @@ def create_app(db_path=None, default_scenario: str = "default") -> FastAPI:
             raise HTTPException(404, f"no saved scenario {sid}")
         return {"deleted": sid}
 
-    @app.get("/api/export/{ref}.geojson")
-    def export_geojson(ref: str):
+    @app.get("/api/export/{ref}.{fmt}")
+    def export(ref: str, fmt: str):
+        """Map layers of one architecture: GeoJSON, KML or CZML."""
         from ..analysis import assess
         from ..report import geoexport as G
         from ..report.build import features
 
+        if fmt not in ("geojson", "kml", "czml"):
+            raise HTTPException(404, f"export format must be geojson, kml or czml, got {fmt!r}")
         sc = load(ref)
         if sc.is_comparison:
             raise HTTPException(422, "export one architecture, not a comparison")
         with _COMPUTE:
             a = assess(sc)
-        return JSONResponse(G.to_geojson(features(a, None)), media_type="application/geo+json")
+        feats = features(a, None)
+        if fmt == "geojson":
+            return JSONResponse(G.to_geojson(feats), media_type="application/geo+json")
+        if fmt == "kml":
+            return Response(G.to_kml(feats, sc.name), media_type="application/vnd.google-earth.kml+xml")
+        return JSONResponse(G.to_czml(feats, sc.name))
+
+    @app.get("/api/report/{ref}.zip")
+    def report_zip(ref: str):
+        """The scenario's report (HTML, figures, tables, map layers) as a zip file."""
+        import io
+        import zipfile
+
+        from ..report.build import write_report
+
+        sc = load(ref)
+        with tempfile.TemporaryDirectory(prefix="openbmd-web-") as d, _COMPUTE:
+            res = write_report(sc, Path(d) / "report")
+            buf = io.BytesIO()
+            with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+                for f in sorted(res.out_dir.rglob("*")):
+                    if f.is_file():
+                        z.write(f, f.relative_to(res.out_dir))
+        safe = re.sub(r"[^A-Za-z0-9._-]+", "-", ref)
+        return Response(buf.getvalue(), media_type="application/zip",
+                        headers={"Content-Disposition": f'attachment; filename="openbmd-report-{safe}.zip"'})
 
     # ------------------------------------------------------------- jobs ----
     def run_job(job: Job):

@@ -5,7 +5,31 @@ const W = 640, H = 640;
 const svg = d3.select("#globe");
 const projection = d3.geoOrthographic().scale(300).translate([W / 2, H / 2]).rotate([-10, -50]).clipAngle(90);
 const path = d3.geoPath(projection);
-let land = null, current = null, base = null;
+let land = null, current = null, base = null, selected = null, job = null;
+
+function profile() {
+  const ps = d3.select("#profile");
+  ps.selectAll("*").remove();
+  if (!current || selected === null || !current.tracks[selected]) { $("profilename").textContent = ""; return; }
+  const t = current.tracks[selected];
+  $("profilename").textContent = t.label;
+  const rng = t.lonlat.map((c) => d3.geoDistance(t.lonlat[0], c) * 6371.0);
+  const x = d3.scaleLinear().domain([0, d3.max(rng)]).range([45, 630]);
+  const y = d3.scaleLinear().domain([0, d3.max(t.alt_km) * 1.05]).range([195, 10]);
+  ps.append("g").attr("class", "axis").attr("transform", "translate(0,195)").call(d3.axisBottom(x).ticks(6));
+  ps.append("g").attr("class", "axis").attr("transform", "translate(45,0)").call(d3.axisLeft(y).ticks(5));
+  const pts = rng.map((r, k) => [x(r), y(t.alt_km[k])]);
+  ps.append("path").attr("d", d3.line()(pts)).attr("fill", "none").attr("stroke", "#4a6f8a").attr("stroke-width", 1.5);
+  const best = (current.pairs || []).filter((q) => q.threat === selected && q.engageable)
+    .sort((a, b) => b.margin_s - a.margin_s)[0];
+  if (best) {
+    const w = pts.filter((_, k) => t.t_s[k] >= best.earliest_intercept_s && t.t_s[k] <= best.latest_intercept_s);
+    ps.append("path").attr("id", "window").attr("d", d3.line()(w)).attr("fill", "none")
+      .attr("stroke", "#c0392b").attr("stroke-width", 5).attr("stroke-opacity", 0.6);
+  }
+  ps.append("text").attr("x", 50).attr("y", 20).attr("class", "axis")
+    .text("altitude (km) vs ground range (km)" + (best ? "; red: intercept window of " + best.battery : ""));
+}
 
 function table(rows, cols) {
   const t = document.createElement("table");
@@ -36,9 +60,23 @@ function draw() {
     const circle = d3.geoCircle().center([r.lon_deg, r.lat_deg]).radius(r.detection_range_km / 111.2)();
     svg.append("path").datum(circle).attr("class", "radar").attr("d", path);
   }
-  for (const t of current.tracks) {
-    svg.append("path").datum({type: "LineString", coordinates: t.lonlat})
-      .attr("class", "track " + (t.engageable ? "eng" : "safe")).attr("d", path);
+  for (const f of current.fans || []) {
+    svg.append("path").datum({type: "Polygon", coordinates: [f.lonlat.concat([f.lonlat[0]])]})
+      .attr("class", "fan").attr("d", path);
+  }
+  const near = d3.scaleLinear().domain([-600, 0]).range(["#4a6f8a", "#e08214"]).clamp(true);
+  current.tracks.forEach((t, i) => {
+    const p = svg.append("path").datum({type: "LineString", coordinates: t.lonlat})
+      .attr("class", "track " + (t.engageable ? "eng" : "safe") + (i === selected ? " sel" : "")).attr("d", path)
+      .on("click", () => { selected = i; draw(); profile(); });
+    if (!t.engageable && t.best_margin_s !== null) p.style("stroke", near(t.best_margin_s));
+  });
+  for (const q of current.pairs || []) {
+    if (!q.engageable || q.intercept_lat_deg === null) continue;
+    const ll = [q.intercept_lon_deg, q.intercept_lat_deg];
+    if (d3.geoDistance(ll, projection.invert([W / 2, H / 2])) > Math.PI / 2) continue;
+    const p = projection(ll);
+    svg.append("circle").attr("class", "ipt").attr("r", 2.5).attr("cx", p[0]).attr("cy", p[1]);
   }
   for (const b of arch.batteries) {
     const p = projection([b.lon_deg, b.lat_deg]);
@@ -65,6 +103,18 @@ function enableControls() {
 }
 
 function fillBatteries() {
+  const rs = $("radar");
+  rs.replaceChildren();
+  for (const r of current.architecture.radars) {
+    const o = document.createElement("option"); o.value = r.name; o.textContent = r.name; rs.appendChild(o);
+  }
+  if (current.architecture.radars.length) $("halfwidth").value = current.architecture.radars[0].half_width_deg.toFixed(0);
+  const dl = $("downloads"); dl.replaceChildren();
+  const sc = $("scenario").value;
+  for (const [href, text] of [[`/api/export/${sc}.geojson`, "GeoJSON"], [`/api/export/${sc}.kml`, "KML"],
+                              [`/api/export/${sc}.czml`, "CZML"], [`/api/report/${sc}.zip`, "report (zip)"]]) {
+    const a = document.createElement("a"); a.href = href; a.textContent = text; dl.appendChild(a); dl.append(" ");
+  }
   const sel = $("battery");
   sel.replaceChildren();
   for (const b of current.architecture.batteries) {
@@ -89,6 +139,7 @@ async function assess(changes) {
   const d = await r.json();
   if (!r.ok) { $("status").textContent = "error: " + d.detail; return; }
   current = d;
+  selected = null; profile();
   $("roles").replaceChildren(table(d.per_role, ["mission", "trajectories", "engageable", "engageable_share", "best_margin_s"]));
   $("threats").replaceChildren(table(d.threats.filter((t) => t.engageable || t.role === "strategic").slice(0, 60),
     ["label", "role", "engageable", "best_margin_s", "best_battery"]));
@@ -124,6 +175,14 @@ function currentChanges() {
   const c = {batteries: [{name: $("battery").value, lat_deg: +$("lat").value, lon_deg: +$("lon").value,
                           burnout_speed_km_s: +$("speed").value}]};
   if ($("delay").value !== "") c.launch_delay_s = +$("delay").value;
+  const radar = current.architecture.radars.find((r) => r.name === $("radar").value);
+  if (radar && $("halfwidth").value !== "" && Math.abs(+$("halfwidth").value - radar.half_width_deg) > 1e-6) {
+    c.radar_half_width_deg = {[radar.name]: +$("halfwidth").value};
+  }
+  if ($("shiplat").value !== "" && $("shiplon").value !== "") {
+    c.add_ships = [{name: "added ship", lat_deg: +$("shiplat").value, lon_deg: +$("shiplon").value,
+                    interceptor: $("shipic").value}];
+  }
   return c;
 }
 
@@ -162,6 +221,30 @@ async function main() {
   $("apply").addEventListener("click", () => assess(currentChanges()));
   $("reset").addEventListener("click", async () => { $("delay").value = ""; await assess(); fillBatteries(); });
   $("save").addEventListener("click", save);
+  $("phases").addEventListener("click", runPhases);
+  $("cancel").addEventListener("click", async () => { if (job) await fetch(`/api/jobs/${job}`, {method: "DELETE"}); });
+}
+
+async function runPhases() {
+  const r = await fetch("/api/jobs", {method: "POST", headers: {"Content-Type": "application/json"},
+                                      body: JSON.stringify({kind: "phases", scenario: "default"})});
+  const d = await r.json();
+  if (!r.ok) { $("jobstatus").textContent = "error: " + d.detail; return; }
+  job = d.id; $("cancel").disabled = false; $("phases").disabled = true;
+  for (;;) {
+    await new Promise((res) => setTimeout(res, 500));
+    const s = await (await fetch(`/api/jobs/${job}`)).json();
+    $("jobprogress").max = s.total || 1; $("jobprogress").value = s.done;
+    $("jobstatus").textContent = s.state + (s.error ? ": " + s.error : "");
+    if (["done", "failed", "cancelled"].includes(s.state)) {
+      if (s.state === "done") {
+        $("jobresult").replaceChildren(table(s.result.phases, ["name", "strategic_engageable_share",
+          "southern_covered_share", "defended_area_km2", "strategic_best_margin_s"]));
+      }
+      break;
+    }
+  }
+  job = null; $("cancel").disabled = true; $("phases").disabled = false;
 }
 
 main();
