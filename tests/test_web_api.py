@@ -218,3 +218,24 @@ def test_exports_and_report_download(client):
     assert "report.html" in names and "summary.json" in names
     a = client.post("/api/assess", json={"scenario": "moscow-a135", "tracks": True}).json()
     assert a["tracks"] and a["fans"] and {"alt_km", "t_s", "lonlat"} <= set(a["tracks"][0])
+
+
+def _wait(client, jid, timeout=600):
+    for _ in range(timeout * 10):
+        s = client.get(f"/api/jobs/{jid}").json()
+        if s["state"] in ("done", "failed", "cancelled"):
+            return s
+        time.sleep(0.1)
+    raise AssertionError("job did not finish")
+
+
+def test_footprint_and_speed_map_jobs(client):
+    jid = client.post("/api/jobs", json={"kind": "footprint", "scenario": "epaa-phase3", "step_deg": 2.0}).json()["id"]
+    s = _wait(client, jid)
+    assert s["state"] == "done", s
+    cells = s["result"]["cells"]
+    assert cells and {c[2] for c in cells} <= {-1, 0, 1} and any(c[2] == 1 for c in cells)
+    r = client.post("/api/jobs", json={"kind": "speed_map", "scenario": "epaa-phase3", "guarantee": "no-such"})
+    assert r.status_code == 404 and "north-speed-limit" in r.json()["detail"]
+    r = client.post("/api/jobs", json={"kind": "speed_map", "scenario": "epaa-phase3", "step_deg": 0.01})
+    assert r.status_code == 422

@@ -117,6 +117,24 @@ def test_page_globe_and_changes(browser, tmp_path):
         page.locator("path.eng").first.click(force=True)  # its profile, with the intercept window
         wait_until(page, "#profilename", lambda t: "->" in t)
         assert page.locator("#profile #window").count() == 1
+        # drag a battery on the globe: its position changes and the result is recomputed
+        lat_before = page.input_value("#lat")
+        tri = page.locator("path.site").first
+        box = tri.bounding_box()
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.move(x + 40, y + 30, steps=5)
+        page.mouse.up()
+        wait_until(page, "#status", lambda t: "trajectories" in t and "computing" not in t)
+        dragged = page.input_value("#battery")
+        assert dragged == "Aegis ship, Eastern Mediterranean"  # the first battery drawn
+        assert page.input_value("#lat") != lat_before
+        # back to the northern Redzikowo for the saved scenario
+        page.select_option("#battery", "Aegis Ashore Redzikowo")
+        page.fill("#lat", "68")
+        page.fill("#lon", "4")
+        page.fill("#speed", "5.5")
         page.fill("#savename", "north test")
         page.click("#save")
         wait_until(page, "#status", lambda t: t.startswith("saved as"))

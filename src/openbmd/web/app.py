@@ -74,14 +74,17 @@ class SaveRequest(BaseModel):
 
 
 class JobRequest(BaseModel):
-    kind: str = Field(..., pattern="^(phases|footprint|assess)$")
+    kind: str = Field(..., pattern="^(phases|footprint|assess|speed_map)$")
     scenario: str = Field("default", max_length=120)
+    guarantee: str = Field("north-speed-limit", max_length=120, description="for speed_map: a bundled guarantee")
+    step_deg: float = Field(1.0, ge=0.25, le=5.0, description="grid step of footprints and speed maps")
+    launch_delay_s: float = Field(120.0, ge=0, le=3600, description="for speed_map")
 
 
 class Job:
-    def __init__(self, kind, scenario):
+    def __init__(self, kind, scenario, params=None):
         self.id = uuid.uuid4().hex[:12]
-        self.kind, self.scenario = kind, scenario
+        self.kind, self.scenario, self.params = kind, scenario, params or {}
         self.state, self.done, self.total, self.result, self.error = "queued", 0, None, None, None
         self.cancelled = threading.Event()
 
@@ -461,7 +464,27 @@ def create_app(db_path=None, default_scenario: str = "default") -> FastAPI:
                     if sc.is_comparison or sc.footprint is None:
                         raise HTTPException(422, "footprint needs one architecture with [analyses.footprint]")
                     job.total = 1
-                    job.result = _clean(footprint(sc, progress=tick).summary())
+                    fp = footprint(sc, progress=tick, step_deg=job.params.get("step_deg", 1.0))
+                    la, lo = np.meshgrid(fp.lat_deg, fp.lon_deg, indexing="ij")
+                    ok = np.isfinite(fp.status) & (fp.status >= 0)
+                    job.result = _clean({**fp.summary(), "cells": [[round(float(a), 3), round(float(o), 3), int(v)]
+                                                                  for a, o, v in zip(la[ok], lo[ok], fp.status[ok])]})
+                elif job.kind == "speed_map":
+                    from ..guarantee import load_guarantee
+                    from ..synthesis import speed_map
+
+                    if sc.is_comparison:
+                        raise HTTPException(422, "a speed map needs one architecture (its protected threats)")
+                    g = load_guarantee(job.params.get("guarantee", "north-speed-limit"))
+                    job.total = None
+                    sm = speed_map(g, sc, step_deg=job.params.get("step_deg", 1.0),
+                                   launch_delay=job.params.get("launch_delay_s", 120.0), progress=lambda n: tick(1))
+                    t = sm.table
+                    job.result = _clean({"guarantee": g.name, "launch_delay_s": sm.launch_delay_s,
+                                         "step_deg": job.params.get("step_deg", 1.0),
+                                         "cells": [[float(a), float(o), None if not np.isfinite(v) else float(v)]
+                                                   for a, o, v in zip(t["lat_deg"], t["lon_deg"], t["v_max_km_s"])],
+                                         "assumptions": sm.assumptions})
                 else:
                     job.total = 1
                     job.result = {"per_role": _records(assess(sc, progress=tick).per_role())}
@@ -477,7 +500,14 @@ def create_app(db_path=None, default_scenario: str = "default") -> FastAPI:
     @app.post("/api/jobs", status_code=202)
     def start_job(req: JobRequest):
         load(req.scenario)  # unknown names fail now, with 404
-        job = Job(req.kind, req.scenario)
+        if req.kind == "speed_map":
+            from ..guarantee import bundled_guarantees
+
+            if req.guarantee not in bundled_guarantees():
+                raise HTTPException(404, f"no bundled guarantee {req.guarantee!r}{S._suggest(req.guarantee, bundled_guarantees())} "
+                                         f"(bundled: {', '.join(bundled_guarantees())})")
+        job = Job(req.kind, req.scenario, {"step_deg": req.step_deg, "guarantee": req.guarantee,
+                                           "launch_delay_s": req.launch_delay_s})
         jobs[job.id] = job
         threading.Thread(target=run_job, args=(job,), daemon=True).start()
         return {"id": job.id, "state": job.state}

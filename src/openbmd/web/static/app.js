@@ -5,7 +5,7 @@ const W = 640, H = 640;
 const svg = d3.select("#globe");
 const projection = d3.geoOrthographic().scale(300).translate([W / 2, H / 2]).rotate([-10, -50]).clipAngle(90);
 const path = d3.geoPath(projection);
-let land = null, current = null, base = null, selected = null, job = null;
+let land = null, current = null, base = null, selected = null, job = null, layer = null;
 
 function profile() {
   const ps = d3.select("#profile");
@@ -54,6 +54,14 @@ function draw() {
   svg.append("path").datum({type: "Sphere"}).attr("class", "sphere").attr("d", path);
   svg.append("path").datum(d3.geoGraticule10()).attr("class", "grat").attr("d", path);
   if (land) svg.append("path").datum(land).attr("class", "land").attr("d", path);
+  if (layer) {
+    const h = layer.step / 2;
+    for (const [a, o, v] of layer.cells) {
+      if (v === null || v === undefined) continue;
+      const sq = {type: "Polygon", coordinates: [[[o - h, a - h], [o - h, a + h], [o + h, a + h], [o + h, a - h], [o - h, a - h]]]};
+      svg.append("path").datum(sq).attr("class", "cell").attr("d", path).attr("fill", layer.color(v)).attr("fill-opacity", 0.55);
+    }
+  }
   if (!current) return;
   const arch = current.architecture;
   for (const r of arch.radars) {
@@ -81,8 +89,21 @@ function draw() {
   for (const b of arch.batteries) {
     const p = projection([b.lon_deg, b.lat_deg]);
     const visible = d3.geoDistance([b.lon_deg, b.lat_deg], projection.invert([W / 2, H / 2])) < Math.PI / 2;
-    if (p && visible) svg.append("path").attr("class", "site").attr("d", d3.symbol(d3.symbolTriangle, 60)())
-      .attr("transform", `translate(${p[0]},${p[1]})`).append("title").text(b.name);
+    if (p && visible) {
+      const site = svg.append("path").attr("class", "site").attr("d", d3.symbol(d3.symbolTriangle, 90)())
+        .attr("transform", `translate(${p[0]},${p[1]})`);
+      site.append("title").text(b.name);
+      site.call(d3.drag()
+        .on("start", (e) => { e.sourceEvent.stopPropagation(); })
+        .on("drag", (e) => { site.attr("transform", `translate(${e.x},${e.y})`); })
+        .on("end", (e) => {
+          const ll = projection.invert([e.x, e.y]);
+          if (!ll) return;
+          $("battery").value = b.name;
+          $("lat").value = ll[1].toFixed(2); $("lon").value = ll[0].toFixed(2);
+          assess(currentChanges());
+        }));
+    }
   }
 }
 
@@ -222,24 +243,43 @@ async function main() {
   $("reset").addEventListener("click", async () => { $("delay").value = ""; await assess(); fillBatteries(); });
   $("save").addEventListener("click", save);
   $("phases").addEventListener("click", runPhases);
+  $("footprint").addEventListener("click", () => runJob({kind: "footprint", scenario: $("scenario").value, step_deg: 1.0}));
+  $("speedmap").addEventListener("click", () => runJob({kind: "speed_map", scenario: $("scenario").value, step_deg: 1.0,
+                                                        guarantee: "north-speed-limit", launch_delay_s: 120}));
+  $("clearlayer").addEventListener("click", () => { layer = null; $("jobresult").replaceChildren(); draw(); });
   $("cancel").addEventListener("click", async () => { if (job) await fetch(`/api/jobs/${job}`, {method: "DELETE"}); });
 }
 
-async function runPhases() {
+async function runPhases() { return runJob({kind: "phases", scenario: "default"}); }
+
+async function runJob(body) {
   const r = await fetch("/api/jobs", {method: "POST", headers: {"Content-Type": "application/json"},
-                                      body: JSON.stringify({kind: "phases", scenario: "default"})});
+                                      body: JSON.stringify(body)});
   const d = await r.json();
   if (!r.ok) { $("jobstatus").textContent = "error: " + d.detail; return; }
   job = d.id; $("cancel").disabled = false; $("phases").disabled = true;
+  $("jobresult").replaceChildren();
   for (;;) {
     await new Promise((res) => setTimeout(res, 500));
     const s = await (await fetch(`/api/jobs/${job}`)).json();
     $("jobprogress").max = s.total || 1; $("jobprogress").value = s.done;
     $("jobstatus").textContent = s.state + (s.error ? ": " + s.error : "");
     if (["done", "failed", "cancelled"].includes(s.state)) {
-      if (s.state === "done") {
+      if (s.state === "done" && s.kind === "phases") {
         $("jobresult").replaceChildren(table(s.result.phases, ["name", "strategic_engageable_share",
           "southern_covered_share", "defended_area_km2", "strategic_best_margin_s"]));
+      } else if (s.state === "done" && s.kind === "footprint") {
+        layer = {step: s.result.step_deg, cells: s.result.cells,
+                 color: (v) => (v === 1 ? "#2c7bb6" : "#fdae61")};
+        $("jobresult").textContent = `defended ${Math.round(s.result.defended_area_km2).toLocaleString()} km² ` +
+          `of ${Math.round(s.result.reachable_land_area_km2).toLocaleString()} km² within reach (blue: defended)`;
+        draw();
+      } else if (s.state === "done" && s.kind === "speed_map") {
+        const c = d3.scaleSequential(d3.interpolateViridis).domain([2, 8]);
+        layer = {step: s.result.step_deg, cells: s.result.cells, color: c};
+        $("jobresult").textContent = `permissible burnout speed, launch ${s.result.launch_delay_s} s after the threat: ` +
+          "dark 2 km/s to yellow 8 km/s";
+        draw();
       }
       break;
     }
