@@ -336,8 +336,9 @@ def _write_table(df: pd.DataFrame, base: Path, files: list):
 
 
 def _jsonable(x):
+    """JSON-safe values: numpy scalars to Python, non-finite floats to None, keys to strings."""
     if isinstance(x, dict):
-        return {k: _jsonable(v) for k, v in x.items()}
+        return {str(k): _jsonable(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
         return [_jsonable(v) for v in x]
     if isinstance(x, (np.integer,)):

@@ -94,17 +94,10 @@ class Cancelled(Exception):
 
 
 def _clean(x):
-    if isinstance(x, dict):
-        return {str(k): _clean(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_clean(v) for v in x]
-    if isinstance(x, (np.integer,)):
-        return int(x)
-    if isinstance(x, (np.floating, float)):
-        return float(x) if math.isfinite(x) else None
-    if isinstance(x, np.bool_):
-        return bool(x)
-    return x
+    """JSON-safe values (numpy scalars to Python, non-finite floats to None): the report's rule."""
+    from ..report.build import _jsonable
+
+    return _jsonable(x)
 
 
 def _records(df):
