@@ -239,3 +239,16 @@ def test_footprint_and_speed_map_jobs(client):
     assert r.status_code == 404 and "north-speed-limit" in r.json()["detail"]
     r = client.post("/api/jobs", json={"kind": "speed_map", "scenario": "epaa-phase3", "step_deg": 0.01})
     assert r.status_code == 422
+
+
+def test_validate_and_results(client):
+    ok = client.post("/api/validate", json={"name": "v", "toml": MINI})
+    assert ok.status_code == 200 and ok.json()["ok"] and ok.json()["batteries"] == 3
+    bad = client.post("/api/validate", json={"name": "v", "toml": '[model]\nearth = "flat"\n'})
+    assert bad.status_code == 422 and "scenario text:2" in bad.json()["detail"]
+    jid = client.post("/api/jobs", json={"kind": "assess", "scenario": "moscow-a135"}).json()["id"]
+    assert _wait(client, jid)["state"] == "done"
+    rid = max(r["id"] for r in client.get("/api/results").json())
+    r = client.get(f"/api/results/{rid}").json()
+    assert r["kind"] == "assess" and r["body"]["per_role"]
+    assert client.get("/api/results/99999").status_code == 404
