@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import socket
-import threading
 import time
 
 import httpx
@@ -25,29 +23,16 @@ def main():
     args = ap.parse_args()
     import tempfile
 
-    import uvicorn
     from playwright.sync_api import sync_playwright
 
-    from openbmd.web.app import create_app
+    from openbmd.web.local import LocalServer
 
     chromium = shutil.which("chromium")
     if not chromium:
         raise SystemExit("needs Debian's chromium")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     with tempfile.TemporaryDirectory() as d:
-        server = uvicorn.Server(uvicorn.Config(create_app(f"{d}/db.sqlite3"), host="127.0.0.1", port=port,
-                                               log_level="warning"))
-        th = threading.Thread(target=server.run, daemon=True)
-        th.start()
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                httpx.get(base + "/api/health", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.05)
+        server = LocalServer(f"{d}/db.sqlite3")
+        base = server.base
         t = time.perf_counter()
         httpx.post(base + "/api/assess", json={"scenario": "epaa-phase3", "tracks": True}, timeout=300)
         print(f"server warm-up (threat set flown, tables built): {time.perf_counter() - t:.1f} s")
@@ -77,8 +62,7 @@ def main():
                 times.append(time.perf_counter() - t)
                 page.close()
             b.close()
-        server.should_exit = True
-        th.join(10)
+        server.stop()
     best = min(times)
     print(f"page ready (globe drawn, EPAA Phase 3 assessed, {args.runs} loads): "
           f"{', '.join(f'{x:.2f}' for x in times)} s; best {best:.2f} s   target <= 3 s: {'PASS' if best <= 3 else 'FAIL'}")

@@ -1,8 +1,6 @@
 """The web server's JSON API: each endpoint, bad input as 4xx (never 500),
 security headers, a real server under concurrent clients."""
 
-import socket
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -116,21 +114,13 @@ def test_jobs_progress_and_cancel(client):
     r = client.post("/api/jobs", json={"kind": "assess", "scenario": "epaa-phase1"})
     assert r.status_code == 202
     jid = r.json()["id"]
-    for _ in range(600):
-        s = client.get(f"/api/jobs/{jid}").json()
-        if s["state"] in ("done", "failed", "cancelled"):
-            break
-        time.sleep(0.1)
+    s = _wait(client, jid)
     assert s["state"] == "done" and s["result"]["per_role"]
     assert any(x["kind"] == "assess" for x in client.get("/api/results").json())
     r = client.post("/api/jobs", json={"kind": "phases", "scenario": "default"})
     jid = r.json()["id"]
     assert client.delete(f"/api/jobs/{jid}").status_code == 200
-    for _ in range(1200):
-        s = client.get(f"/api/jobs/{jid}").json()
-        if s["state"] in ("done", "failed", "cancelled"):
-            break
-        time.sleep(0.1)
+    s = _wait(client, jid)
     assert s["state"] == "cancelled"
     assert client.post("/api/jobs", json={"kind": "nuke", "scenario": "default"}).status_code == 422
     assert client.get("/api/jobs/doesnotexist").status_code == 404
@@ -146,27 +136,11 @@ def test_page_openapi_and_no_client_paths(client):
     assert {"/api/assess", "/api/saved", "/api/jobs", "/api/scenarios"} <= set(spec["paths"])
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_real_server_concurrent_clients(tmp_path):
-    import uvicorn
+    from openbmd.web.local import LocalServer
 
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(tmp_path / "db.sqlite3"), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    th = threading.Thread(target=server.run, daemon=True)
-    th.start()
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            httpx.get(base + "/api/health", timeout=1.0)
-            break
-        except httpx.TransportError:
-            time.sleep(0.1)
+    server = LocalServer(tmp_path / "db.sqlite3")
+    base = server.base
 
     def one_client(k):
         errors = 0
@@ -184,8 +158,7 @@ def test_real_server_concurrent_clients(tmp_path):
         with ThreadPoolExecutor(20) as ex:
             errs = list(ex.map(one_client, range(20)))
     finally:
-        server.should_exit = True
-        th.join(10)
+        server.stop()
     assert sum(errs) == 0
     assert time.perf_counter() - t0 < 120
 

@@ -4,13 +4,13 @@ changes the table, moving a site changes the result, a saved scenario
 survives a server restart."""
 
 import shutil
-import socket
-import threading
 import time
 
 import httpx
 import numpy as np
 import pytest
+
+from openbmd.web.local import LocalServer
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)")
@@ -18,34 +18,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
         "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, db):
-        import uvicorn
-
-        from openbmd.web.app import create_app
-
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(create_app(db), host="127.0.0.1", port=self.port, log_level="warning"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        for _ in range(200):
-            try:
-                httpx.get(self.base + "/api/health", timeout=1.0)
-                return
-            except httpx.TransportError:
-                time.sleep(0.05)
-        raise RuntimeError("server did not start")
-
-    def stop(self):
-        self.server.should_exit = True
-        self.thread.join(10)
+Server = LocalServer
 
 
 @pytest.fixture(scope="module")

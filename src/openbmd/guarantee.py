@@ -343,13 +343,11 @@ def compliance(g: Guarantee, sc) -> list[Check]:
             width = (a1 - a0) % 360 or 360.0
             for r in radars:
                 b, hw = math.degrees(r.boresight_azimuth), math.degrees(r.azimuth_half_width)
-                lo_, hi_ = (b - hw - a0) % 360, (b + hw - a0) % 360
+                lo_ = (b - hw - a0) % 360  # the field of view's start, clockwise from the sector's
                 if hw >= 180:
                     m = width - 360.0
                 else:
-                    lo_ = lo_ if lo_ <= 360 - 1e-9 else 0.0
-                    span_end = lo_ + 2 * hw
-                    m = min(width - span_end, lo_) if lo_ <= width else -min(lo_ - width, 360 - lo_)
+                    m = min(width - lo_ - 2 * hw, lo_) if lo_ <= width else -min(lo_ - width, 360 - lo_)
                 if m < worst:
                     worst, detail = m, f"{r.name}: field of view {b - hw:.0f}..{b + hw:.0f} deg"
             checks.append(Check(lim.describe(), worst >= 0, worst, "deg", detail))

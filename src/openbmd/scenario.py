@@ -222,8 +222,9 @@ def _check_fields(obj: dict, schema_key: str, src: _Source, path: tuple):
             raise ScenarioError(f"{src.where(path + (k,))}: field '{_fmt_path(path + (k,))}': expected a finite number, got {v!r}")
 
 
-def _load_chain(path: Path, stack: tuple = ()) -> tuple[dict, dict[str, list[_Entry]], list[str]]:
-    """(merged top-level tables with their sources, merged entries, files in order)."""
+def _load_chain(path: Path, stack: tuple = ()) -> tuple[dict, dict[str, list[_Entry]], list[str], _Source]:
+    """(merged top-level tables with their sources, merged entries, files in
+    order, the source of this file)."""
     rp = path.resolve()
     if rp in stack:
         chain = " -> ".join(str(p) for p in (*stack, rp))
@@ -245,7 +246,7 @@ def _load_chain(path: Path, stack: tuple = ()) -> tuple[dict, dict[str, list[_En
             ppath = resolve(parent_ref, path)
         except ScenarioError as exc:
             raise ScenarioError(f"{src.where(('scenario', 'extends'))}: field 'scenario.extends': {exc}") from None
-        tables, entries, files = _load_chain(ppath, stack + (rp,))
+        tables, entries, files, _ = _load_chain(ppath, stack + (rp,))
     else:
         tables, entries, files = {}, {k: [] for k in ENTRY_TABLES}, []
     files = files + [str(path)]
@@ -257,8 +258,7 @@ def _load_chain(path: Path, stack: tuple = ()) -> tuple[dict, dict[str, list[_En
                 merged[key] = {**merged[key], **val} if isinstance(val, dict) and isinstance(merged.get(key), dict) else val
             if k == "scenario" and "extends" not in doc[k]:
                 merged.pop("extends", None)
-            if k != "scenario" or True:
-                tables[k] = (merged, src)
+            tables[k] = (merged, src)
     for k in ENTRY_TABLES:
         if k not in doc:
             continue
@@ -294,7 +294,7 @@ def _load_chain(path: Path, stack: tuple = ()) -> tuple[dict, dict[str, list[_En
                 if any(e.data["name"] == name for e in entries[k] if e.src is src):
                     raise ScenarioError(f"{src.where(p)}: field '{_fmt_path(p)}.name': a second {k} named {name!r}")
                 entries[k].append(_Entry(dict(item), src, p))
-    return tables, entries, files
+    return tables, entries, files, src
 
 
 # ---------------------------------------------------------- the result ----
@@ -554,8 +554,7 @@ def load(ref, catalog=None) -> Scenario:
 
 
 def _build(path: Path, cat, stack) -> Scenario:
-    tables, entries, files = _load_chain(path)
-    top_src = _read(path)[1]
+    tables, entries, files, top_src = _load_chain(path)
 
     def tab(k):
         return tables.get(k, ({}, top_src))

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from . import geo
+from .files import write_new_text
 from .engage import Battery, FlyoutTable, ThreatSet, Timeline, engage
 from .vehicles import impulsive_interceptor
 
@@ -201,8 +202,6 @@ def write_speed_guarantee(g, sm: SpeedMap, sites, path) -> str:
     from .guarantee import GuaranteeError
 
     p = Path(path)
-    if p.exists():
-        raise GuaranteeError(f"{p} exists: not overwriting it (choose another file name)")
     step = float(sm.lat_deg[1] - sm.lat_deg[0]) if len(sm.lat_deg) > 1 else 1.0
     lines = [
         f"# Synthesised by openbmd from the guarantee {g.name!r} ({g.path}):",
@@ -233,10 +232,7 @@ def write_speed_guarantee(g, sm: SpeedMap, sites, path) -> str:
         a, o, h, v = float(sm.lat_deg[i]), float(sm.lon_deg[j]), step / 2, float(v)
         lines += ["", f"# {label}", "[[limit]]", 'kind = "max_burnout_speed"', f"max_km_s = {v!r}",
                   f"polygon_deg = [[{a - h!r}, {o - h!r}], [{a - h!r}, {o + h!r}], [{a + h!r}, {o + h!r}], [{a + h!r}, {o - h!r}]]"]
-    tmp = p.with_name(f".{p.name}.tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    tmp.replace(p)
-    return str(p)
+    return str(write_new_text(p, "\n".join(lines) + "\n", GuaranteeError))
 
 
 def refine_site_limit(g, sc, lat_deg, lon_deg, *, lo_km_s, hi_km_s, launch_delay, template_name="SM-3 Block IIB",
@@ -359,8 +355,6 @@ def write_sector_guarantee(g, sector: RadarSector, path) -> str:
     from .guarantee import GuaranteeError
 
     p = Path(path)
-    if p.exists():
-        raise GuaranteeError(f"{p} exists: not overwriting it (choose another file name)")
     lines = [f"# Synthesised by openbmd from the guarantee {g.name!r}: the radar's permissible field of view.",
              *[f"#   - {a}" for a in sector.assumptions], "", "[guarantee]",
              f"name = {_toml_str(g.name + ' (synthesised radar sector)')}", f"protected_party = {_toml_str(g.protected_party)}",
@@ -368,10 +362,7 @@ def write_sector_guarantee(g, sector: RadarSector, path) -> str:
              f"mission_role = {_toml_str(g.mission_role)}", f"min_mission_coverage = {float(g.min_mission_coverage)!r}",
              "", "[[limit]]", 'kind = "radar_sector"', f"radar = {_toml_str(sector.radar)}",
              f"azimuth_min_deg = {float(sector.azimuth_min_deg)!r}", f"azimuth_max_deg = {float(sector.azimuth_max_deg)!r}"]
-    tmp = p.with_name(f".{p.name}.tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    tmp.replace(p)
-    return str(p)
+    return str(write_new_text(p, "\n".join(lines) + "\n", GuaranteeError))
 
 
 # ------------------------------------------------------------ trade-off ----
@@ -427,8 +418,6 @@ def write_keepout_guarantee(g, sm: SpeedMap, speed_km_s: float, path, intercepto
     from .guarantee import GuaranteeError
 
     p = Path(path)
-    if p.exists():
-        raise GuaranteeError(f"{p} exists: not overwriting it (choose another file name)")
     ko = keep_out(sm, speed_km_s)
     step = float(sm.lat_deg[1] - sm.lat_deg[0]) if len(sm.lat_deg) > 1 else 1.0
     h = step / 2
@@ -447,10 +436,7 @@ def write_keepout_guarantee(g, sm: SpeedMap, speed_km_s: float, path, intercepto
             la0, la1 = float(la) - h, float(la) + h
             lines += ["", "[[limit]]", 'kind = "keep_out"',
                       f"polygon_deg = [[{la0!r}, {o0!r}], [{la0!r}, {o1!r}], [{la1!r}, {o1!r}], [{la1!r}, {o0!r}]]"]
-    tmp = p.with_name(f".{p.name}.tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    tmp.replace(p)
-    return str(p)
+    return str(write_new_text(p, "\n".join(lines) + "\n", GuaranteeError))
 
 
 def write_tradeoff_guarantee(g, curve: pd.DataFrame, v_km_s: float, path) -> str:
@@ -462,8 +448,6 @@ def write_tradeoff_guarantee(g, curve: pd.DataFrame, v_km_s: float, path) -> str
     from .guarantee import GuaranteeError
 
     p = Path(path)
-    if p.exists():
-        raise GuaranteeError(f"{p} exists: not overwriting it (choose another file name)")
     row = curve[np.isclose(curve["max_km_s"], v_km_s)]
     if row.empty:
         raise GuaranteeError(f"{v_km_s:g} km/s is not a point of the curve ({', '.join(f'{x:g}' for x in curve['max_km_s'])})")
@@ -479,7 +463,4 @@ def write_tradeoff_guarantee(g, curve: pd.DataFrame, v_km_s: float, path) -> str
     lines += [f"protected_role = {_toml_str(g.protected_role)}", f"mission_role = {_toml_str(g.mission_role)}",
               f"min_mission_coverage = {math.floor(cov * 1000) / 1000!r}", "", "[[limit]]", 'kind = "max_burnout_speed"',
               f"max_km_s = {float(v_km_s)!r}"]
-    tmp = p.with_name(f".{p.name}.tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    tmp.replace(p)
-    return str(p)
+    return str(write_new_text(p, "\n".join(lines) + "\n", GuaranteeError))

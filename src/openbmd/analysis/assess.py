@@ -8,7 +8,6 @@ summaries per threat and per launch field (and target group).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -203,7 +202,3 @@ def assess(scenario, progress=None) -> Assessment:
         "shots": pick(res.shots),
     })
     return Assessment(scenario, flights, df, res, parent)
-
-
-def fmt_share(x) -> str:
-    return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.0f} %"

@@ -13,7 +13,6 @@ are the catalog's cities inside the region, flown to directly.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -165,7 +164,3 @@ def footprint(scenario, spec=None, progress=None, step_deg: float | None = None)
     ]
     return Footprint(scenario.name, spec.launch_area.name, spec.missile.name, lat, lon, step, status, shots_g, margin_g,
                      np.where(land, area, 0.0), countries, cities_df, max_miss, assumptions)
-
-
-def fmt_area(x: float) -> str:
-    return "-" if x is None or not math.isfinite(x) else f"{x:,.0f}"

@@ -16,6 +16,7 @@ import math
 import re
 import shutil
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,8 +25,8 @@ import pandas as pd
 
 from .. import __version__
 from ..analysis.assess import Assessment, assess
-from ..analysis.footprint import DEFENDED, OUT_OF_REACH, UNDEFENDED, Footprint, footprint
-from ..analysis.phases import PhaseComparison, phases, south_vs_north
+from ..analysis.footprint import DEFENDED, UNDEFENDED, Footprint, footprint
+from ..analysis.phases import phases, south_vs_north
 from . import geoexport as G
 from . import maps as M
 
@@ -439,13 +440,40 @@ def _scenario_sections(a: Assessment, fp: Footprint | None, tmp: Path, prefix: s
     return secs
 
 
+def check_destination(out_dir: Path):
+    """A destination folder may be new, empty, or an earlier openbmd output
+    (marked by MARKER); anything else the user keeps there is never replaced."""
+    if out_dir.exists() and (not out_dir.is_dir() or (any(out_dir.iterdir()) and not (out_dir / MARKER).exists())):
+        raise ReportError(f"{out_dir} exists and is not an earlier openbmd output: not overwriting it "
+                          "(choose another folder)")
+
+
+@contextmanager
+def staged_folder(out_dir):
+    """A fresh temporary folder beside ``out_dir`` to write into; when the
+    block completes it replaces ``out_dir`` as a whole (marked as openbmd
+    output), and when it fails it is removed: no partial output is left."""
+    out_dir = Path(out_dir)
+    check_destination(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    try:
+        yield tmp
+        (tmp / MARKER).write_text("openbmd output folder: openbmd may replace it\n", encoding="utf-8")
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        tmp.rename(out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
 def write_report(scenario, out_dir, *, fmt: str = "png", progress=None) -> ReportResult:
     """Run the scenario's analyses and write the report into ``out_dir``."""
     if fmt not in FIG_FORMATS:
         raise ReportError(f"figure format must be one of {FIG_FORMATS}, got {fmt!r}")
     out_dir = Path(out_dir)
-    if out_dir.exists() and (not out_dir.is_dir() or (any(out_dir.iterdir()) and not (out_dir / MARKER).exists())):
-        raise ReportError(f"{out_dir} exists and is not an earlier openbmd report: not overwriting it (choose another -o)")
+    check_destination(out_dir)
     # the analyses first: a bad scenario fails before anything is written
     if scenario.is_comparison:
         comp = phases(scenario, progress=progress)
@@ -455,9 +483,7 @@ def write_report(scenario, out_dir, *, fmt: str = "png", progress=None) -> Repor
         a = assess(scenario, progress=progress)
         fp = footprint(scenario, progress=progress) if "footprint" in scenario.analyses and scenario.footprint else None
         runs = [(a, fp, "", scenario.name)]
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    try:
+    with staged_folder(out_dir) as tmp:
         files: list = []
         data: dict = {"openbmd": __version__, "scenario": scenario.name, "files": scenario.files}
         sections = []
@@ -500,13 +526,6 @@ def write_report(scenario, out_dir, *, fmt: str = "png", progress=None) -> Repor
             for p in files) + "</ul>"))
         (tmp / "report.html").write_text(_page(scenario.name, sections), encoding="utf-8")
         (tmp / "summary.json").write_text(json.dumps(_jsonable(data), indent=1, allow_nan=False), encoding="utf-8")
-        (tmp / MARKER).write_text("openbmd report folder: `openbmd report` may replace it\n", encoding="utf-8")
         files = [tmp / "report.html", tmp / "summary.json"] + files
         rel = [p.relative_to(tmp) for p in files]
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        tmp.rename(out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return ReportResult(out_dir, [out_dir / r for r in rel], data)

@@ -7,15 +7,12 @@ from __future__ import annotations
 
 import html
 import json
-import math
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .build import MARKER, ReportError, _assumptions_html, _fig_map, _html_table, _img, _jsonable, _page
+from .build import _assumptions_html, _fig_map, _html_table, _img, _jsonable, _page, staged_folder
 
 
 def _verdict(ok: bool) -> str:
@@ -26,11 +23,7 @@ def write_certificate(verification, out_dir, *, speed_map=None, fmt: str = "png"
     v = verification
     g = v.guarantee
     out_dir = Path(out_dir)
-    if out_dir.exists() and (not out_dir.is_dir() or (any(out_dir.iterdir()) and not (out_dir / MARKER).exists())):
-        raise ReportError(f"{out_dir} exists and is not an earlier openbmd output: not overwriting it")
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    try:
+    with staged_folder(out_dir) as tmp:
         (tmp / "figures").mkdir()
         secs = []
         stmt = (f"<p><b>{html.escape(g.name)}</b> (protecting {html.escape(g.protected_party or 'the protected party')})"
@@ -70,13 +63,6 @@ def write_certificate(verification, out_dir, *, speed_map=None, fmt: str = "png"
         secs.append(("assumptions", "Assumptions and sources", _assumptions_html(v.assumptions)))
         (tmp / "certificate.html").write_text(_page(f"Guarantee certificate: {g.name}", secs), encoding="utf-8")
         (tmp / "certificate.json").write_text(json.dumps(_jsonable(v.to_dict()), indent=1, allow_nan=False), encoding="utf-8")
-        (tmp / MARKER).write_text("openbmd output folder\n", encoding="utf-8")
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        tmp.rename(out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out_dir
 
 
@@ -97,7 +83,3 @@ def plot_speed_map(sm, path):
     ax.set_title(f"Permissible interceptor burnout speed (launch {sm.launch_delay_s:g} s after the threat)", fontsize=9)
     M.save(fig, path)
     return path
-
-
-def fmt_or_dash(x):
-    return "–" if x is None or (isinstance(x, float) and not math.isfinite(x)) else f"{x:g}"

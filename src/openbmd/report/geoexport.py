@@ -21,8 +21,6 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import math
-import os
-import tempfile
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from openbmd import geo
+from openbmd.files import write_text_atomic
 
 KINDS = ("point", "line", "polygon")
 KML_NS = "http://www.opengis.net/kml/2.2"
@@ -174,30 +173,6 @@ def _lonlat_rows(c: np.ndarray) -> list:
     return _nums(c)
 
 
-def _atomic_write(path, text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary file in the same directory."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        try:
-            mode = os.stat(path).st_mode & 0o777
-        except FileNotFoundError:
-            mode = 0o644
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return path
-
-
 # ------------------------------------------------------------------ GeoJSON
 
 
@@ -273,7 +248,7 @@ def to_geojson(features) -> dict:
 
 def write_geojson(path, features) -> Path:
     """Write the features as a GeoJSON file (atomically)."""
-    return _atomic_write(path, json.dumps(to_geojson(features), allow_nan=False, ensure_ascii=False) + "\n")
+    return write_text_atomic(path, json.dumps(to_geojson(features), allow_nan=False, ensure_ascii=False) + "\n")
 
 
 # ------------------------------------------------------------------ KML
@@ -391,7 +366,7 @@ def to_kml(features, name: str = "openbmd", epoch: str = DEFAULT_EPOCH) -> str:
 
 def write_kml(path, features, name: str = "openbmd", epoch: str = DEFAULT_EPOCH) -> Path:
     """Write the features as a KML file (atomically)."""
-    return _atomic_write(path, to_kml(features, name=name, epoch=epoch))
+    return write_text_atomic(path, to_kml(features, name=name, epoch=epoch))
 
 
 # ------------------------------------------------------------------ CZML
@@ -478,5 +453,5 @@ def to_czml(features, name: str = "openbmd", epoch: str = DEFAULT_EPOCH) -> list
 
 def write_czml(path, features, name: str = "openbmd", epoch: str = DEFAULT_EPOCH) -> Path:
     """Write the features as a CZML file (atomically)."""
-    return _atomic_write(path, json.dumps(to_czml(features, name=name, epoch=epoch), allow_nan=False,
+    return write_text_atomic(path, json.dumps(to_czml(features, name=name, epoch=epoch), allow_nan=False,
                                           ensure_ascii=False) + "\n")

@@ -28,6 +28,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 from pydantic import BaseModel, Field
 
 from .. import __version__
+from ..report.build import _jsonable as _clean  # JSON-safe values, the report's rule
 from .store import Store
 
 MAX_BODY_BYTES = 256 * 1024
@@ -93,11 +94,11 @@ class Cancelled(Exception):
     pass
 
 
-def _clean(x):
-    """JSON-safe values (numpy scalars to Python, non-finite floats to None): the report's rule."""
-    from ..report.build import _jsonable
-
-    return _jsonable(x)
+def _found(value, what: str):
+    """``value``, or a 404 naming what was not found."""
+    if value is None:
+        raise HTTPException(404, f"no {what}")
+    return value
 
 
 def _records(df):
@@ -154,10 +155,7 @@ def create_app(db_path=None, default_scenario: str = "default") -> FastAPI:
                 sid = int(ref.split(":", 1)[1])
             except ValueError:
                 raise HTTPException(422, f"scenario {ref!r}: expected saved:ID with an integer ID") from None
-            row = store.scenario(sid)
-            if row is None:
-                raise HTTPException(404, f"no saved scenario {sid}")
-            return _from_text(row["toml"])
+            return _from_text(_found(store.scenario(sid), f"saved scenario {sid}")["toml"])
         if ref not in S.bundled_names() and ref != "default":
             raise HTTPException(404, f"no bundled scenario {ref!r}{S._suggest(ref, S.bundled_names())}")
         try:
@@ -375,16 +373,11 @@ def create_app(db_path=None, default_scenario: str = "default") -> FastAPI:
 
     @app.get("/api/saved/{sid}")
     def saved_one(sid: int):
-        row = store.scenario(sid)
-        if row is None:
-            raise HTTPException(404, f"no saved scenario {sid}")
-        return row
+        return _found(store.scenario(sid), f"saved scenario {sid}")
 
     @app.get("/api/saved/{sid}/download", response_class=PlainTextResponse)
     def download(sid: int):
-        row = store.scenario(sid)
-        if row is None:
-            raise HTTPException(404, f"no saved scenario {sid}")
+        row = _found(store.scenario(sid), f"saved scenario {sid}")
         safe = re.sub(r"[^A-Za-z0-9._-]+", "-", row["name"]) or "scenario"
         return PlainTextResponse(row["toml"], media_type="application/toml",
                                  headers={"Content-Disposition": f'attachment; filename="{safe}.toml"'})
@@ -507,17 +500,13 @@ def create_app(db_path=None, default_scenario: str = "default") -> FastAPI:
 
     @app.get("/api/jobs/{jid}")
     def job_status(jid: str):
-        job = jobs.get(jid)
-        if job is None:
-            raise HTTPException(404, f"no job {jid!r}")
+        job = _found(jobs.get(jid), f"job {jid!r}")
         return {"id": job.id, "kind": job.kind, "scenario": job.scenario, "state": job.state, "done": job.done,
                 "total": job.total, "result": job.result, "error": job.error}
 
     @app.delete("/api/jobs/{jid}")
     def cancel_job(jid: str):
-        job = jobs.get(jid)
-        if job is None:
-            raise HTTPException(404, f"no job {jid!r}")
+        job = _found(jobs.get(jid), f"job {jid!r}")
         job.cancelled.set()
         return {"id": jid, "state": "cancelling" if job.state in ("queued", "running") else job.state}
 
@@ -527,9 +516,6 @@ def create_app(db_path=None, default_scenario: str = "default") -> FastAPI:
 
     @app.get("/api/results/{rid}")
     def result(rid: int):
-        r = store.result(rid)
-        if r is None:
-            raise HTTPException(404, f"no result {rid}")
-        return r
+        return _found(store.result(rid), f"result {rid}")
 
     return app
