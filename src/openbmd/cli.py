@@ -686,9 +686,11 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--json", action="store_true")
     c.set_defaults(func=cmd_catalog)
     from .cli_guarantee import add_parsers as add_guarantee
+    from .cli_raid import add_parsers as add_raid
     from .cli_scenario import add_parsers
 
     add_parsers(sub)
+    add_raid(sub)
     add_guarantee(sub)
     return p
 

@@ -46,15 +46,17 @@ def _load(ref):
 
 def _run(fn, *a, **kw):
     """Run an analysis; modelling errors (an unreachable footprint, ...) become input errors."""
+    from .analysis.raid import RaidError
     from .cli import InputError
     from .engage import EngagementError
     from .flight.aim import AimError
     from .report.build import ReportError
     from .scenario import ScenarioError
+    from .wta import WTAError
 
     try:
         return fn(*a, **kw)
-    except (ScenarioError, AimError, EngagementError, ReportError) as exc:
+    except (ScenarioError, AimError, EngagementError, ReportError, RaidError, WTAError) as exc:
         raise InputError(str(exc)) from None
 
 

@@ -1086,14 +1086,17 @@ def _stacked(tables):
 
 
 def engage(threats, batteries, *, assessment_time: float = 60.0, tables=None, coarse_step: float = COARSE_STEP,
-           **table_kw) -> Engagements:
+           launch_times=None, **table_kw) -> Engagements:
     """Evaluate every threat against every battery.
 
     ``threats``: :class:`Trajectories` with a time series (or a prepared
     :class:`ThreatSet`); ``batteries``: a list of :class:`Battery`.
     ``tables``: fly-out tables to reuse (one per battery), else built here.
     ``coarse_step``: spacing (s) of the coarse pass of the window search;
-    feasibility islands shorter than it can be missed; 0 scans every sample."""
+    feasibility islands shorter than it can be missed; 0 scans every sample.
+    ``launch_times``: (threats, batteries) earliest permitted interceptor
+    launch times (s after threat launch, NaN: never) that replace those of the
+    batteries' timelines (for example from a simulated track filter)."""
     if not assessment_time >= 0:
         raise EngagementError(f"assessment time must be >= 0 s, got {assessment_time!r}")
     ts = threats if isinstance(threats, ThreatSet) else ThreatSet.prepare(threats)
@@ -1138,15 +1141,22 @@ def engage(threats, batteries, *, assessment_time: float = 60.0, tables=None, co
         # the table ends where the fly-out fan does: nothing beyond it is reachable
         cons[b] = (ic.min_intercept_altitude, min(ic.max_intercept_altitude, tab.alt_grid[-1]),
                    min(ic.max_range, tab.range_grid[-1]), ic.min_closing_speed, 1.0 if ic.tail_chase else 0.0)
-    # timelines: each distinct one evaluated once
-    seen: dict = {}
-    cols = []
-    for bat in batteries:
-        key = bat.timeline
-        if key not in seen:
-            seen[key] = bat.timeline.earliest_launch(ts.trajectories)
-        cols.append(seen[key])
-    tl = np.column_stack(cols)
+    if launch_times is not None:
+        tl = np.asarray(launch_times, dtype=float)
+        if tl.shape != (len(ts.ns), m):
+            raise EngagementError(f"launch_times must have shape (threats, batteries) = {(len(ts.ns), m)}, got {tl.shape}")
+        if np.any(tl < 0):
+            raise EngagementError("launch_times must be >= 0 s after threat launch (NaN for never)")
+    else:
+        # timelines: each distinct one evaluated once
+        seen: dict = {}
+        cols = []
+        for bat in batteries:
+            key = bat.timeline
+            if key not in seen:
+                seen[key] = bat.timeline.earliest_launch(ts.trajectories)
+            cols.append(seen[key])
+        tl = np.column_stack(cols)
     if not coarse_step >= 0:
         raise EngagementError(f"coarse step must be >= 0 s, got {coarse_step!r}")
     stride = max(1, int(round(coarse_step / ts.dt)))

@@ -6,12 +6,16 @@ A scenario file (see ``src/openbmd/scenarios/`` for the bundled ones and
 
     [scenario]                 name, description, extends = "epaa-phase2" (a bundled name or a path)
     [model]                    earth, rotation, gravity, drag, threat_step_s, coarse_step_s
-    [doctrine]                 decision_time_s, track_time_s, rcs_m2, assessment_time_s, cue, launch_delay_s
+    [doctrine]                 decision_time_s, track_time_s, rcs_m2, assessment_time_s, cue, launch_delay_s,
+                               shot_doctrine, salvo, max_engagements, kill_probability (+ _range, _source)
     [[interceptor]]            name, base (catalog name) and field overrides (burnout_speed_km_s, ...)
     [[radar]]                  name, type (catalog name), at / lat_deg+lon_deg, field overrides
     [[battery]]                name, interceptor, count, at / lat_deg+lon_deg / patrol_box_deg, cued_by, kind
     [[target_set]]             name, targets
     [[threat]]                 name, role (strategic|southern), from, to, missile, profiles
+    [[raid]]                   name, threat (a [[threat]] name), from, missiles, warheads_per_missile,
+                               decoys_per_missile, start_s, spacing_s
+    [balance]                  force, attack, decoys_per_missile, inventory_factors, decision_times_s, method
     [analyses]                 run = ["assess", ...], [analyses.footprint] ...
     [phases]                   members = ["epaa-phase1", ...]  (a comparison of scenarios)
 
@@ -42,10 +46,11 @@ from .flight import FlightOptions
 
 DEFAULT = "epaa-phases"  # the bundled default: the whole phase comparison
 MAX_FILE_BYTES = 1_000_000  # a scenario is text written by a person; anything larger is a mistake
-ENTRY_TABLES = ("interceptor", "radar", "battery", "target_set", "threat")
+ENTRY_TABLES = ("interceptor", "radar", "battery", "target_set", "threat", "raid")
+TOP_TABLES = ("scenario", "model", "doctrine", "analyses", "phases", "balance")
 PROFILES = ("min-energy", "lofted", "depressed")
 ROLES = ("strategic", "southern")
-ANALYSES = ("assess", "footprint", "south-vs-north")
+ANALYSES = ("assess", "footprint", "south-vs-north", "raid", "balance")
 
 SCHEMA = {
     "scenario": {"name": str, "description": str, "extends": str, "year": int, "sources": list},
@@ -53,7 +58,8 @@ SCHEMA = {
               "coarse_step_s": float},
     "doctrine": {"decision_time_s": float, "track_time_s": float, "rcs_m2": float, "assessment_time_s": float,
                  "cue": str, "launch_delay_s": float, "lofted_apogee_factor": float,
-                 "depressed_apogee_factor": float},
+                 "depressed_apogee_factor": float, "shot_doctrine": str, "salvo": int, "max_engagements": int,
+                 "kill_probability": float, "kill_probability_range": list, "kill_probability_source": str},
     "interceptor": {"name": str, "base": str, "burnout_speed_km_s": float, "min_intercept_altitude_km": float,
                     "max_intercept_altitude_km": float, "max_range_km": float, "min_closing_speed_km_s": float,
                     "tail_chase": bool, "impulsive": bool, "remove": bool, "source": str},
@@ -71,6 +77,10 @@ SCHEMA = {
     "footprint": {"launch_area": str, "missile": str, "region_deg": list, "step_deg": float,
                   "countries": list},
     "phases": {"members": list},
+    "raid": {"name": str, "threat": str, "from": list, "missiles": int, "warheads_per_missile": int,
+             "decoys_per_missile": int, "start_s": float, "spacing_s": float, "remove": bool, "source": str},
+    "balance": {"force": list, "attack": list, "decoys_per_missile": int, "inventory_factors": list,
+                "decision_times_s": list, "method": str},
 }
 KINDS = ("land", "ship")
 
@@ -235,7 +245,7 @@ def _load_chain(path: Path, stack: tuple = ()) -> tuple[dict, dict[str, list[_En
     for k in doc:
         if k not in SCHEMA or k == "footprint":
             raise ScenarioError(f"{src.where((k,))}: unknown table '{k}'{_suggest(k, [s for s in SCHEMA if s != 'footprint'])}")
-    for k in ("scenario", "model", "doctrine", "analyses", "phases"):
+    for k in TOP_TABLES:
         if k in doc:
             _check_fields(doc[k], k, src, (k,))
     if "analyses" in doc and "footprint" in doc["analyses"]:
@@ -250,7 +260,7 @@ def _load_chain(path: Path, stack: tuple = ()) -> tuple[dict, dict[str, list[_En
     else:
         tables, entries, files = {}, {k: [] for k in ENTRY_TABLES}, []
     files = files + [str(path)]
-    for k in ("scenario", "model", "doctrine", "analyses", "phases"):
+    for k in TOP_TABLES:
         if k in doc:
             merged = dict(tables.get(k, ({}, src))[0])
             for key, val in doc[k].items():
@@ -323,6 +333,36 @@ class ThreatSpec:
 
 
 @dataclass
+class RaidSpec:
+    """A salvo: ``missiles`` missiles of one [[threat]] group (optionally only
+    from some of its launch points), launched ``spacing`` s apart from
+    ``start`` s, each flying the group's trajectories in turn."""
+
+    name: str
+    threat: str
+    launches: tuple  # launch place names (empty: all of the group's)
+    missiles: int
+    warheads_per_missile: int
+    decoys_per_missile: int
+    start: float
+    spacing: float
+    source: str = ""
+
+
+@dataclass
+class BalanceSpec:
+    """The strategic-balance question: which force (catalog ``forces.toml``),
+    which attacks, and the sensitivities asked."""
+
+    forces: tuple  # force names
+    attacks: tuple  # attack names
+    decoys_per_missile: int = 0
+    inventory_factors: tuple = (0.5, 2.0)
+    decision_times: tuple = (10.0, 60.0)  # s
+    method: str = "auto"
+
+
+@dataclass
 class FootprintSpec:
     launch_area: object  # Place
     missile: object
@@ -358,6 +398,14 @@ class Scenario:
     phases: list = field(default_factory=list)  # member Scenarios of a comparison
     year: int | None = None
     sources: list = field(default_factory=list)
+    doctrine: object = None  # wta.Doctrine
+    raids: list = field(default_factory=list)  # RaidSpec
+    balance: BalanceSpec | None = None
+
+    def replace(self, **kw) -> "Scenario":
+        from dataclasses import replace
+
+        return replace(self, **kw)
 
     @property
     def is_comparison(self) -> bool:
@@ -371,6 +419,8 @@ class Scenario:
         out.append(f"doctrine: decision {self.decision_time:g} s after a firm track"
                    + (f" (track time {self.track_time:g} s)" if self.track_time is not None else " (track time: each radar's)")
                    + f"; threat RCS {self.rcs:g} m^2; kill assessment {self.assessment_time:g} s")
+        if self.doctrine is not None:
+            out += self.doctrine.describe()
         if self.launch_delay is not None:
             out.append(f"batteries without a cueing radar launch no earlier than {self.launch_delay:g} s after threat launch")
         out.append(f"lofted = {self.lofted_factor:g} x and depressed = {self.depressed_factor:g} x the minimum-energy apogee")
@@ -582,6 +632,8 @@ def _build(path: Path, cat, stack) -> Scenario:
     if df >= 1.0:
         raise ScenarioError(f"{dsrc.where(('doctrine', 'depressed_apogee_factor'))}: field 'doctrine.depressed_apogee_factor': expected < 1, got {df:g}")
 
+    doctrine = _doctrine(dd, dsrc)
+
     interceptors: dict = {}
     for e in entries["interceptor"]:
         interceptors[e.data["name"]] = _interceptor(cat, e.data, e.src, e.path, interceptors)
@@ -684,6 +736,15 @@ def _build(path: Path, cat, stack) -> Scenario:
             raise ScenarioError(f"{src.where(p)}: field '{_fmt_path(p)}': empty from, to or missile")
         threats.append(ThreatSpec(d["name"], role, launches, targets, missiles, profiles, d.get("source", "")))
 
+    raids = []
+    groups = {t.name: t for t in threats}
+    for e in entries["raid"]:
+        raids.append(_raid(e.data, e.src, e.path, groups))
+    balance = None
+    bd, bsrc = tab("balance")
+    if bd:
+        balance = _balance(bd, bsrc)
+
     an, asrc = tab("analyses")
     run_list = _as_list(an.get("run", ["assess", "south-vs-north"]))
     for a in run_list:
@@ -719,6 +780,12 @@ def _build(path: Path, cat, stack) -> Scenario:
                 except ValueError as exc:
                     raise ScenarioError(f"{asrc.where(pth + ('countries',))}: field 'analyses.footprint.countries': {exc}") from None
         fp = FootprintSpec(la, mis, tuple(float(x) for x in reg), step, countries)
+    if "raid" in run_list and not raids:
+        raise ScenarioError(f"{asrc.where(('analyses', 'run'))}: field 'analyses.run': 'raid' is asked for but the "
+                            "scenario has no [[raid]]")
+    if "balance" in run_list and balance is None:
+        raise ScenarioError(f"{asrc.where(('analyses', 'run'))}: field 'analyses.run': 'balance' is asked for but the "
+                            "scenario has no [balance] table (force, attack)")
     if "footprint" in run_list and fp is None:
         raise ScenarioError(f"{asrc.where(('analyses', 'run'))}: field 'analyses.run': 'footprint' is asked for but "
                             "[analyses.footprint] is missing (launch_area, missile, region_deg, step_deg)")
@@ -742,4 +809,100 @@ def _build(path: Path, cat, stack) -> Scenario:
         launch_delay=launch_delay, default_cue=cue, lofted_factor=lf, depressed_factor=df,
         interceptors=interceptors, radars=radars, batteries=batteries, target_sets=target_sets, threats=threats,
         analyses=run_list, footprint=fp, phases=members, year=sc.get("year"), sources=_as_list(sc.get("sources", [])),
+        doctrine=doctrine, raids=raids, balance=balance,
     )
+
+
+def _doctrine(dd, src):
+    from .wta import PK_DEFAULT, PK_RANGE, PK_SOURCE, SHOT_DOCTRINES, Doctrine, WTAError
+
+    shot = dd.get("shot_doctrine", "shoot-look-shoot")
+    if shot not in SHOT_DOCTRINES:
+        raise ScenarioError(f"{src.where(('doctrine', 'shot_doctrine'))}: field 'doctrine.shot_doctrine': expected one of "
+                            f"{SHOT_DOCTRINES}, got {shot!r}{_suggest(shot, SHOT_DOCTRINES)}")
+    look = shot == "shoot-look-shoot"
+    salvo = dd.get("salvo", 1 if look else 2)
+    kmax = dd.get("max_engagements", 2 if look else 1)
+    for k, v in (("salvo", salvo), ("max_engagements", kmax)):
+        if v < 1:
+            raise ScenarioError(f"{src.where(('doctrine', k))}: field 'doctrine.{k}': expected an integer >= 1, got {v}")
+    pk = float(dd.get("kill_probability", PK_DEFAULT))
+    if not 0.0 <= pk <= 1.0:
+        raise ScenarioError(f"{src.where(('doctrine', 'kill_probability'))}: field 'doctrine.kill_probability': "
+                            f"expected a probability in [0, 1], got {pk:g}")
+    rng = dd.get("kill_probability_range", list(PK_RANGE) if "kill_probability" not in dd else [pk, pk])
+    if not (isinstance(rng, list) and len(rng) == 2 and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in rng)
+            and 0.0 <= rng[0] <= pk <= rng[1] <= 1.0):
+        raise ScenarioError(f"{src.where(('doctrine', 'kill_probability_range'))}: field 'doctrine.kill_probability_range': "
+                            f"expected [low, high] with 0 <= low <= kill_probability ({pk:g}) <= high <= 1, got {rng!r}")
+    psrc = dd.get("kill_probability_source", PK_SOURCE if "kill_probability" not in dd else "given in the scenario")
+    try:
+        return Doctrine(shot=shot, salvo=int(salvo), max_engagements=int(kmax), pk=pk,
+                        pk_range=(float(rng[0]), float(rng[1])), pk_source=psrc)
+    except WTAError as exc:
+        raise ScenarioError(f"{src.where(('doctrine',))}: field 'doctrine': {exc}") from None
+
+
+def _raid(d, src, p, groups):
+    where = lambda k: src.where(p + (k,))  # noqa: E731
+    fp = _fmt_path(p)
+    for k in ("threat", "missiles"):
+        if k not in d:
+            raise ScenarioError(f"{src.where(p)}: field '{fp}.{k}': missing")
+    if d["threat"] not in groups:
+        raise ScenarioError(f"{where('threat')}: field '{fp}.threat': no [[threat]] named {d['threat']!r}"
+                            f"{_suggest(d['threat'], groups)} (threat groups: {', '.join(groups)})")
+    g = groups[d["threat"]]
+    names = [pl.name for pl in g.launches]
+    launches = tuple(_as_list(d.get("from", [])))
+    for x in launches:
+        if x not in names:
+            raise ScenarioError(f"{where('from')}: field '{fp}.from': {x!r} is not a launch point of threat "
+                                f"{g.name!r}{_suggest(x, names)} (its launch points: {', '.join(names)})")
+    for k, lo in (("missiles", 1), ("warheads_per_missile", 1), ("decoys_per_missile", 0)):
+        v = d.get(k, lo)
+        if v < lo:
+            raise ScenarioError(f"{where(k)}: field '{fp}.{k}': expected an integer >= {lo}, got {v}")
+    if d["missiles"] > 100_000:
+        raise ScenarioError(f"{where('missiles')}: field '{fp}.missiles': expected at most 100,000, got {d['missiles']}")
+    for k in ("start_s", "spacing_s"):
+        if k in d:
+            _positive(float(d[k]), src, p + (k,), allow_zero=True)
+    return RaidSpec(d["name"], g.name, launches, int(d["missiles"]), int(d.get("warheads_per_missile", 1)),
+                    int(d.get("decoys_per_missile", 0)), float(d.get("start_s", 0.0)), float(d.get("spacing_s", 0.0)),
+                    d.get("source", ""))
+
+
+def _balance(bd, src):
+    from .catalog import forces as F
+
+    def names(key, loader, default):
+        out = []
+        for x in _as_list(bd.get(key, default)):
+            try:
+                out.append(loader(x).name)
+            except CatalogError as exc:
+                raise ScenarioError(f"{src.where(('balance', key))}: field 'balance.{key}': {exc}") from None
+        return tuple(out)
+
+    if "force" not in bd:
+        raise ScenarioError(f"{src.where(('balance',))}: field 'balance.force': missing (a force of the catalog, "
+                            f"e.g. {', '.join(F.force_names()[:3])})")
+    forces = names("force", F.load_force, None)
+    attacks = names("attack", F.load_attack, ["full launch"])
+    dec = bd.get("decoys_per_missile", 0)
+    if dec < 0:
+        raise ScenarioError(f"{src.where(('balance', 'decoys_per_missile'))}: field 'balance.decoys_per_missile': "
+                            f"expected an integer >= 0, got {dec}")
+    out = {}
+    for key, default in (("inventory_factors", [0.5, 2.0]), ("decision_times_s", [10.0, 60.0])):
+        v = bd.get(key, default)
+        if not (isinstance(v, list) and all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+                                            and x >= 0 for x in v)):
+            raise ScenarioError(f"{src.where(('balance', key))}: field 'balance.{key}': expected a list of numbers >= 0, got {v!r}")
+        out[key] = tuple(float(x) for x in v)
+    method = bd.get("method", "auto")
+    if method not in ("auto", "optimal", "greedy"):
+        raise ScenarioError(f"{src.where(('balance', 'method'))}: field 'balance.method': expected auto, optimal or greedy, "
+                            f"got {method!r}")
+    return BalanceSpec(forces, attacks, int(dec), out["inventory_factors"], out["decision_times_s"], method)

@@ -483,6 +483,9 @@ def write_report(scenario, out_dir, *, fmt: str = "png", progress=None) -> Repor
         a = assess(scenario, progress=progress)
         fp = footprint(scenario, progress=progress) if "footprint" in scenario.analyses and scenario.footprint else None
         runs = [(a, fp, "", scenario.name)]
+    from . import raids as R
+
+    extra = R.compute(scenario)
     with staged_folder(out_dir) as tmp:
         files: list = []
         data: dict = {"openbmd": __version__, "scenario": scenario.name, "files": scenario.files}
@@ -510,6 +513,7 @@ def write_report(scenario, out_dir, *, fmt: str = "png", progress=None) -> Repor
             data["phases"] = comp.records()
             if progress:
                 progress(1)
+        sections += R.sections(extra, tmp, fmt, files, data, _write_table, _html_table, _img, _assumptions_html)
         for a, fp, prefix, name in runs:
             sections += _scenario_sections(a, fp, tmp, prefix, fmt, files, data, heading=name)
             if progress:

@@ -1,0 +1,213 @@
+"""``balance``: how many of a strategic force's warheads could a defence
+engage or attrit, per phase, for a stated attack.
+
+The force comes from the catalog (``catalog/data/forces.toml``: public
+estimates of launchers and warheads per launcher per ICBM division and SLBM
+fleet, with sources such as the FAS Nuclear Notebook); the attack says which
+share of each basing is launched (a full launch, or the retaliation of what
+survives a first strike). Each unit's missiles fly the scenario's
+trajectories from its launch point in turn (targets and profiles as the
+scenario lists them), carrying the unit's warheads (and optional decoys);
+then:
+
+- *engageable*: warheads on trajectories that at least one battery can
+  engage (kinematics, sensors and timing; no inventory limit);
+- *attrited*: the expected warheads intercepted by the best assignment of the
+  batteries' interceptors (inventories, shot doctrine, kill probability:
+  :mod:`openbmd.wta`).
+
+Sensitivities: inventory (scaled and unlimited), the kill probability's
+range, and the reaction (decision) time. Warheads of units whose launch point
+has no trajectory in the scenario are counted in the total and reported as not
+modelled (never engageable).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .. import wta
+from ..catalog import forces as F
+from .assess import Assessment, assess
+from .raid import Objects, RaidError, inventories, plan
+
+
+def force_objects(assessment: Assessment, forces, attack, decoys_per_missile: int = 0):
+    """The objects of a force's attack on the assessment's trajectories, and a
+    per-unit table (launchers, missiles and warheads launched, trajectories)."""
+    meta = assessment.meta
+    launch = meta["launch"].to_numpy(dtype=object)
+    tr, val, t0, mis, rid, wpm, dpm, names, rows = [], [], [], [], [], [], [], [], []
+    base = 0
+    for force in forces:
+        for u in force.units:
+            s = float(attack.fraction(u.basing, force.party))
+            n_m = int(round(u.launchers * s))
+            n_w = int(round(u.launchers * s * u.warheads_per_launcher))
+            idx = np.nonzero(launch == u.launch)[0]
+            rows.append({"force": force.name, "unit": u.name, "launch": u.launch, "missile": u.missile,
+                         "basing": u.basing, "launchers": u.launchers, "launched_share": s, "missiles": n_m,
+                         "warheads": n_w, "trajectories": int(idx.size), "modelled": bool(idx.size and n_m)})
+            if idx.size == 0 or n_m == 0:
+                continue
+            k = np.arange(n_m)
+            w = np.full(n_m, n_w // n_m) + (k < n_w % n_m)  # warheads as even as whole numbers allow
+            per = w + decoys_per_missile
+            traj_m = idx[k % idx.size]
+            tr.append(np.repeat(traj_m, per))
+            val.append(np.repeat(np.where(per > 0, w / np.maximum(per, 1), 0.0), per))
+            t0.append(np.zeros(int(per.sum())))
+            mis.append(np.repeat(base + k, per))
+            rid.append(np.full(int(per.sum()), len(names)))
+            wpm.append(w)
+            dpm.append(np.full(n_m, decoys_per_missile))
+            names.append(u.name)
+            base += n_m
+    cat = lambda a, t: np.concatenate(a).astype(t) if a else np.zeros(0, dtype=t)  # noqa: E731
+    objs = Objects(cat(tr, np.int64), cat(val, float), cat(t0, float), cat(mis, np.int64), cat(rid, np.int64),
+                   cat(wpm, float), cat(dpm, float), names)
+    return objs, pd.DataFrame(rows)
+
+
+@dataclass
+class PhaseBalance:
+    name: str
+    attack: str
+    units: pd.DataFrame
+    result: object  # RaidResult
+    sensitivity: dict
+    treaty: object
+
+    def row(self) -> dict:
+        t = self.result.totals()
+        total = float(self.units["warheads"].sum())
+        modelled = float(self.units.loc[self.units["modelled"], "warheads"].sum())
+        eng, att = t["warheads_engageable"], t["warheads_intercepted_expected"]
+        lim = self.treaty.deployed_warheads if self.treaty is not None else None
+        return {
+            "name": self.name, "attack": self.attack,
+            "forces": ", ".join(dict.fromkeys(self.units["force"])),
+            "warheads_total": total, "warheads_modelled": modelled,
+            "warheads_engageable": eng, "warheads_engageable_share": eng / total if total else 0.0,
+            "warheads_attrited_expected": att, "warheads_attrited_share": att / total if total else 0.0,
+            "interceptors": t["interceptors_available"], "interceptors_reserved": t["interceptors_reserved"],
+            "interceptors_expected_fired": t["interceptors_expected_fired"],
+            "kill_probability": self.result.problem.doctrine.pk, "shot_doctrine": self.result.problem.doctrine.shot,
+            "method": t["method"], "greedy_gap": t["greedy_gap"],
+            "treaty": None if self.treaty is None else self.treaty.name,
+            "treaty_deployed_warheads_limit": lim,
+            "attrited_share_of_treaty_limit": att / lim if lim else None,
+            "sensitivity": self.sensitivity,
+        }
+
+
+@dataclass
+class Balance:
+    name: str
+    phases: list  # PhaseBalance
+    notes: list = field(default_factory=list)
+
+    def table(self) -> pd.DataFrame:
+        rows = [p.row() for p in self.phases]
+        df = pd.DataFrame(rows)
+        if len(df):
+            sens = pd.DataFrame([r["sensitivity"] for r in rows]).add_prefix("attrited if ")
+            df = pd.concat([df.drop(columns=["sensitivity"]), sens], axis=1)
+        return df
+
+    def records(self) -> list[dict]:
+        return [p.row() for p in self.phases]
+
+    def per_unit(self) -> pd.DataFrame:
+        """Per phase and unit: warheads launched, engageable, expected attrited."""
+        out = []
+        for p in self.phases:
+            f = p.result.per_field()
+            f = f.rename(columns={"raid": "unit"})
+            f.insert(0, "phase", p.name)
+            f.insert(1, "attack", p.attack)
+            out.append(f)
+        return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
+
+    def assumptions(self) -> list[str]:
+        out = list(self.notes)
+        if self.phases:
+            out += self.phases[0].result.problem.doctrine.describe()
+        return out
+
+
+def _sensitivity(a: Assessment, objs, doctrine, spec, method, base_inv, alt):
+    out = {}
+    sc = a.scenario
+    for f in spec.inventory_factors:
+        out[f"inventory x{f:g}"] = plan(a, objs, doctrine, inventory=inventories(sc, f), method=method).assignment.expected_intercepted
+    out["inventory unlimited"] = plan(a, objs, doctrine, inventory=inventories(sc, unlimited=True),
+                                      method=method).assignment.expected_intercepted
+    lo, hi = doctrine.pk_range
+    for pk in sorted({lo, hi}):
+        d = doctrine.replace(pk=pk, pk_range=(min(pk, lo), max(pk, hi)))
+        out[f"kill probability {pk:g}"] = plan(a, objs, d, inventory=base_inv, method=method).assignment.expected_intercepted
+    for dt in spec.decision_times:
+        if dt not in alt:  # one engine run per phase and decision time, shared by the attacks
+            alt[dt] = assess(sc.replace(decision_time=float(dt)))
+        a2 = alt[dt]
+        out[f"decision time {dt:g} s"] = plan(a2, objs, doctrine, inventory=base_inv,
+                                              method=method).assignment.expected_intercepted
+    return out
+
+
+def balance(scenario, *, forces=None, attacks=None, doctrine: wta.Doctrine | None = None, method: str | None = None,
+            decoys_per_missile: int | None = None, sensitivity: bool = True, progress=None) -> Balance:
+    """The strategic balance of a scenario (or each phase of a comparison).
+
+    ``forces``/``attacks``: names (default: the scenario's [balance] table).
+    Returns a :class:`Balance` with one row per phase and attack."""
+    members = scenario.phases if scenario.is_comparison else [scenario]
+    spec = scenario.balance or next((m.balance for m in members if m.balance is not None), None)
+    if spec is None and forces is None:
+        raise RaidError(f"scenario {scenario.name!r} has no [balance] table: give a force (e.g. --force russia-2024)")
+    from ..scenario import BalanceSpec
+
+    spec = spec or BalanceSpec(forces=tuple(forces), attacks=("full launch",))
+    force_objs = [F.load_force(f) for f in (forces or spec.forces)]
+    attack_objs = [F.load_attack(x) for x in (attacks or spec.attacks)]
+    method = method or spec.method
+    dec = spec.decoys_per_missile if decoys_per_missile is None else int(decoys_per_missile)
+    if dec < 0:
+        raise RaidError(f"decoys per missile: expected an integer >= 0, got {dec}")
+    try:
+        treaty = F.load_treaty()
+    except Exception:  # the treaty is context, not a requirement
+        treaty = None
+    out = []
+    for sc in members:
+        a = assess(sc, progress=progress)
+        d = doctrine or sc.doctrine or wta.Doctrine()
+        inv = inventories(sc)
+        alt: dict = {}
+        for att in attack_objs:
+            objs, units = force_objects(a, force_objs, att, dec)
+            res = plan(a, objs, d, inventory=inv, method=method)
+            sens = _sensitivity(a, objs, d, spec, method, inv, alt) if sensitivity else {}
+            out.append(PhaseBalance(sc.name, att.name, units, res, sens, treaty))
+    notes = [f"force {f.name}: {f.source}" for f in force_objs]
+    for x in attack_objs:
+        shares = ", ".join(f"{k} {v:g}" for k, v in x.survival.items())
+        for f in force_objs:
+            own = {b: x.fraction(b, f.party) for b in sorted({u.basing for u in f.units})}
+            if any(own[b] != x.survival.get(b) for b in own):
+                shares += f"; {f.party}: " + ", ".join(f"{b} {v:g}" for b, v in own.items())
+        notes.append(f"attack {x.name}: launched share per basing {shares}; source: {x.source}")
+    notes.append("each unit's missiles fly the scenario's trajectories from its launch point in turn (its targets and "
+                 "profiles); warheads of units with no trajectory in the scenario are counted but not modelled")
+    notes.append("engageable: on a trajectory that at least one battery can engage (no inventory limit); attrited: "
+                 "expected warheads intercepted by the best assignment of the inventories (battle management)")
+    notes.append("all interceptors are assumed available against this force (none held back for other threats)")
+    if dec:
+        notes.append(f"{dec} decoy(s) per missile that the defence cannot tell from warheads")
+    if treaty is not None:
+        notes.append(f"treaty context: {treaty.name}: {treaty.deployed_warheads:,} deployed warheads; source: {treaty.source}")
+    return Balance(scenario.name, out, notes)

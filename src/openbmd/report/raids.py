@@ -1,0 +1,114 @@
+"""Report sections for raids and the strategic balance (tables, a figure,
+the assumptions), computed before anything is written."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+
+def wanted(scenario, name: str) -> bool:
+    members = scenario.phases or [scenario]
+    return any(name in m.analyses for m in members) or name in scenario.analyses
+
+
+def compute(scenario, progress=None) -> dict:
+    """The raid and balance results the scenario asks for (``[analyses] run``)."""
+    from ..analysis.balance import balance
+    from ..analysis.raid import raid
+
+    out = {}
+    members = scenario.phases or [scenario]
+    if wanted(scenario, "raid"):
+        out["raids"] = [(m.name, raid(m)) for m in members if m.raids]
+    if wanted(scenario, "balance") and (scenario.balance or any(m.balance for m in members)):
+        out["balance"] = balance(scenario, progress=progress)
+    return out
+
+
+def _fig_balance(b, path: Path):
+    recs = b.records()
+    attacks = list(dict.fromkeys(r["attack"] for r in recs))
+    names = list(dict.fromkeys(r["name"] for r in recs))
+    fig, axes = plt.subplots(1, len(attacks), figsize=(6.5 * len(attacks), 0.55 * len(names) + 2.2), squeeze=False,
+                             sharey=True)
+    y = np.arange(len(names))
+    for ax, att in zip(axes[0], attacks):
+        rr = {r["name"]: r for r in recs if r["attack"] == att}
+        eng = np.array([rr[n]["warheads_engageable"] for n in names])
+        att_e = np.array([rr[n]["warheads_attrited_expected"] for n in names])
+        sens = [rr[n]["sensitivity"] for n in names]
+        lo = np.array([min([att_e[i]] + list(s.values())) for i, s in enumerate(sens)])
+        hi = np.array([max([att_e[i]] + list(s.values())) for i, s in enumerate(sens)])
+        ax.barh(y + 0.2, eng, height=0.38, color="#f4a261", label="on engageable trajectories")
+        ax.barh(y - 0.2, att_e, height=0.38, color="#e76f51", label="expected attrited")
+        ax.errorbar(att_e, y - 0.2, xerr=[att_e - lo, hi - att_e], fmt="none", ecolor="k", capsize=3,
+                    label="attrited: sensitivity range")
+        total = rr[names[0]]["warheads_total"]
+        ax.set_title(f"{att}: {total:,.0f} warheads launched", fontsize=10)
+        ax.set_xlabel("warheads")
+        ax.grid(axis="x", alpha=0.3)
+    axes[0][0].set_yticks(y, [n[:44] for n in names], fontsize=8)
+    axes[0][0].invert_yaxis()
+    axes[0][-1].legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+
+
+def sections(results: dict, tmp: Path, fmt: str, files: list, data: dict, write_table, html_table, img,
+             assumptions_html) -> list:
+    secs = []
+    tdir = tmp / "tables"
+    if results.get("balance") is not None:
+        b = results["balance"]
+        table = b.table()
+        write_table(table, tdir / "balance", files)
+        units = b.per_unit()
+        write_table(units, tdir / "balance_per_unit", files)
+        (tmp / "figures").mkdir(exist_ok=True)
+        f = tmp / "figures" / f"balance.{fmt}"
+        _fig_balance(b, f)
+        files.append(f)
+        cols = ["name", "attack", "warheads_total", "warheads_engageable", "warheads_attrited_expected",
+                "warheads_attrited_share", "attrited_share_of_treaty_limit", "interceptors", "interceptors_expected_fired",
+                "method", "greedy_gap"]
+        sens = [c for c in table.columns if c.startswith("attrited if ")]
+        body = ("<p>How many of the strategic force's warheads the architecture could engage (on trajectories at "
+                "least one battery can engage) and expect to intercept (attrit), with every interceptor used against "
+                "this force by the best assignment of the inventories. The treaty column puts the attrition beside "
+                "the New START limit on deployed warheads.</p>"
+                + html_table(table[[c for c in cols if c in table.columns]])
+                + "<h3>Sensitivity of the expected attrition</h3>" + html_table(table[["name", "attack"] + sens])
+                + img(str(f.relative_to(tmp)), "Warheads on engageable trajectories and expected attrited, per phase "
+                                               "(bars: the range over the sensitivity runs)")
+                + "<h3>Per force unit</h3>" + html_table(units)
+                + assumptions_html(b.assumptions()))
+        secs.append(("balance", "Strategic balance", body))
+        data["balance"] = b.records()
+    raids = results.get("raids") or []
+    if raids:
+        rows, body = [], ""
+        for name, r in raids:
+            t = r.totals()
+            rows.append(t)
+            pb = r.per_battery()
+            pb.insert(0, "scenario", name)
+            write_table(pb, tdir / f"raid_batteries_{len(rows)}", files)
+            body += f"<h3>{html.escape(name)}: per battery</h3>" + html_table(pb.drop(columns=["scenario"]))
+        tot = pd.DataFrame(rows)
+        write_table(tot, tdir / "raids", files)
+        first = raids[0][1]
+        secs.append(("raids", "Raids and battle management",
+                     "<p>The scenario's raids assigned to the batteries' inventories (integer program where it fits, "
+                     "and the greedy rule beside it, with the gap).</p>" + html_table(tot) + body
+                     + assumptions_html(first.assumptions()[-4:])))
+        data["raids"] = rows
+    return secs
