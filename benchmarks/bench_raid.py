@@ -22,12 +22,15 @@ import os
 import platform
 import time
 
+import numpy as np
+
 
 def main():
     from openbmd import scenario
     from openbmd.analysis.assess import assess
     from openbmd.analysis.balance import balance
-    from openbmd.analysis.raid import build_objects, plan
+    from openbmd import wta
+    from openbmd.analysis.raid import build_objects, inventories, plan
     from openbmd.scenario import RaidSpec
 
     print(f"machine: {platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} CPUs")
@@ -51,16 +54,19 @@ def main():
         ("epaa-phase4-northern-seas", RaidSpec("Russia 125 x 4", "European Russia ICBM fields to the US", (), 125, 4, 0,
                                                0.0, 2.0)),
     ]
+    cases.append(("epaa-phase4", RaidSpec("south 500 x 1, inventories x4", "Iran to European capitals", (), 500, 1, 0,
+                                          0.0, 5.0)))
     for name, spec in cases:
         s = scenario.load(name)
         t = time.perf_counter()
         a = assess(s)
         ta = time.perf_counter() - t
         objs = build_objects(a, [spec])
+        inv = inventories(s, 4.0) if "x4" in spec.name else None
         best = None
         for _ in range(3):
             t = time.perf_counter()
-            r = plan(a, objs)
+            r = plan(a, objs, inventory=inv)
             tt = time.perf_counter() - t
             best = tt if best is None else min(best, tt)
         tot = r.totals()
@@ -72,6 +78,18 @@ def main():
               f"greedy {tot['greedy_seconds'] * 1e3:.2f} ms (ratio {ratio:,.0f}x); expected intercepted "
               f"{tot['optimal_intercepted_expected']:.3f} optimal vs {tot['greedy_intercepted_expected']:.3f} greedy "
               f"(gap {100 * tot['greedy_gap']:.2f} %)")
+
+    # scaling of the assignment alone: random engagement matrices, 6 batteries, 2 opportunities where engageable
+    rng = np.random.default_rng(0)
+    for n in (500, 2000):
+        cap = (rng.random((n, 6)) < 0.35) * rng.integers(1, 3, size=(n, 6))
+        p = wta.Problem(rng.choice([1.0, 1 / 3], n), cap, rng.integers(8, 60, 6), wta.Doctrine())
+        t = time.perf_counter()
+        r = wta.assign(p)
+        tt = time.perf_counter() - t
+        print(f"3. random problem, {n} objects x 6 batteries ({int(p.inventory.sum())} interceptors): {tt:.2f} s "
+              f"(integer program {r['optimal'].seconds:.2f} s, {r['optimal'].variables:,} variables; greedy "
+              f"{r['greedy'].seconds * 1e3:.1f} ms); greedy gap {100 * r['gap']:.2f} %")
 
 
 if __name__ == "__main__":

@@ -189,3 +189,11 @@ def test_raid_without_counts_is_a_clear_error(tmp_path):
     sc = scenario.load(str(f))
     with pytest.raises(RaidError, match="no interceptor count"):
         raid(sc, raids=[RaidSpec("r", SOUTH, (), 5, 1, 0, 0.0, 1.0)])
+
+
+def test_inherited_raid_goes_with_its_removed_threat(tmp_path):
+    f = tmp_path / "noiran.toml"
+    f.write_text('[scenario]\nextends = "epaa-phase3"\n[[threat]]\nname = "Iran to European capitals"\nremove = true\n')
+    sc = scenario.load(str(f))
+    assert sc.raids == [] and "raid" not in sc.analyses
+    assert any("Southern salvo" in a and "dropped" in a for a in sc.assumptions())

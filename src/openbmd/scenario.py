@@ -401,6 +401,7 @@ class Scenario:
     doctrine: object = None  # wta.Doctrine
     raids: list = field(default_factory=list)  # RaidSpec
     balance: BalanceSpec | None = None
+    notes: list = field(default_factory=list)  # what loading decided (e.g. inherited raids dropped)
 
     def replace(self, **kw) -> "Scenario":
         from dataclasses import replace
@@ -421,6 +422,7 @@ class Scenario:
                    + f"; threat RCS {self.rcs:g} m^2; kill assessment {self.assessment_time:g} s")
         if self.doctrine is not None:
             out += self.doctrine.describe()
+        out += self.notes
         if self.launch_delay is not None:
             out.append(f"batteries without a cueing radar launch no earlier than {self.launch_delay:g} s after threat launch")
         out.append(f"lofted = {self.lofted_factor:g} x and depressed = {self.depressed_factor:g} x the minimum-energy apogee")
@@ -736,9 +738,14 @@ def _build(path: Path, cat, stack) -> Scenario:
             raise ScenarioError(f"{src.where(p)}: field '{_fmt_path(p)}': empty from, to or missile")
         threats.append(ThreatSpec(d["name"], role, launches, targets, missiles, profiles, d.get("source", "")))
 
-    raids = []
+    raids, notes = [], []
     groups = {t.name: t for t in threats}
     for e in entries["raid"]:
+        if e.data.get("threat") not in groups and Path(e.src.path).resolve() != path.resolve():
+            # inherited, and this file removed its threat group: the raid goes with it (said in the assumptions)
+            notes.append(f"raid {e.data['name']!r} of {e.src.path} dropped: its threat group "
+                         f"{e.data.get('threat')!r} was removed")
+            continue
         raids.append(_raid(e.data, e.src, e.path, groups))
     balance = None
     bd, bsrc = tab("balance")
@@ -780,6 +787,8 @@ def _build(path: Path, cat, stack) -> Scenario:
                 except ValueError as exc:
                     raise ScenarioError(f"{asrc.where(pth + ('countries',))}: field 'analyses.footprint.countries': {exc}") from None
         fp = FootprintSpec(la, mis, tuple(float(x) for x in reg), step, countries)
+    if "raid" in run_list and not raids and Path(asrc.path).resolve() != path.resolve():
+        run_list = [a for a in run_list if a != "raid"]  # inherited, and its raids went with their threats
     if "raid" in run_list and not raids:
         raise ScenarioError(f"{asrc.where(('analyses', 'run'))}: field 'analyses.run': 'raid' is asked for but the "
                             "scenario has no [[raid]]")
@@ -809,7 +818,7 @@ def _build(path: Path, cat, stack) -> Scenario:
         launch_delay=launch_delay, default_cue=cue, lofted_factor=lf, depressed_factor=df,
         interceptors=interceptors, radars=radars, batteries=batteries, target_sets=target_sets, threats=threats,
         analyses=run_list, footprint=fp, phases=members, year=sc.get("year"), sources=_as_list(sc.get("sources", [])),
-        doctrine=doctrine, raids=raids, balance=balance,
+        doctrine=doctrine, raids=raids, balance=balance, notes=notes,
     )
 
 

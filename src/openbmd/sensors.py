@@ -43,6 +43,11 @@ class Radar:
     source: str = ""
     notes: str = ""
     uncertainty: dict = field(default_factory=dict, compare=False, hash=False)
+    # optional, for the simulated track filter (openbmd.tracking); None: not given
+    wavelength: float | None = None  # m
+    aperture: float | None = None  # m: linear size of one face (sets the beamwidth ~ lambda / D)
+    bandwidth: float | None = None  # Hz: of the track waveform (range resolution c / 2B)
+    revisit_interval: float | None = None  # s: between two measurements of one track
 
     def __post_init__(self):
         if not -math.pi / 2 <= self.lat <= math.pi / 2:
@@ -56,6 +61,10 @@ class Radar:
             raise ValueError(f"radar {self.name!r}: need -90 <= min elevation < max elevation <= 90 degrees")
         if self.track_time < 0:
             raise ValueError(f"radar {self.name!r}: track time must be >= 0")
+        for f_ in ("wavelength", "aperture", "bandwidth", "revisit_interval"):
+            v = getattr(self, f_)
+            if v is not None and not (v > 0 and math.isfinite(v)):
+                raise ValueError(f"radar {self.name!r}: {f_} must be positive (or None), got {v!r}")
 
     def detection_range(self, rcs) -> np.ndarray:
         """Range (m) at which a target of this RCS (m^2) is detected, capped at the

@@ -288,6 +288,11 @@ class Catalog:
                 source=str(e["source"]),
                 notes=str(e.get("notes", "")),
                 uncertainty=_ranges(e),
+                # optional tracking fields (openbmd.tracking): measurement noise and update rate
+                wavelength=_num(e, "wavelength_m", where, required=False, positive=True),
+                aperture=_num(e, "aperture_m", where, required=False, positive=True),
+                bandwidth=None if "bandwidth_mhz" not in e else 1e6 * _num(e, "bandwidth_mhz", where, positive=True),
+                revisit_interval=_num(e, "revisit_s", where, required=False, positive=True),
             )
         except ValueError as exc:
             raise CatalogError(f"{where}: {exc}") from None

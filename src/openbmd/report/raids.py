@@ -57,8 +57,9 @@ def _fig_balance(b, path: Path):
         ax.grid(axis="x", alpha=0.3)
     axes[0][0].set_yticks(y, [n[:44] for n in names], fontsize=8)
     axes[0][0].invert_yaxis()
-    axes[0][-1].legend(fontsize=8, loc="lower right")
-    fig.tight_layout()
+    h, lab = axes[0][0].get_legend_handles_labels()
+    fig.legend(h, lab, fontsize=8, loc="lower center", ncol=3, frameon=False)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     fig.savefig(path, dpi=130)
     plt.close(fig)
 

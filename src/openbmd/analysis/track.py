@@ -1,0 +1,258 @@
+"""``track_effect``: what a simulated radar track does to a scenario's engagements.
+
+The fixed-assumption assessment (:func:`assess`) lets a radar-cued battery
+launch no earlier than first detection + a fixed track time + the decision
+time. Here, for every battery station cued by a radar, the radar's track of
+every threat is simulated (:mod:`openbmd.tracking`: noisy range and angle
+measurements, an extended Kalman filter) and the track is good enough for fire
+control when the predicted intercept point is known to ``pip_accuracy``. The
+intercept time predicted to is the pair's earliest intercept under the fixed
+assumption (where the pair is not engageable then: the threat's reentry time,
+the latest exo-atmospheric point, a conservative stand-in). The engine is then
+rerun with the earliest launch = fire-control time + decision time (and no
+earlier than the doctrine's launch delay, if set), and the two are compared
+per battery and role.
+
+One radar's track serves every battery it cues (the same measurements and
+noise); each battery station has its own intercept time and therefore its own
+fire-control time. Batteries cued by a launch delay (no radar) keep their
+timeline. ``iterations`` > 1 repeats the filter with the intercept times of
+the previous filter run (a launch delayed by the filter intercepts later,
+which asks for a longer prediction); the default is one pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .. import tracking as TK
+from ..engage import engage
+from .assess import Assessment, assess, engine_batteries, tables_for
+
+
+@dataclass
+class TrackEffect:
+    """The fixed-assumption and the filter engagements of one scenario."""
+
+    scenario: object
+    fixed: Assessment
+    engagements: object  # the engine result with the filter's launch times (over stations)
+    parent: np.ndarray  # scenario battery of each station
+    pairs: pd.DataFrame  # one row per threat and scenario battery
+    quality: dict  # radar name -> TrackQuality (over stations cued by it)
+    pip_accuracy: float
+    process_noise: float
+    seed: object
+    iterations: int
+
+    def table(self) -> pd.DataFrame:
+        """Per battery and role: the fixed track time assumed vs the filter's
+        median and maximum track time (fire control - first detection, over
+        the threats that reach fire control; of which the median wait from
+        detection to the first measurement the ballistic filter may use:
+        after burnout, above the measurement model's minimum altitude), the shift of the earliest launch
+        (filter - fixed; median and max over the pairs with both), and the
+        engageable counts and shares with either timeline."""
+        p = self.pairs
+        rows = []
+        for (bat, role), g in p.groupby(["battery", "role"], sort=False):
+            tt = g["filter_track_time_s"].to_numpy(float)
+            wait = (g["track_start_s"] - g["detection_s"]).to_numpy(float)[np.isfinite(tt)]
+            sh = g["launch_shift_s"].to_numpy(float)
+            n = len(g)
+            ef, eg = int(g["fixed_engageable"].sum()), int(g["filter_engageable"].sum())
+            fin_t, fin_s = tt[np.isfinite(tt)], sh[np.isfinite(sh)]
+            rows.append({
+                "battery": bat,
+                "role": role,
+                "cue": g["cue"].iloc[0],
+                "trajectories": n,
+                "detected": int(np.isfinite(g["detection_s"].to_numpy(float)).sum()),
+                "fire_control_reached": int(fin_t.size),
+                "fixed_track_time_s": g["fixed_track_time_s"].iloc[0],
+                "filter_track_time_median_s": float(np.median(fin_t)) if fin_t.size else np.nan,
+                "filter_track_time_max_s": float(np.max(fin_t)) if fin_t.size else np.nan,
+                "wait_for_ballistic_median_s": float(np.median(wait)) if wait.size else np.nan,
+                "launch_shift_median_s": float(np.median(fin_s)) if fin_s.size else np.nan,
+                "launch_shift_max_s": float(np.max(fin_s)) if fin_s.size else np.nan,
+                "engageable_fixed": ef,
+                "engageable_filter": eg,
+                "share_fixed": ef / n if n else np.nan,
+                "share_filter": eg / n if n else np.nan,
+                "share_change": (eg - ef) / n if n else np.nan,
+            })
+        return pd.DataFrame(rows)
+
+    def per_role(self) -> pd.DataFrame:
+        """Per role: trajectories engageable by at least one battery, fixed vs filter."""
+        p = self.pairs
+        g = p.groupby(["role", "threat"], sort=False).agg(fixed=("fixed_engageable", "any"),
+                                                           filt=("filter_engageable", "any")).reset_index()
+        out = g.groupby("role", sort=False).agg(trajectories=("threat", "size"), engageable_fixed=("fixed", "sum"),
+                                                engageable_filter=("filt", "sum")).reset_index()
+        out["share_fixed"] = out["engageable_fixed"] / out["trajectories"]
+        out["share_filter"] = out["engageable_filter"] / out["trajectories"]
+        return out
+
+    def assumptions(self) -> list[str]:
+        out = list(self.fixed.assumptions())
+        done = set()
+        for q in self.quality.values():
+            for line in q.assumptions():
+                if line.startswith("radar ") or line not in done:
+                    out.append(line if line.startswith("radar ") else f"tracking: {line}")
+                    done.add(line)
+        out += [
+            "fire control predicts to the pair's earliest intercept under the fixed track-time assumption; pairs not "
+            "engageable then predict to the threat's reentry time (the latest exo-atmospheric point: a longer "
+            "prediction, so a later fire control)"
+            + (f"; then {self.iterations - 1} more pass(es) with the filter's own earliest intercepts"
+               if self.iterations > 1 else "; one pass (the filter's later launch, hence later intercept, is not fed back)"),
+            f"earliest interceptor launch with the filter = fire-control time + decision time "
+            f"{self.scenario.decision_time:g} s"
+            + (f", and no earlier than the launch delay {self.scenario.launch_delay:g} s"
+               if self.scenario.launch_delay is not None else ""),
+            "one track per radar serves every battery it cues (same measurements); batteries cued by a launch "
+            "delay (no radar) keep their timeline",
+            f"noise seeds: {self.seed!r} with the radar's index in the scenario",
+        ]
+        return out
+
+
+def _fallback_intercept(tr):
+    """Where a pair has no intercept: the threat's reentry time (last exo-atmospheric
+    point), else its flight time, else its last sample."""
+    last = (tr.n_samples - 1) * tr.options.output_step
+    t = np.where(np.isfinite(tr.reentry_time), tr.reentry_time, tr.flight_time)
+    return np.where(np.isfinite(t), t, last)
+
+
+def _best(eng, parent, m):
+    """Best station of each scenario battery: engageable first, then the largest margin."""
+    margin = eng.margin
+    score = np.where(eng.engageable, 1e9, 0.0) + np.where(np.isfinite(margin), margin, -1e8)
+    n = margin.shape[0]
+    best = np.zeros((n, m), dtype=int)
+    for j in range(m):
+        cols = np.nonzero(parent == j)[0]
+        best[:, j] = cols[np.argmax(score[:, cols], axis=1)]
+    return best
+
+
+def track_effect(scenario, *, pip_accuracy: float = TK.DEFAULT_PIP_ACCURACY, seed=0,
+                 process_noise: float = TK.DEFAULT_PROCESS_NOISE, model: TK.MeasurementModel | None = None,
+                 iterations: int = 1, assessment: Assessment | None = None) -> TrackEffect:
+    """The scenario's engagements with simulated radar tracks instead of the
+    fixed track time (see the module docstring). ``assessment``: the
+    fixed-assumption :func:`assess` result of the same scenario, if already
+    computed. Every radar that cues a battery needs the tracking catalog
+    fields (wavelength, aperture, bandwidth, revisit)."""
+    pip = TK._check_pip(pip_accuracy)
+    model = TK.MeasurementModel() if model is None else model
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise TK.TrackingError(f"seed must be an integer >= 0, got {seed!r}")
+    if not isinstance(iterations, (int, np.integer)) or iterations < 1:
+        raise TK.TrackingError(f"iterations must be an integer >= 1, got {iterations!r}")
+    if getattr(scenario, "is_comparison", False):
+        raise TK.TrackingError("track_effect takes one scenario, not a comparison of phases: pass one of its phases")
+    fixed = assess(scenario) if assessment is None else assessment
+    m = len(scenario.batteries)
+    if m == 0:
+        raise TK.TrackingError(f"scenario {scenario.name!r} deploys no battery: no engagement to compare")
+    bats, parent, tlats = engine_batteries(scenario)
+    res0 = fixed.engagements
+    ts = res0.threats
+    tr = ts.trajectories
+    n, ms = res0.out.shape[:2]
+    # stations cued by each radar
+    cue_of = [scenario.batteries[j].cue for j in parent]
+    by_radar: dict[str, list[int]] = {}
+    for s, c in enumerate(cue_of):
+        if c is not None:
+            by_radar.setdefault(c, []).append(s)
+    for name in by_radar:
+        TK._require_tracking(scenario.radars[name])
+    radar_names = list(scenario.radars)
+    meas = {}
+    for name in by_radar:
+        rd = scenario.radars[name]
+        try:
+            meas[name] = TK.simulate_measurements(tr, rd, scenario.rcs, model=model,
+                                                  seed=[int(seed), radar_names.index(name)])
+        except TK.NeverSeenError:
+            meas[name] = None
+    fallback = _fallback_intercept(tr)
+    t_int = np.where(np.isfinite(res0.earliest_intercept), res0.earliest_intercept, fallback[:, None])
+    tables = tables_for(bats, scenario.options, tlats)
+    quality: dict = {}
+    for it in range(iterations):
+        launch = np.array(res0.earliest_launch, dtype=float, copy=True)  # launch-delay stations keep theirs
+        fc_all = np.full((n, ms), np.nan)
+        det_all = np.full((n, ms), np.nan)
+        start_all = np.full((n, ms), np.nan)
+        for name, cols in by_radar.items():
+            if meas[name] is None:
+                launch[:, cols] = np.nan
+                continue
+            q = TK.ekf_track(meas[name], t_int[:, cols], pip_accuracy=pip, process_noise=process_noise,
+                             keep_history=False)
+            quality[name] = q
+            fc = q.fire_control
+            fc_all[:, cols] = fc
+            det_all[:, cols] = q.detection_time[:, None]
+            start_all[:, cols] = q.track_start[:, None]
+            tl = fc + scenario.decision_time
+            if scenario.launch_delay is not None:
+                tl = np.where(np.isnan(tl), np.nan, np.maximum(tl, scenario.launch_delay))
+            launch[:, cols] = tl
+        res = engage(ts, bats, assessment_time=scenario.assessment_time, tables=tables,
+                     coarse_step=scenario.coarse_step, launch_times=launch)
+        if it + 1 < iterations:
+            t_int = np.where(np.isfinite(res.earliest_intercept), res.earliest_intercept, t_int)
+    # per threat and scenario battery: the best station of each engagement
+    best_f = _best(res, parent, m)
+    best_0 = _best(res0, parent, m)
+    rows = np.arange(n)[:, None]
+    pick = lambda a, b: a[rows, b].ravel()
+    meta = fixed.flights.meta
+    sb = scenario.batteries
+    fixed_tt = []
+    for b in sb:
+        if b.cue is None:
+            fixed_tt.append(np.nan)
+        else:
+            fixed_tt.append(scenario.track_time if scenario.track_time is not None else scenario.radars[b.cue].track_time)
+    fc_b = pick(fc_all, best_f)
+    det_b = pick(det_all, best_f)
+    fl_f = pick(res.earliest_launch, best_f)
+    fl_0 = pick(res0.earliest_launch, best_f)
+    pairs = pd.DataFrame({
+        "threat": np.repeat(np.arange(n), m),
+        "label": np.repeat(meta["label"].to_numpy(dtype=object), m),
+        "role": np.repeat(meta["role"].to_numpy(dtype=object), m),
+        "battery": np.tile(np.array([b.name for b in sb], dtype=object), n),
+        "cue": np.tile(np.array([b.cue or "launch delay" for b in sb], dtype=object), n),
+        "station": np.array([bats[k].name for k in best_f.ravel()], dtype=object),
+        "detection_s": det_b,
+        "track_start_s": pick(start_all, best_f),
+        "fixed_track_time_s": np.tile(np.array(fixed_tt, dtype=float), n),
+        "intercept_time_used_s": pick(t_int, best_f),
+        "fire_control_s": fc_b,
+        "filter_track_time_s": fc_b - det_b,
+        "fixed_earliest_launch_s": fl_0,
+        "filter_earliest_launch_s": fl_f,
+        "launch_shift_s": fl_f - fl_0,
+        "fixed_engageable": pick(res0.engageable, best_0),
+        "filter_engageable": pick(res.engageable, best_f),
+        "fixed_margin_s": pick(res0.margin, best_0),
+        "filter_margin_s": pick(res.margin, best_f),
+        "fixed_earliest_intercept_s": pick(res0.earliest_intercept, best_0),
+        "filter_earliest_intercept_s": pick(res.earliest_intercept, best_f),
+    })
+    return TrackEffect(scenario, fixed, res, parent, pairs, quality, pip, float(process_noise), seed, int(iterations))
+
+
+__all__ = ["TrackEffect", "track_effect"]
