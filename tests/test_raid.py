@@ -197,3 +197,14 @@ def test_inherited_raid_goes_with_its_removed_threat(tmp_path):
     sc = scenario.load(str(f))
     assert sc.raids == [] and "raid" not in sc.analyses
     assert any("Southern salvo" in a and "dropped" in a for a in sc.assumptions())
+
+
+def test_cli_track(tmp_path):
+    p = openbmd("track", "epaa-phase3", "--json", "--quiet")
+    assert p.returncode == 0, p.stderr
+    recs = [json.loads(x) for x in p.stdout.splitlines()]
+    south = [r for r in recs if r["role"] == "southern" and r["cue"] == "Kurecik TPY-2"]
+    assert south and all(r["engageable_filter"] <= r["engageable_fixed"] for r in south)
+    assert all(r["filter_track_time_median_s"] > r["fixed_track_time_s"] for r in south)
+    bad = openbmd("track", "epaa-phase3", "--pip-accuracy-m", "-5")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr and "accuracy" in bad.stderr

@@ -189,3 +189,21 @@ def test_never_overwrites_a_folder_that_is_not_a_report(tmp_path, capsys):
     write_report(scenario.load("moscow-a135"), rep)
     assert not (rep / "stale.csv").exists() and (rep / "report.html").is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine", "rep"]
+
+
+def test_raid_balance_and_tracking_sections_equal_the_api(report):
+    from openbmd.analysis.balance import balance
+
+    data = json.loads((report / "summary.json").read_text())
+    html = (report / "report.html").read_text()
+    for h in ("Strategic balance", "Raids and battle management", "Tracking quality"):
+        assert f"<h2>{h}</h2>" in html
+    api = balance(scenario.load("default")).records()
+    assert [(r["name"], r["attack"]) for r in data["balance"]] == [(r["name"], r["attack"]) for r in api]
+    for got, ref in zip(data["balance"], api):
+        for k in ("warheads_total", "warheads_engageable", "warheads_attrited_expected"):
+            assert got[k] == pytest.approx(ref[k], rel=1e-12, abs=1e-12)
+    names = {str(p.relative_to(report)) for p in report.rglob("*") if p.is_file()}
+    assert {"tables/balance.csv", "tables/raids.csv", "tables/tracking.csv", "figures/balance.png"} <= names
+    assert len(data["raids"]) == 6 and all(r["warheads"] == 40 for r in data["raids"])
+    assert {r["scenario"] for r in data["tracking"]} == {p["name"] for p in data["phases"]}

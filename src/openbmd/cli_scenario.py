@@ -52,11 +52,12 @@ def _run(fn, *a, **kw):
     from .flight.aim import AimError
     from .report.build import ReportError
     from .scenario import ScenarioError
+    from .tracking import TrackingError
     from .wta import WTAError
 
     try:
         return fn(*a, **kw)
-    except (ScenarioError, AimError, EngagementError, ReportError, RaidError, WTAError) as exc:
+    except (ScenarioError, AimError, EngagementError, ReportError, RaidError, WTAError, TrackingError) as exc:
         raise InputError(str(exc)) from None
 
 

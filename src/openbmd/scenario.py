@@ -50,7 +50,7 @@ ENTRY_TABLES = ("interceptor", "radar", "battery", "target_set", "threat", "raid
 TOP_TABLES = ("scenario", "model", "doctrine", "analyses", "phases", "balance")
 PROFILES = ("min-energy", "lofted", "depressed")
 ROLES = ("strategic", "southern")
-ANALYSES = ("assess", "footprint", "south-vs-north", "raid", "balance")
+ANALYSES = ("assess", "footprint", "south-vs-north", "raid", "balance", "track")
 
 SCHEMA = {
     "scenario": {"name": str, "description": str, "extends": str, "year": int, "sources": list},

@@ -30,7 +30,17 @@ def compute(scenario, progress=None) -> dict:
         out["raids"] = [(m.name, raid(m)) for m in members if m.raids]
     if wanted(scenario, "balance") and (scenario.balance or any(m.balance for m in members)):
         out["balance"] = balance(scenario, progress=progress)
+    if wanted(scenario, "track"):
+        from ..analysis.track import track_effect
+
+        out["track"] = [(m.name, track_effect(m)) for m in members if "track" in m.analyses or not scenario.phases]
     return out
+
+
+def _own(te) -> list:
+    """The tracking analysis's own assumptions (not the scenario's, listed elsewhere)."""
+    base = set(te.fixed.assumptions())
+    return [x for x in te.assumptions() if x not in base]
 
 
 def _fig_balance(b, path: Path):
@@ -94,6 +104,25 @@ def sections(results: dict, tmp: Path, fmt: str, files: list, data: dict, write_
                 + assumptions_html(b.assumptions()))
         secs.append(("balance", "Strategic balance", body))
         data["balance"] = b.records()
+    tracks = results.get("track") or []
+    if tracks:
+        rows = []
+        for name, te in tracks:
+            t = te.table()
+            t.insert(0, "scenario", name)
+            rows.append(t)
+        tt = pd.concat(rows, ignore_index=True)
+        write_table(tt, tdir / "tracking", files)
+        keep = [c for c in ("scenario", "battery", "role", "cue", "trajectories", "detected", "fire_control_reached",
+                            "fixed_track_time_s", "filter_track_time_median_s", "filter_track_time_max_s",
+                            "launch_shift_median_s", "engageable_fixed", "engageable_filter") if c in tt.columns]
+        secs.append(("tracking", "Tracking quality",
+                     "<p>The fixed track-time assumption replaced by simulated radar measurements (noise from the "
+                     "radar's wavelength, aperture, bandwidth and the signal-to-noise ratio along the trajectory) and "
+                     "an extended Kalman filter: a fire-control solution exists when the predicted intercept point is "
+                     "known to the stated accuracy; the launch time moves accordingly, and with it what can be "
+                     "engaged.</p>" + html_table(tt[keep]) + assumptions_html(_own(tracks[0][1]))))
+        data["tracking"] = tt.to_dict(orient="records")
     raids = results.get("raids") or []
     if raids:
         rows, body = [], ""
@@ -107,9 +136,10 @@ def sections(results: dict, tmp: Path, fmt: str, files: list, data: dict, write_
         tot = pd.DataFrame(rows)
         write_table(tot, tdir / "raids", files)
         first = raids[0][1]
+        base = set(first.assessment.assumptions())
         secs.append(("raids", "Raids and battle management",
                      "<p>The scenario's raids assigned to the batteries' inventories (integer program where it fits, "
                      "and the greedy rule beside it, with the gap).</p>" + html_table(tot) + body
-                     + assumptions_html(first.assumptions()[-4:])))
+                     + assumptions_html([x for x in first.assumptions() if x not in base])))
         data["raids"] = rows
     return secs
