@@ -161,8 +161,9 @@ def cmd_track(args) -> int:
     sc = _load(args.scenario)
     kw = {} if args.pip_accuracy_m is None else {"pip_accuracy": args.pip_accuracy_m}
     for m in (sc.phases or [sc]):
-        with progress(f"track {m.name}", 1, args.quiet) as bar:  # noqa: F841
+        with progress(f"track {m.name}", 1, args.quiet) as bar:
             res = _run(track_effect, m, seed=args.seed, **kw)
+            bar(1)
         table = res.table()
         if args.json:
             for rec in table.to_dict(orient="records"):
