@@ -247,6 +247,11 @@ def cmd_report(args) -> int:
             print(f"  {p['name']:52s} strategic engageable {100 * s if s is not None else float('nan'):5.1f} %  "
                   f"southern covered {100 * c if c is not None else float('nan'):5.1f} %  "
                   f"defended {p['defended_area_km2'] or 0:,.0f} km2")
+    if res.data.get("balance") and not args.quiet:
+        print("strategic balance (expected, warheads):")
+        for b in res.data["balance"]:
+            print(f"  {b['name'][:40]:40s} {b['attack'][:32]:32s} launched {b['warheads_total']:6,.0f}  "
+                  f"engageable {b['warheads_engageable']:6,.1f}  attrited {b['warheads_attrited_expected']:6,.1f}")
     return 0
 
 
