@@ -9,7 +9,6 @@ exit status 2.
 from __future__ import annotations
 
 import json
-import sys
 
 from .cli_scenario import _assumptions, _clean, _load, _print_records, _run, progress
 

@@ -211,12 +211,16 @@ class RaidResult:
         out = self.assessment.assumptions()
         out.append("each missile flies one trajectory of its threat group in turn; its warheads and decoys fly that "
                    "trajectory (no MIRV footprint); the defence cannot tell warheads from decoys and must engage both")
-        out.append("inventories are the whole raid's (no reload); interceptors per battery: "
-                   + ", ".join(f"{b.name} {('unlimited' if self.problem.inventory[j] >= wta.UNLIMITED else int(self.problem.inventory[j]))}"
-                               for j, b in enumerate(self.scenario.batteries)))
-        out.append(f"assignment: {self.assignment.method}"
-                   + (f" (integer program, {self.optimal.variables:,} variables, {self.optimal.status})" if self.optimal is not None else "")
-                   + f"; greedy gap {self.gap:.2%}" if self.gap is not None else f"assignment: {self.assignment.method}")
+        inv = self.problem.inventory
+        per = ", ".join(f"{b.name} {'unlimited' if inv[j] >= wta.UNLIMITED else int(inv[j])}"
+                        for j, b in enumerate(self.scenario.batteries))
+        out.append(f"inventories are the whole raid's (no reload); interceptors per battery: {per}")
+        how = f"assignment: {self.assignment.method}"
+        if self.optimal is not None:
+            how += f" (integer program, {self.optimal.variables:,} variables, {self.optimal.status})"
+        if self.gap is not None:
+            how += f"; greedy gap {self.gap:.2%}"
+        out.append(how)
         out += self.notes + self.assignment.notes
         return out
 
