@@ -225,3 +225,32 @@ def test_validate_and_results(client):
     r = client.get(f"/api/results/{rid}").json()
     assert r["kind"] == "assess" and r["body"]["per_role"]
     assert client.get("/api/results/99999").status_code == 404
+
+
+def test_raid_balance_and_track_jobs(client):
+    jid = client.post("/api/jobs", json={"kind": "balance", "scenario": "epaa-phase4-northern-seas"}).json()["id"]
+    s = _wait(client, jid)
+    assert s["state"] == "done", s
+    recs = s["result"]["balance"]
+    assert [r["attack"] for r in recs] == ["full launch", "retaliation after a first strike"]
+    for r in recs:
+        assert 0 <= r["warheads_attrited_expected"] <= r["warheads_engageable"] <= r["warheads_total"]
+    # the same numbers as the Python API
+    from openbmd import scenario
+    from openbmd.analysis.balance import balance
+
+    api = balance(scenario.load("epaa-phase4-northern-seas")).records()
+    assert [r["warheads_attrited_expected"] for r in recs] == pytest.approx([r["warheads_attrited_expected"] for r in api])
+    jid = client.post("/api/jobs", json={"kind": "raid", "scenario": "epaa-phase3"}).json()["id"]
+    s = _wait(client, jid)
+    assert s["state"] == "done", s
+    (one,) = s["result"]["raid"]
+    assert one["totals"]["warheads"] == 40 and len(one["per_battery"]) == 4
+    jid = client.post("/api/jobs", json={"kind": "raid", "scenario": "moscow-a135"}).json()["id"]
+    s = _wait(client, jid)
+    assert s["state"] == "failed" and "no [[raid]]" in s["error"]
+    jid = client.post("/api/jobs", json={"kind": "track", "scenario": "epaa-phase3"}).json()["id"]
+    s = _wait(client, jid)
+    assert s["state"] == "done", s
+    rows = s["result"]["track"][0]["table"]
+    assert any(r["role"] == "southern" and r["engageable_filter"] <= r["engageable_fixed"] for r in rows)

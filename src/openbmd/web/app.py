@@ -75,7 +75,7 @@ class SaveRequest(BaseModel):
 
 
 class JobRequest(BaseModel):
-    kind: str = Field(..., pattern="^(phases|footprint|assess|speed_map)$")
+    kind: str = Field(..., pattern="^(phases|footprint|assess|speed_map|balance|raid|track)$")
     scenario: str = Field("default", max_length=120)
     guarantee: str = Field("north-speed-limit", max_length=120, description="for speed_map: a bundled guarantee")
     step_deg: float = Field(1.0, ge=0.25, le=5.0, description="grid step of footprints and speed maps")
@@ -471,6 +471,28 @@ def create_app(db_path=None, default_scenario: str = "default") -> FastAPI:
                                          "cells": [[float(a), float(o), None if not np.isfinite(v) else float(v)]
                                                    for a, o, v in zip(t["lat_deg"], t["lon_deg"], t["v_max_km_s"])],
                                          "assumptions": sm.assumptions})
+                elif job.kind == "balance":
+                    from ..analysis.balance import balance
+
+                    job.total = len(sc.phases or [sc])
+                    b = balance(sc, progress=tick)
+                    job.result = _clean({"balance": b.records(), "assumptions": b.assumptions()})
+                elif job.kind in ("raid", "track"):
+                    from ..analysis.raid import raid
+                    from ..analysis.track import track_effect
+
+                    members = sc.phases or [sc]
+                    job.total = len(members)
+                    out = []
+                    for m in members:
+                        if job.kind == "raid":
+                            r = raid(m)
+                            out.append({"scenario": m.name, "totals": r.totals(), "per_battery": _records(r.per_battery()),
+                                        "per_field": _records(r.per_field())})
+                        else:
+                            out.append({"scenario": m.name, "table": _records(track_effect(m).table())})
+                        tick(1)
+                    job.result = _clean({job.kind: out})
                 else:
                     job.total = 1
                     job.result = {"per_role": _records(assess(sc, progress=tick).per_role())}
