@@ -128,3 +128,18 @@ def test_page_globe_and_changes(browser, tmp_path):
         page.close()
     finally:
         server.stop()
+
+
+def test_balance_button_shows_the_table(browser, tmp_path):
+    server = Server(tmp_path / "db.sqlite3")
+    try:
+        page, _ = open_page(browser, server)
+        page.select_option("#scenario", "epaa-phase4-northern-seas")
+        wait_until(page, "#status", lambda t: t.startswith("Phase 4 + IIB ships"))
+        page.click("#balance")
+        text = wait_until(page, "#jobresult", lambda t: "retaliation after a first strike" in t, timeout=180)
+        assert "warheads_attrited_expected" in text and "full launch" in text
+        assert page.inner_text("#jobstatus").startswith("done")
+        page.close()
+    finally:
+        server.stop()

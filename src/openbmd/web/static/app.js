@@ -243,6 +243,7 @@ async function main() {
   $("reset").addEventListener("click", async () => { $("delay").value = ""; await assess(); fillBatteries(); });
   $("save").addEventListener("click", save);
   $("phases").addEventListener("click", runPhases);
+  $("balance").addEventListener("click", () => runJob({kind: "balance", scenario: $("scenario").value}));
   $("footprint").addEventListener("click", () => runJob({kind: "footprint", scenario: $("scenario").value, step_deg: 1.0}));
   $("speedmap").addEventListener("click", () => runJob({kind: "speed_map", scenario: $("scenario").value, step_deg: 1.0,
                                                         guarantee: "north-speed-limit", launch_delay_s: 120}));
@@ -268,6 +269,9 @@ async function runJob(body) {
       if (s.state === "done" && s.kind === "phases") {
         $("jobresult").replaceChildren(table(s.result.phases, ["name", "strategic_engageable_share",
           "southern_covered_share", "defended_area_km2", "strategic_best_margin_s"]));
+      } else if (s.state === "done" && s.kind === "balance") {
+        $("jobresult").replaceChildren(table(s.result.balance, ["name", "attack", "warheads_total",
+          "warheads_engageable", "warheads_attrited_expected", "interceptors", "kill_probability"]));
       } else if (s.state === "done" && s.kind === "footprint") {
         layer = {step: s.result.step_deg, cells: s.result.cells,
                  color: (v) => (v === 1 ? "#2c7bb6" : "#fdae61")};
