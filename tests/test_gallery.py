@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 GALLERY = Path(__file__).resolve().parents[1] / "docs" / "gallery"
-EXAMPLES = ["interceptor_speed", "basing", "defended_footprint"]
+EXAMPLES = ["interceptor_speed", "basing", "defended_footprint", "attrition"]
 
 
 def _run(name: str, out: Path) -> subprocess.CompletedProcess:
@@ -204,3 +204,21 @@ def test_footprint_reach_matches_aca_2016(footprint):
         assert c[n] > 0
     for n in ("Germany", "France", "United Kingdom", "Spain"):  # a 2,000 km missile from Tabriz does not
         assert c[n] == 0
+
+
+# ------------------------------------------------------------- attrition ----
+def test_attrition_grows_with_interceptors_and_kill_probability(runs):
+    stdout, d = _ok(runs, "attrition")
+    assert "Expected Russian warheads attrited" in stdout and "New START" in stdout
+    df = pd.read_csv(d / "attrition.csv")
+    assert (d / "attrition.png").stat().st_size > 10_000
+    assert (df["attrited"] <= df["engageable"] + 1e-9).all() and (df["engageable"] <= df["warheads"]).all()
+    for _, g in df.groupby(["speed_km_s", "attack", "pk"]):
+        a = g.sort_values("per_ship")["attrited"].to_numpy()
+        assert np.all(np.diff(a) >= -1e-9), g  # more interceptors never attrit fewer
+    for _, g in df.groupby(["speed_km_s", "attack", "per_ship"]):
+        a = g.sort_values("pk")["attrited"].to_numpy()
+        assert np.all(np.diff(a) >= -1e-9), g  # a better interceptor never attrits fewer
+    full = df[df.attack == "full launch"].set_index(["speed_km_s", "per_ship", "pk"])["attrited"]
+    ret = df[df.attack != "full launch"].set_index(["speed_km_s", "per_ship", "pk"])["attrited"]
+    assert (ret <= full + 1e-9).all()  # fewer warheads launched, no more attrited
