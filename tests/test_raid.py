@@ -208,3 +208,31 @@ def test_cli_track(tmp_path):
     assert all(r["filter_track_time_median_s"] > r["fixed_track_time_s"] for r in south)
     bad = openbmd("track", "epaa-phase3", "--pip-accuracy-m", "-5")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and "accuracy" in bad.stderr
+
+
+def test_balance_uncertainty_is_seeded_and_bounded(northern):
+    from openbmd.analysis.balance import balance_uncertainty
+
+    sc = northern.scenario
+    kw = dict(samples=60, forces=["russia-2024"], attacks=["full launch"])
+    a = balance_uncertainty(sc, seed=3, **kw)
+    b = balance_uncertainty(sc, seed=3, **kw)
+    c = balance_uncertainty(sc, seed=4, **kw)
+    assert a.equals(b) and not a.equals(c)  # identical input, identical result
+    r = a.iloc[0]
+    assert r["attrited_p5"] <= r["attrited_p50"] <= r["attrited_p95"] <= r["warheads_engageable_p50"] + 60
+    assert r["p_any_attrition"] == 1.0 and r["attrited_p5"] > 0
+    lo, hi = F.load_force("russia-2024").missile_warheads_range
+    assert lo - 20 <= r["warheads_total_p5"] <= r["warheads_total_p95"] <= hi + 20  # within the catalog's ranges
+    nominal = balance(sc, forces=["russia-2024"], attacks=["full launch"], sensitivity=False).records()[0]
+    assert r["attrited_p5"] <= nominal["warheads_attrited_expected"] <= r["attrited_p95"]
+    with pytest.raises(RaidError, match="samples"):
+        balance_uncertainty(sc, samples=0)
+
+
+def test_balance_uncertainty_nothing_engageable_stays_zero():
+    from openbmd.analysis.balance import balance_uncertainty
+
+    u = balance_uncertainty(scenario.load("epaa-phase3"), samples=20, attacks=["retaliation after a first strike"])
+    assert (u[["attrited_mean", "attrited_p95", "p_any_attrition"]].to_numpy() == 0).all()
+    assert u["warheads_total_p95"].iloc[0] > u["warheads_total_p5"].iloc[0] > 0

@@ -121,6 +121,15 @@ def cmd_balance(args) -> int:
         res = _run(balance, sc, forces=args.force, attacks=args.attack, doctrine=doctrine, method=args.method,
                    decoys_per_missile=args.decoys_per_missile, sensitivity=not args.no_sensitivity, progress=bar)
     table = res.table()
+    unc = None
+    if args.samples:
+        from .analysis.balance import balance_uncertainty
+
+        with progress("balance uncertainty", len(members), args.quiet) as bar:
+            unc = _run(balance_uncertainty, sc, samples=args.samples, seed=args.seed, forces=args.force,
+                       attacks=args.attack, doctrine=doctrine, progress=bar)
+        if args.csv:
+            unc.to_csv(args.csv.rsplit(".", 1)[0] + "-uncertainty.csv", index=False)
     if args.csv:
         table.to_csv(args.csv, index=False)
     if args.json:
@@ -129,13 +138,16 @@ def cmd_balance(args) -> int:
         for rec in res.records():
             rec = {k: (_clean(v) if not isinstance(v, dict) else {kk: _clean(vv) for kk, vv in v.items()})
                    for k, v in rec.items()}
+            if unc is not None:
+                u = unc[(unc["name"] == rec["name"]) & (unc["attack"] == rec["attack"])]
+                rec["uncertainty"] = {k: _clean(v) for k, v in u.iloc[0].items() if k not in ("name", "attack")}
             if rec["name"] not in by_phase:
                 rec["other_attacks"] = {}
                 by_phase[rec["name"]] = rec
             else:
                 by_phase[rec["name"]]["other_attacks"][rec["attack"]] = {
                     k: rec[k] for k in ("warheads_total", "warheads_engageable", "warheads_attrited_expected",
-                                        "warheads_attrited_share", "sensitivity")}
+                                        "warheads_attrited_share", "sensitivity", "uncertainty") if k in rec}
         for rec in by_phase.values():
             print(json.dumps(rec))
         return 0
@@ -146,6 +158,10 @@ def cmd_balance(args) -> int:
     if sens:
         print("\nSensitivity (expected warheads attrited):")
         _print_records(table[["name", "attack"] + sens], False)
+    if unc is not None:
+        print(f"\nUncertainty ({args.samples} samples, seed {args.seed}: launchers, warheads per launcher, launched "
+              "shares and kill probability drawn within their ranges, triangular about the nominal):")
+        _print_records(unc.drop(columns=["samples", "seed"]), False)
     if args.per_unit:
         print("\nPer unit:")
         _print_records(res.per_unit(), False)
@@ -212,6 +228,9 @@ def add_parsers(sub):
     b.add_argument("--decoys-per-missile", type=int)
     b.add_argument("--no-sensitivity", action="store_true", help="skip the inventory / kill probability / reaction time runs")
     b.add_argument("--per-unit", action="store_true", help="also a table per force unit")
+    b.add_argument("--samples", type=int, default=0, metavar="N",
+                   help="also N Monte Carlo samples of the force data, launched shares and kill probability")
+    b.add_argument("--seed", type=int, default=0)
     b.add_argument("--csv", metavar="FILE")
     b.add_argument("--json", action="store_true", help="one JSON object per phase")
     b.add_argument("--quiet", action="store_true")

@@ -32,14 +32,18 @@ import pandas as pd
 from .. import wta
 from ..catalog import forces as F
 from .assess import Assessment, assess
-from .raid import Objects, RaidError, inventories, plan
+from .raid import Objects, RaidError, inventories, plan, problem_for
 
 
 def force_objects(assessment: Assessment, forces, attack, decoys_per_missile: int = 0):
     """The objects of a force's attack on the assessment's trajectories, and a
     per-unit table (launchers, missiles and warheads launched, trajectories)."""
-    meta = assessment.meta
-    launch = meta["launch"].to_numpy(dtype=object)
+    launch = assessment.meta["launch"].to_numpy(dtype=object)
+    objs, rows = _force_arrays(launch, forces, attack, decoys_per_missile)
+    return objs, pd.DataFrame(rows)
+
+
+def _force_arrays(launch, forces, attack, decoys_per_missile):
     tr, val, t0, mis, rid, wpm, dpm, names, rows = [], [], [], [], [], [], [], [], []
     base = 0
     for force in forces:
@@ -69,7 +73,7 @@ def force_objects(assessment: Assessment, forces, attack, decoys_per_missile: in
     cat = lambda a, t: np.concatenate(a).astype(t) if a else np.zeros(0, dtype=t)  # noqa: E731
     objs = Objects(cat(tr, np.int64), cat(val, float), cat(t0, float), cat(mis, np.int64), cat(rid, np.int64),
                    cat(wpm, float), cat(dpm, float), names)
-    return objs, pd.DataFrame(rows)
+    return objs, rows
 
 
 @dataclass
@@ -211,3 +215,89 @@ def balance(scenario, *, forces=None, attacks=None, doctrine: wta.Doctrine | Non
     if treaty is not None:
         notes.append(f"treaty context: {treaty.name}: {treaty.deployed_warheads:,} deployed warheads; source: {treaty.source}")
     return Balance(scenario.name, out, notes)
+
+
+# ------------------------------------------------------------ uncertainty ----
+def _tri(rng, lo, mode, hi):
+    """A triangular draw on [lo, hi] peaking at the nominal (the source's best estimate)."""
+    lo, hi = min(lo, mode), max(hi, mode)
+    return float(mode) if hi <= lo else float(rng.triangular(lo, mode, hi))
+
+
+def _sample_force(force, rng):
+    """The force with each unit's launchers and warheads per launcher drawn
+    from their catalog ranges (triangular, peaking at the nominal)."""
+    from dataclasses import replace
+
+    units = []
+    for u in force.units:
+        lo_l, hi_l = u.uncertainty.get("launchers", (u.launchers, u.launchers))
+        lo_w, hi_w = u.uncertainty.get("warheads_per_launcher", (u.warheads_per_launcher,) * 2)
+        units.append(replace(u, launchers=int(round(_tri(rng, lo_l, u.launchers, hi_l))),
+                             warheads_per_launcher=_tri(rng, lo_w, u.warheads_per_launcher, hi_w)))
+    return replace(force, units=tuple(units))
+
+
+def _sample_attack(attack, rng):
+    """The attack with each launched share drawn from its range (triangular, peaking at the nominal)."""
+    from dataclasses import replace
+
+    r, pr = attack.survival_range, attack.party_survival_range
+    surv = {b: _tri(rng, r[b][0], attack.survival[b], r[b][1]) for b in sorted(attack.survival)}
+    party = {k: _tri(rng, pr[k][0], attack.party_survival[k], pr[k][1]) for k in sorted(attack.party_survival)}
+    return replace(attack, survival=surv, party_survival=party)
+
+
+def balance_uncertainty(scenario, *, samples: int = 1000, seed: int = 0, forces=None, attacks=None,
+                        doctrine: wta.Doctrine | None = None, method: str = "greedy", progress=None) -> pd.DataFrame:
+    """The balance under the uncertainty of its inputs: per phase and attack,
+    ``samples`` draws (triangular within the stated ranges, peaking at the
+    nominal value, the source's best estimate) of every unit's launchers and
+    warheads per launcher, every launched share of the attack, and the kill
+    probability; the engagement geometry (which trajectories can
+    be engaged) is held at the nominal. Seeded per (phase, attack, sample):
+    the same seed gives the same table. ``method``: the assignment of every
+    sample (``greedy`` by default, compiled; its gap to the integer program is
+    reported by :func:`balance`)."""
+    if not (isinstance(samples, (int, np.integer)) and samples >= 1):
+        raise RaidError(f"samples: expected an integer >= 1, got {samples!r}")
+    members = scenario.phases if scenario.is_comparison else [scenario]
+    spec = scenario.balance or next((m.balance for m in members if m.balance is not None), None)
+    if spec is None and forces is None:
+        raise RaidError(f"scenario {scenario.name!r} has no [balance] table: give a force (e.g. --force russia-2024)")
+    force_objs = [F.load_force(f) for f in (forces or spec.forces)]
+    attack_objs = [F.load_attack(x) for x in (attacks or (spec.attacks if spec else ("full launch",)))]
+    dec = spec.decoys_per_missile if spec else 0
+    rows = []
+    for pi, sc in enumerate(members):
+        a = assess(sc)
+        d0 = doctrine or sc.doctrine or wta.Doctrine()
+        inv = inventories(sc)
+        launch = a.meta["launch"].to_numpy(dtype=object)
+        n_t, m = len(a.flights), len(sc.batteries)
+        able = a.pairs["engageable"].to_numpy(dtype=bool).reshape(n_t, m).any(axis=1) if m else np.zeros(n_t, bool)
+        mine = np.isin(launch, [u.launch for f in force_objs for u in f.units])
+        live = bool((able & mine).any())
+        for ai, att in enumerate(attack_objs):
+            tot, eng, attr = np.zeros(samples), np.zeros(samples), np.zeros(samples)
+            for s in range(samples):
+                rng = np.random.default_rng([int(seed), pi, ai, s])
+                fs = [_sample_force(f, rng) for f in force_objs]
+                at = _sample_attack(att, rng)
+                pk = _tri(rng, d0.pk_range[0], d0.pk, d0.pk_range[1])
+                objs, units = _force_arrays(launch, fs, at, dec)
+                tot[s] = sum(u["warheads"] for u in units)
+                if not live:  # nothing of this force can be engaged here, whatever the numbers
+                    continue
+                prob = problem_for(a, objs, d0.replace(pk=pk), inv)
+                eng[s] = float(prob.value[prob.cap.sum(axis=1) > 0].sum())
+                attr[s] = wta.assign(prob, method)["assignment"].expected_intercepted
+            q = lambda x, p: float(np.percentile(x, p))  # noqa: E731
+            rows.append({"name": sc.name, "attack": att.name, "samples": samples, "seed": seed,
+                         "warheads_total_p5": q(tot, 5), "warheads_total_p50": q(tot, 50), "warheads_total_p95": q(tot, 95),
+                         "warheads_engageable_p50": q(eng, 50),
+                         "attrited_mean": float(attr.mean()), "attrited_p5": q(attr, 5), "attrited_p50": q(attr, 50),
+                         "attrited_p95": q(attr, 95), "p_any_attrition": float((attr >= 0.5).mean())})
+        if progress:
+            progress(1)
+    return pd.DataFrame(rows)
