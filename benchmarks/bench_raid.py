@@ -12,6 +12,7 @@
    full launch and retaliation, with the sensitivity runs): target <= 30 s,
    timed twice: from a cold start of the analysis (threats flown, fly-out
    tables built) and again with them cached.
+4. The balance's Monte Carlo (1,000 samples per phase and attack).
 
     python benchmarks/bench_raid.py
 """
@@ -44,6 +45,13 @@ def main():
     tab = res.table()
     print(f"2. balance table, {len(sc.phases)} phases x {tab['attack'].nunique()} attacks with sensitivities: "
           f"{cold:.1f} s from a cold start (threats flown, tables built), {warm:.1f} s cached (target <= 30 s)")
+    from openbmd.analysis.balance import balance_uncertainty
+
+    t = time.perf_counter()
+    unc = balance_uncertainty(sc, samples=1000, seed=0)
+    tu = time.perf_counter() - t
+    print(f"4. balance uncertainty, 1,000 samples x {len(unc)} phase-attacks (force data, launched shares, pk): "
+          f"{tu:.1f} s")
     for r in res.records():
         print(f"   {r['name'][:48]:48s} {r['attack'][:32]:32s} warheads {r['warheads_total']:6.0f}  engageable "
               f"{r['warheads_engageable']:6.1f}  attrited {r['warheads_attrited_expected']:6.2f}")
