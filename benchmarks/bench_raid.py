@@ -89,13 +89,17 @@ def main():
 
     # scaling of the assignment alone: random engagement matrices, 6 batteries, 2 opportunities where engageable
     rng = np.random.default_rng(0)
-    for n in (500, 2000):
+    for n, mixed in ((500, False), (2000, False), (800, True)):
         cap = (rng.random((n, 6)) < 0.35) * rng.integers(1, 3, size=(n, 6))
-        p = wta.Problem(rng.choice([1.0, 1 / 3], n), cap, rng.integers(8, 60, 6), wta.Doctrine())
+        # mixed: each battery's interceptor its own kill probability, inventories near the demand
+        pk = rng.uniform(0.4, 0.9, 6) if mixed else None
+        inv = rng.integers(n // 6, n // 2, 6) if mixed else rng.integers(8, 60, 6)
+        p = wta.Problem(rng.choice([1.0, 1 / 3], n), cap, inv, wta.Doctrine(pk_range=(0.0, 1.0)), pk=pk)
         t = time.perf_counter()
         r = wta.assign(p)
         tt = time.perf_counter() - t
-        print(f"3. random problem, {n} objects x 6 batteries ({int(p.inventory.sum())} interceptors): {tt:.2f} s "
+        print(f"3. random problem, {n} objects x 6 batteries ({int(p.inventory.sum())} interceptors"
+              f"{', mixed kill probabilities' if mixed else ''}): {tt:.2f} s "
               f"(integer program {r['optimal'].seconds:.2f} s, {r['optimal'].variables:,} variables; greedy "
               f"{r['greedy'].seconds * 1e3:.1f} ms); greedy gap {100 * r['gap']:.2f} %")
 
