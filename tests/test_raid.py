@@ -236,3 +236,21 @@ def test_balance_uncertainty_nothing_engageable_stays_zero():
     u = balance_uncertainty(scenario.load("epaa-phase3"), samples=20, attacks=["retaliation after a first strike"])
     assert (u[["attrited_mean", "attrited_p95", "p_any_attrition"]].to_numpy() == 0).all()
     assert u["warheads_total_p95"].iloc[0] > u["warheads_total_p5"].iloc[0] > 0
+
+
+def test_raid_and_balance_with_simulated_tracks(phase4):
+    from openbmd.analysis.track import track_effect
+
+    sc = phase4.scenario
+    spec = RaidSpec("r", SOUTH, (), 58, 1, 0, 0.0, 5.0)
+    fixed = raid(sc, raids=[spec])
+    tracked = raid(sc, raids=[spec], tracking={})
+    te = track_effect(sc, assessment=phase4)
+    able = te.pairs.groupby("threat")["filter_engageable"].any().to_numpy()
+    objs = tracked.objects
+    assert tracked.totals()["warheads_engageable"] == pytest.approx(objs.value[able[objs.traj]].sum())
+    # a simulated track is slower than the catalog's fixed track time here: no more can be engaged
+    assert tracked.totals()["warheads_engageable"] <= fixed.totals()["warheads_engageable"]
+    assert tracked.totals()["warheads_intercepted_expected"] <= fixed.totals()["warheads_intercepted_expected"] + 1e-9
+    assert any("simulated radar tracks" in n for n in balance(sc, forces=["russia-2024"], sensitivity=False,
+                                                               tracking={}).assumptions())

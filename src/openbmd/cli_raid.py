@@ -38,6 +38,17 @@ def _doctrine(args, sc):
         raise InputError(str(exc)) from None
 
 
+def _tracking(args):
+    """``--tracking`` (and ``--pip-accuracy-m``): keywords for track_effect, or None."""
+    if not getattr(args, "tracking", False):
+        if getattr(args, "pip_accuracy_m", None) is not None:
+            from .cli import InputError
+
+            raise InputError("--pip-accuracy-m goes with --tracking")
+        return None
+    return {} if args.pip_accuracy_m is None else {"pip_accuracy": args.pip_accuracy_m}
+
+
 def _inventory(args, sc):
     from .analysis.raid import inventories
 
@@ -86,7 +97,7 @@ def cmd_raid(args) -> int:
         d = _doctrine(args, m)
         with progress(f"raid {m.name}", 1, args.quiet) as bar:
             res = _run(raid, m, doctrine=d, inventory=_run(_inventory, args, m), method=args.method or "auto", raids=raids,
-                       progress=bar)
+                       tracking=_tracking(args), progress=bar)
         tot = res.totals()
         table = {"battery": res.per_battery, "field": res.per_field, "object": res.per_object}[args.per]()
         if args.csv:
@@ -119,7 +130,8 @@ def cmd_balance(args) -> int:
         doctrine = _doctrine(args, members[0]) if any(x is not None for x in (args.pk, args.salvo, args.max_engagements,
                                                                              args.doctrine)) else None
         res = _run(balance, sc, forces=args.force, attacks=args.attack, doctrine=doctrine, method=args.method,
-                   decoys_per_missile=args.decoys_per_missile, sensitivity=not args.no_sensitivity, progress=bar)
+                   decoys_per_missile=args.decoys_per_missile, sensitivity=not args.no_sensitivity,
+                   tracking=_tracking(args), progress=bar)
     table = res.table()
     unc = None
     if args.samples:
@@ -127,7 +139,7 @@ def cmd_balance(args) -> int:
 
         with progress("balance uncertainty", len(members), args.quiet) as bar:
             unc = _run(balance_uncertainty, sc, samples=args.samples, seed=args.seed, forces=args.force,
-                       attacks=args.attack, doctrine=doctrine, progress=bar)
+                       attacks=args.attack, doctrine=doctrine, tracking=_tracking(args), progress=bar)
         if args.csv:
             unc.to_csv(args.csv.rsplit(".", 1)[0] + "-uncertainty.csv", index=False)
     if args.csv:
@@ -199,6 +211,9 @@ def _doctrine_args(p):
     g.add_argument("--pk", type=float, help="single-shot kill probability")
     g.add_argument("--method", choices=("auto", "optimal", "greedy"), default=None,
                    help="assignment: integer program, greedy, or auto (both where the program fits; the default)")
+    g.add_argument("--tracking", action="store_true",
+                   help="launch times from simulated radar tracks (openbmd track) instead of the fixed track time")
+    g.add_argument("--pip-accuracy-m", type=float, help="with --tracking: predicted-intercept-point accuracy to fire")
 
 
 def add_parsers(sub):

@@ -171,6 +171,16 @@ def assess(scenario, progress=None) -> Assessment:
     res = engage(ts, bats, assessment_time=scenario.assessment_time, tables=tables, coarse_step=scenario.coarse_step)
     if progress:
         progress(1)
+    return from_engagements(scenario, flights, res, bats, parent)
+
+
+def from_engagements(scenario, flights: ThreatFlights, res, bats, parent) -> Assessment:
+    """The :class:`Assessment` of an engine result over the scenario's battery
+    stations (``engine_batteries``): the best station of each battery per
+    threat (used by :func:`assess`, and by the tracking analysis with the
+    filter's launch times)."""
+    n = len(flights)
+    m = len(scenario.batteries)
     # best station per scenario battery: engageable first, then the largest margin
     margin = res.margin
     score = np.where(res.engageable, 1e9, 0.0) + np.where(np.isfinite(margin), margin, -1e8)

@@ -143,7 +143,19 @@ class Balance:
         return out
 
 
-def _sensitivity(a: Assessment, objs, doctrine, spec, method, base_inv, alt):
+def assessed(sc, tracking=None, base=None) -> Assessment:
+    """The scenario's assessment: with the fixed track time, or (``tracking``:
+    keywords of :func:`openbmd.analysis.track.track_effect`, ``{}`` for its
+    defaults) with the simulated radar tracks' launch times."""
+    a = assess(sc) if base is None else base
+    if tracking is None or not sc.batteries:
+        return a
+    from .track import track_effect
+
+    return track_effect(sc, assessment=a, **tracking).assessment
+
+
+def _sensitivity(a: Assessment, objs, doctrine, spec, method, base_inv, alt, tracking=None):
     out = {}
     sc = a.scenario
     for f in spec.inventory_factors:
@@ -156,7 +168,7 @@ def _sensitivity(a: Assessment, objs, doctrine, spec, method, base_inv, alt):
         out[f"kill probability {pk:g}"] = plan(a, objs, d, inventory=base_inv, method=method).assignment.expected_intercepted
     for dt in spec.decision_times:
         if dt not in alt:  # one engine run per phase and decision time, shared by the attacks
-            alt[dt] = assess(sc.replace(decision_time=float(dt)))
+            alt[dt] = assessed(sc.replace(decision_time=float(dt)), tracking)
         a2 = alt[dt]
         out[f"decision time {dt:g} s"] = plan(a2, objs, doctrine, inventory=base_inv,
                                               method=method).assignment.expected_intercepted
@@ -164,10 +176,13 @@ def _sensitivity(a: Assessment, objs, doctrine, spec, method, base_inv, alt):
 
 
 def balance(scenario, *, forces=None, attacks=None, doctrine: wta.Doctrine | None = None, method: str | None = None,
-            decoys_per_missile: int | None = None, sensitivity: bool = True, progress=None) -> Balance:
+            decoys_per_missile: int | None = None, sensitivity: bool = True, tracking: dict | None = None,
+            progress=None) -> Balance:
     """The strategic balance of a scenario (or each phase of a comparison).
 
     ``forces``/``attacks``: names (default: the scenario's [balance] table).
+    ``tracking``: use simulated radar tracks instead of the fixed track time
+    (keywords of ``track_effect``, ``{}`` for its defaults).
     Returns a :class:`Balance` with one row per phase and attack."""
     members = scenario.phases if scenario.is_comparison else [scenario]
     spec = scenario.balance or next((m.balance for m in members if m.balance is not None), None)
@@ -188,14 +203,14 @@ def balance(scenario, *, forces=None, attacks=None, doctrine: wta.Doctrine | Non
         treaty = None
     out = []
     for sc in members:
-        a = assess(sc, progress=progress)
+        a = assessed(sc, tracking, assess(sc, progress=progress))
         d = doctrine or sc.doctrine or wta.Doctrine()
         inv = inventories(sc)
         alt: dict = {}
         for att in attack_objs:
             objs, units = force_objects(a, force_objs, att, dec)
             res = plan(a, objs, d, inventory=inv, method=method)
-            sens = _sensitivity(a, objs, d, spec, method, inv, alt) if sensitivity else {}
+            sens = _sensitivity(a, objs, d, spec, method, inv, alt, tracking) if sensitivity else {}
             out.append(PhaseBalance(sc.name, att.name, units, res, sens, treaty))
     notes = [f"force {f.name}: {f.source}" for f in force_objs]
     for x in attack_objs:
@@ -212,6 +227,10 @@ def balance(scenario, *, forces=None, attacks=None, doctrine: wta.Doctrine | Non
     notes.append("all interceptors are assumed available against this force (none held back for other threats)")
     if dec:
         notes.append(f"{dec} decoy(s) per missile that the defence cannot tell from warheads")
+    if tracking is not None:
+        notes.append("interceptor launch times from simulated radar tracks (extended Kalman filter, fire control when "
+                     "the predicted intercept point is known to the stated accuracy: openbmd track) instead of the "
+                     f"fixed track time; options {tracking or 'default'}")
     if treaty is not None:
         notes.append(f"treaty context: {treaty.name}: {treaty.deployed_warheads:,} deployed warheads; source: {treaty.source}")
     return Balance(scenario.name, out, notes)
@@ -249,7 +268,8 @@ def _sample_attack(attack, rng):
 
 
 def balance_uncertainty(scenario, *, samples: int = 1000, seed: int = 0, forces=None, attacks=None,
-                        doctrine: wta.Doctrine | None = None, method: str = "greedy", progress=None) -> pd.DataFrame:
+                        doctrine: wta.Doctrine | None = None, method: str = "greedy", tracking: dict | None = None,
+                        progress=None) -> pd.DataFrame:
     """The balance under the uncertainty of its inputs: per phase and attack,
     ``samples`` draws (triangular within the stated ranges, peaking at the
     nominal value, the source's best estimate) of every unit's launchers and
@@ -270,7 +290,7 @@ def balance_uncertainty(scenario, *, samples: int = 1000, seed: int = 0, forces=
     dec = spec.decoys_per_missile if spec else 0
     rows = []
     for pi, sc in enumerate(members):
-        a = assess(sc)
+        a = assessed(sc, tracking)
         d0 = doctrine or sc.doctrine or wta.Doctrine()
         inv = inventories(sc)
         launch = a.meta["launch"].to_numpy(dtype=object)

@@ -237,11 +237,17 @@ def plan(assessment: Assessment, objects: Objects, doctrine: wta.Doctrine | None
 
 
 def raid(scenario, *, doctrine: wta.Doctrine | None = None, inventory=None, method: str = "auto",
-         raids=None, progress=None) -> RaidResult:
+         raids=None, tracking: dict | None = None, progress=None) -> RaidResult:
     """Plan the scenario's [[raid]] salvos (or ``raids``, a list of
-    ``RaidSpec``) against its batteries."""
+    ``RaidSpec``) against its batteries. ``tracking``: launch times from
+    simulated radar tracks (keywords of ``track_effect``, ``{}`` for its
+    defaults) instead of the fixed track time."""
     raids = scenario.raids if raids is None else raids
     if not raids:
         raise RaidError(f"scenario {scenario.name!r} has no [[raid]]: add one (threat, missiles, warheads_per_missile, ...)")
     a = assess(scenario, progress=progress)
+    if tracking is not None and scenario.batteries:
+        from .track import track_effect
+
+        a = track_effect(scenario, assessment=a, **tracking).assessment
     return plan(a, build_objects(a, raids), doctrine, inventory=inventory, method=method)

@@ -30,7 +30,7 @@ import pandas as pd
 
 from .. import tracking as TK
 from ..engage import engage
-from .assess import Assessment, assess, engine_batteries, tables_for
+from .assess import Assessment, assess, engine_batteries, from_engagements, tables_for
 
 
 @dataclass
@@ -47,6 +47,13 @@ class TrackEffect:
     process_noise: float
     seed: object
     iterations: int
+
+    @property
+    def assessment(self) -> Assessment:
+        """The engagements with the filter's launch times as an
+        :class:`Assessment` (for raids and the balance)."""
+        bats, _, _ = engine_batteries(self.scenario)
+        return from_engagements(self.scenario, self.fixed.flights, self.engagements, bats, self.parent)
 
     def table(self) -> pd.DataFrame:
         """Per battery and role: the fixed track time assumed vs the filter's
