@@ -120,6 +120,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .files import write_atomic
+
 __all__ = ["Sweep", "SweepError", "fingerprint", "run_sweep"]
 
 MANIFEST = "manifest.json"
@@ -311,29 +313,9 @@ def _pid_alive(pid: int) -> bool:
 
 
 def _atomic_write(folder: str, name: str, write: Callable[[Any], None], check: Callable[[str], None] | None = None) -> None:
-    tmp = os.path.join(folder, f".{name}.{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        if check is not None:
-            check(tmp)
-        os.replace(tmp, os.path.join(folder, name))
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    try:  # make the rename itself durable
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    except OSError:
-        pass
+    # the temporary name carries the writer's pid: leftovers of dead workers are recognised and removed
+    write_atomic(os.path.join(folder, name), write, check=check,
+                 tmp=os.path.join(folder, f".{name}.{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp"))
 
 
 class _Checkpoint:
