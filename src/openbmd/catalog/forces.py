@@ -322,12 +322,19 @@ def _sourced(entry, key, where, *, required=True, **kw):
     return v, r, src
 
 
-def _unit(e, where, catalog: Catalog) -> ForceUnit:
+def _head(e, where, what):
+    """An entry's name and where it is (for messages), after checking it is a
+    table with a name and a source."""
     if not isinstance(e, dict):
         raise CatalogError(f"{where}: must be a table, got {e!r}")
-    name = _text(e, "name", where, what="the unit's name")
+    name = _text(e, "name", where, what=f"the {what}'s name")
     where = f"{where} ({name})"
     _text(e, "source", where)
+    return name, where
+
+
+def _unit(e, where, catalog: Catalog) -> ForceUnit:
+    name, where = _head(e, where, "unit")
     kind = e.get("kind")
     if kind not in KINDS:
         raise CatalogError(f"{where}: field 'kind' must be one of {KINDS}, got {kind!r}")
@@ -379,11 +386,7 @@ def _unit(e, where, catalog: Catalog) -> ForceUnit:
 
 
 def _force(e, where, catalog: Catalog) -> Force:
-    if not isinstance(e, dict):
-        raise CatalogError(f"{where}: must be a table, got {e!r}")
-    name = _text(e, "name", where, what="the force's name")
-    where = f"{where} ({name})"
-    _text(e, "source", where)
+    name, where = _head(e, where, "force")
     party = _text(e, "party", where, what="the party whose force it is")
     year = _number(e, "year", where, integer=True, lo=1945)
     sources, unc = {}, {}
@@ -421,11 +424,7 @@ def _force(e, where, catalog: Catalog) -> Force:
 
 
 def _attack(e, where) -> Attack:
-    if not isinstance(e, dict):
-        raise CatalogError(f"{where}: must be a table, got {e!r}")
-    name = _text(e, "name", where, what="the attack's name")
-    where = f"{where} ({name})"
-    _text(e, "source", where)
+    name, where = _head(e, where, "attack")
     surv, rng, psurv, prng, sources = {}, {}, {}, {}, {}
     rows = e.get("survival", [])
     if not isinstance(rows, list) or not rows:
@@ -466,11 +465,7 @@ def _attack(e, where) -> Attack:
 
 
 def _treaty(e, where) -> Treaty:
-    if not isinstance(e, dict):
-        raise CatalogError(f"{where}: must be a table, got {e!r}")
-    name = _text(e, "name", where, what="the treaty's name")
-    where = f"{where} ({name})"
-    _text(e, "source", where)
+    name, where = _head(e, where, "treaty")
     lim = {k: _number(e, k, where, integer=True, lo=0) for k in ("deployed_warheads", "deployed_launchers", "total_launchers")}
     decl = []
     for j, d in enumerate(e.get("declared", [])):
