@@ -203,6 +203,12 @@ def cmd_track(args) -> int:
     return 0
 
 
+def _output_args(p, json_help):
+    p.add_argument("--json", action="store_true", help=json_help)
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--no-assumptions", action="store_true", help="leave out the list of assumptions")
+
+
 def _doctrine_args(p):
     g = p.add_argument_group("doctrine (default: the scenario's [doctrine])")
     g.add_argument("--doctrine", choices=("shoot-look-shoot", "shoot-shoot"))
@@ -229,9 +235,7 @@ def add_parsers(sub):
     r.add_argument("--unlimited", action="store_true", help="no inventory limit")
     r.add_argument("--per", choices=("battery", "field", "object"), default="battery")
     r.add_argument("--csv", metavar="FILE")
-    r.add_argument("--json", action="store_true", help="one JSON object per scenario (phase) with the totals")
-    r.add_argument("--quiet", action="store_true")
-    r.add_argument("--no-assumptions", action="store_true")
+    _output_args(r, "one JSON object per scenario (phase) with the totals")
     _doctrine_args(r)
     r.set_defaults(func=cmd_raid)
 
@@ -247,9 +251,7 @@ def add_parsers(sub):
                    help="also N Monte Carlo samples of the force data, launched shares and kill probability")
     b.add_argument("--seed", type=int, default=0)
     b.add_argument("--csv", metavar="FILE")
-    b.add_argument("--json", action="store_true", help="one JSON object per phase")
-    b.add_argument("--quiet", action="store_true")
-    b.add_argument("--no-assumptions", action="store_true")
+    _output_args(b, "one JSON object per phase")
     _doctrine_args(b)
     b.set_defaults(func=cmd_balance)
 
@@ -257,7 +259,5 @@ def add_parsers(sub):
     t.add_argument("scenario", help="scenario file or bundled name")
     t.add_argument("--pip-accuracy-m", type=float, help="predicted-intercept-point accuracy needed to fire")
     t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--json", action="store_true")
-    t.add_argument("--quiet", action="store_true")
-    t.add_argument("--no-assumptions", action="store_true")
+    _output_args(t, "one JSON object per battery and role")
     t.set_defaults(func=cmd_track)

@@ -157,7 +157,6 @@ def assess(scenario, progress=None) -> Assessment:
     """The engagement matrix of every threat against every battery."""
     flights = fly_threats(scenario)
     bats, parent, tlats = engine_batteries(scenario)
-    n = len(flights)
     m = len(scenario.batteries)
     if m == 0:  # nothing deployed (a base scenario): nothing can be engaged
         cols = ["threat", "label", "role", "battery", "interceptor", "station", "engageable", "earliest_launch_s",
@@ -212,3 +211,15 @@ def from_engagements(scenario, flights: ThreatFlights, res, bats, parent) -> Ass
         "shots": pick(res.shots),
     })
     return Assessment(scenario, flights, df, res, parent)
+
+
+def assessed(sc, tracking=None, base=None) -> Assessment:
+    """The scenario's assessment: with the fixed track time, or (``tracking``:
+    keywords of :func:`openbmd.analysis.track.track_effect`, ``{}`` for its
+    defaults) with the simulated radar tracks' launch times."""
+    a = assess(sc) if base is None else base
+    if tracking is None or not sc.batteries:
+        return a
+    from .track import track_effect
+
+    return track_effect(sc, assessment=a, **tracking).assessment

@@ -31,8 +31,8 @@ import pandas as pd
 
 from .. import wta
 from ..catalog import forces as F
-from .assess import Assessment, assess
-from .raid import Objects, RaidError, inventories, plan, problem_for
+from .assess import Assessment, assess, assessed
+from .raid import Objects, RaidError, inventories, pair_caps, plan, problem_for
 
 
 def force_objects(assessment: Assessment, forces, attack, decoys_per_missile: int = 0):
@@ -143,67 +143,59 @@ class Balance:
         return out
 
 
-def assessed(sc, tracking=None, base=None) -> Assessment:
-    """The scenario's assessment: with the fixed track time, or (``tracking``:
-    keywords of :func:`openbmd.analysis.track.track_effect`, ``{}`` for its
-    defaults) with the simulated radar tracks' launch times."""
-    a = assess(sc) if base is None else base
-    if tracking is None or not sc.batteries:
-        return a
-    from .track import track_effect
-
-    return track_effect(sc, assessment=a, **tracking).assessment
-
-
 def _sensitivity(a: Assessment, objs, doctrine, spec, method, base_inv, alt, tracking=None):
-    out = {}
+    """Expected attrition with one input changed at a time."""
     sc = a.scenario
-    for f in spec.inventory_factors:
-        out[f"inventory x{f:g}"] = plan(a, objs, doctrine, inventory=inventories(sc, f), method=method).assignment.expected_intercepted
-    out["inventory unlimited"] = plan(a, objs, doctrine, inventory=inventories(sc, unlimited=True),
-                                      method=method).assignment.expected_intercepted
+
+    def attrited(assessment=a, d=doctrine, inventory=base_inv):
+        return plan(assessment, objs, d, inventory=inventory, method=method).assignment.expected_intercepted
+
+    out = {f"inventory x{f:g}": attrited(inventory=inventories(sc, f)) for f in spec.inventory_factors}
+    out["inventory unlimited"] = attrited(inventory=inventories(sc, unlimited=True))
     lo, hi = doctrine.pk_range
     for pk in sorted({lo, hi}):
-        d = doctrine.replace(pk=pk, pk_range=(min(pk, lo), max(pk, hi)))
-        out[f"kill probability {pk:g}"] = plan(a, objs, d, inventory=base_inv, method=method).assignment.expected_intercepted
+        out[f"kill probability {pk:g}"] = attrited(d=doctrine.replace(pk=pk))
     for dt in spec.decision_times:
         if dt not in alt:  # one engine run per phase and decision time, shared by the attacks
             alt[dt] = assessed(sc.replace(decision_time=float(dt)), tracking)
-        a2 = alt[dt]
-        out[f"decision time {dt:g} s"] = plan(a2, objs, doctrine, inventory=base_inv,
-                                              method=method).assignment.expected_intercepted
+        out[f"decision time {dt:g} s"] = attrited(assessment=alt[dt])
     return out
 
 
-def balance(scenario, *, forces=None, attacks=None, doctrine: wta.Doctrine | None = None, method: str | None = None,
-            decoys_per_missile: int | None = None, sensitivity: bool = True, tracking: dict | None = None,
-            progress=None) -> Balance:
-    """The strategic balance of a scenario (or each phase of a comparison).
+def _inputs(scenario, forces, attacks):
+    """The members, the [balance] spec (or one for the forces given), and the
+    force and attack objects asked for."""
+    from ..scenario import BalanceSpec
 
-    ``forces``/``attacks``: names (default: the scenario's [balance] table).
-    ``tracking``: use simulated radar tracks instead of the fixed track time
-    (keywords of ``track_effect``, ``{}`` for its defaults).
-    Returns a :class:`Balance` with one row per phase and attack."""
     members = scenario.phases if scenario.is_comparison else [scenario]
     spec = scenario.balance or next((m.balance for m in members if m.balance is not None), None)
     if spec is None and forces is None:
         raise RaidError(f"scenario {scenario.name!r} has no [balance] table: give a force (e.g. --force russia-2024)")
-    from ..scenario import BalanceSpec
-
     spec = spec or BalanceSpec(forces=tuple(forces), attacks=("full launch",))
     force_objs = [F.load_force(f) for f in (forces or spec.forces)]
     attack_objs = [F.load_attack(x) for x in (attacks or spec.attacks)]
+    return members, spec, force_objs, attack_objs
+
+
+def balance(scenario, *, forces=None, attacks=None, doctrine: wta.Doctrine | None = None, method: str | None = None,
+            decoys_per_missile: int | None = None, sensitivity: bool = True, tracking: dict | None = None,
+            assessments=None, progress=None) -> Balance:
+    """The strategic balance of a scenario (or each phase of a comparison).
+
+    ``forces``/``attacks``: names (default: the scenario's [balance] table).
+    ``tracking``: use simulated radar tracks instead of the fixed track time
+    (keywords of ``track_effect``, ``{}`` for its defaults). ``assessments``:
+    the members' :func:`assess` results, in member order, if already computed.
+    Returns a :class:`Balance` with one row per phase and attack."""
+    members, spec, force_objs, attack_objs = _inputs(scenario, forces, attacks)
     method = method or spec.method
     dec = spec.decoys_per_missile if decoys_per_missile is None else int(decoys_per_missile)
     if dec < 0:
         raise RaidError(f"decoys per missile: expected an integer >= 0, got {dec}")
-    try:
-        treaty = F.load_treaty()
-    except Exception:  # the treaty is context, not a requirement
-        treaty = None
+    treaty = F.load_treaty()
     out = []
-    for sc in members:
-        a = assessed(sc, tracking, assess(sc, progress=progress))
+    for k, sc in enumerate(members):
+        a = assessed(sc, tracking, assessments[k] if assessments is not None else assess(sc, progress=progress))
         d = doctrine or sc.doctrine or wta.Doctrine()
         inv = inventories(sc)
         alt: dict = {}
@@ -281,21 +273,16 @@ def balance_uncertainty(scenario, *, samples: int = 1000, seed: int = 0, forces=
     reported by :func:`balance`)."""
     if not (isinstance(samples, (int, np.integer)) and samples >= 1):
         raise RaidError(f"samples: expected an integer >= 1, got {samples!r}")
-    members = scenario.phases if scenario.is_comparison else [scenario]
-    spec = scenario.balance or next((m.balance for m in members if m.balance is not None), None)
-    if spec is None and forces is None:
-        raise RaidError(f"scenario {scenario.name!r} has no [balance] table: give a force (e.g. --force russia-2024)")
-    force_objs = [F.load_force(f) for f in (forces or spec.forces)]
-    attack_objs = [F.load_attack(x) for x in (attacks or (spec.attacks if spec else ("full launch",)))]
-    dec = spec.decoys_per_missile if spec else 0
+    members, spec, force_objs, attack_objs = _inputs(scenario, forces, attacks)
+    dec = spec.decoys_per_missile
     rows = []
     for pi, sc in enumerate(members):
         a = assessed(sc, tracking)
         d0 = doctrine or sc.doctrine or wta.Doctrine()
         inv = inventories(sc)
+        caps = pair_caps(a, d0)  # per trajectory: the draws change the objects, not the engagements
         launch = a.meta["launch"].to_numpy(dtype=object)
-        n_t, m = len(a.flights), len(sc.batteries)
-        able = a.pairs["engageable"].to_numpy(dtype=bool).reshape(n_t, m).any(axis=1) if m else np.zeros(n_t, bool)
+        able = caps[0].sum(axis=1) > 0
         mine = np.isin(launch, [u.launch for f in force_objs for u in f.units])
         live = bool((able & mine).any())
         for ai, att in enumerate(attack_objs):
@@ -309,7 +296,7 @@ def balance_uncertainty(scenario, *, samples: int = 1000, seed: int = 0, forces=
                 tot[s] = sum(u["warheads"] for u in units)
                 if not live:  # nothing of this force can be engaged here, whatever the numbers
                     continue
-                prob = problem_for(a, objs, d0.replace(pk=pk), inv)
+                prob = problem_for(a, objs, d0.replace(pk=pk), inv, caps=caps)
                 eng[s] = float(prob.value[prob.cap.sum(axis=1) > 0].sum())
                 attr[s] = wta.assign(prob, method)["assignment"].expected_intercepted
             q = lambda x, p: float(np.percentile(x, p))  # noqa: E731

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .. import wta
-from .assess import Assessment, assess
+from .assess import Assessment, assess, assessed
 
 
 class RaidError(ValueError):
@@ -94,25 +94,31 @@ def inventories(scenario, factor: float = 1.0, unlimited: bool = False) -> np.nd
     return np.array(out, dtype=np.int64)
 
 
-def problem_for(assessment: Assessment, objects: Objects, doctrine: wta.Doctrine, inventory) -> wta.Problem:
-    """The assignment problem of these objects against the assessment's batteries."""
+def pair_caps(assessment: Assessment, doctrine: wta.Doctrine):
+    """Per threat trajectory and battery: the most engagements the doctrine
+    allows (0: cannot engage; shoot-look-shoot: the window's opportunities)
+    and the earliest launch time (0 where none)."""
     n_t, m = len(assessment.flights), len(assessment.scenario.batteries)
-    pairs = assessment.pairs
     if m == 0:
-        eng = np.zeros((n_t, 0), dtype=bool)
-        shots = np.zeros((n_t, 0), dtype=np.int64)
-        el = np.zeros((n_t, 0))
-    else:
-        eng = pairs["engageable"].to_numpy(dtype=bool).reshape(n_t, m)
-        shots = pairs["shots"].to_numpy().reshape(n_t, m)
-        el = pairs["earliest_launch_s"].to_numpy(dtype=float).reshape(n_t, m)
+        return np.zeros((n_t, 0), dtype=np.int64), np.zeros((n_t, 0))
+    pairs = assessment.pairs
+    eng = pairs["engageable"].to_numpy(dtype=bool).reshape(n_t, m)
     if doctrine.look:
-        cap_t = np.where(eng, np.maximum(np.nan_to_num(shots, nan=1.0), 1), 0).astype(np.int64)
+        shots = pairs["shots"].to_numpy().reshape(n_t, m)
+        cap = np.where(eng, np.maximum(np.nan_to_num(shots, nan=1.0), 1), 0).astype(np.int64)
     else:
-        cap_t = eng.astype(np.int64)
-    cap = cap_t[objects.traj]
-    order = objects.t0[:, None] + np.nan_to_num(el[objects.traj], nan=0.0)
-    return wta.Problem(objects.value, cap, np.asarray(inventory), doctrine, order=order)
+        cap = eng.astype(np.int64)
+    el = np.nan_to_num(pairs["earliest_launch_s"].to_numpy(dtype=float).reshape(n_t, m), nan=0.0)
+    return cap, el
+
+
+def problem_for(assessment: Assessment, objects: Objects, doctrine: wta.Doctrine, inventory, caps=None) -> wta.Problem:
+    """The assignment problem of these objects against the assessment's
+    batteries (``caps``: :func:`pair_caps` of the same assessment and
+    doctrine, when already computed)."""
+    cap_t, el = pair_caps(assessment, doctrine) if caps is None else caps
+    order = objects.t0[:, None] + el[objects.traj]
+    return wta.Problem(objects.value, cap_t[objects.traj], np.asarray(inventory), doctrine, order=order)
 
 
 @dataclass
@@ -237,17 +243,14 @@ def plan(assessment: Assessment, objects: Objects, doctrine: wta.Doctrine | None
 
 
 def raid(scenario, *, doctrine: wta.Doctrine | None = None, inventory=None, method: str = "auto",
-         raids=None, tracking: dict | None = None, progress=None) -> RaidResult:
+         raids=None, tracking: dict | None = None, assessment: Assessment | None = None, progress=None) -> RaidResult:
     """Plan the scenario's [[raid]] salvos (or ``raids``, a list of
     ``RaidSpec``) against its batteries. ``tracking``: launch times from
     simulated radar tracks (keywords of ``track_effect``, ``{}`` for its
-    defaults) instead of the fixed track time."""
+    defaults) instead of the fixed track time. ``assessment``: the
+    scenario's :func:`assess` result, if already computed."""
     raids = scenario.raids if raids is None else raids
     if not raids:
         raise RaidError(f"scenario {scenario.name!r} has no [[raid]]: add one (threat, missiles, warheads_per_missile, ...)")
-    a = assess(scenario, progress=progress)
-    if tracking is not None and scenario.batteries:
-        from .track import track_effect
-
-        a = track_effect(scenario, assessment=a, **tracking).assessment
+    a = assessed(scenario, tracking, assessment if assessment is not None else assess(scenario, progress=progress))
     return plan(a, build_objects(a, raids), doctrine, inventory=inventory, method=method)

@@ -485,7 +485,7 @@ def write_report(scenario, out_dir, *, fmt: str = "png", progress=None) -> Repor
         runs = [(a, fp, "", scenario.name)]
     from . import raids as R
 
-    extra = R.compute(scenario)
+    extra = R.compute(scenario, assessments=[r[0] for r in runs])
     with staged_folder(out_dir) as tmp:
         files: list = []
         data: dict = {"openbmd": __version__, "scenario": scenario.name, "files": scenario.files}

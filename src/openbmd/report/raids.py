@@ -19,21 +19,24 @@ def wanted(scenario, name: str) -> bool:
     return any(name in m.analyses for m in members) or name in scenario.analyses
 
 
-def compute(scenario, progress=None) -> dict:
-    """The raid and balance results the scenario asks for (``[analyses] run``)."""
+def compute(scenario, assessments=None, progress=None) -> dict:
+    """The raid, balance and tracking results the scenario asks for
+    (``[analyses] run``); ``assessments``: the members' assessments already
+    computed, in member order (reused, not recomputed)."""
     from ..analysis.balance import balance
     from ..analysis.raid import raid
 
     out = {}
     members = scenario.phases or [scenario]
+    done = list(assessments) if assessments is not None else [None] * len(members)
     if wanted(scenario, "raid"):
-        out["raids"] = [(m.name, raid(m)) for m in members if m.raids]
+        out["raids"] = [(m.name, raid(m, assessment=a)) for m, a in zip(members, done) if m.raids]
     if wanted(scenario, "balance") and (scenario.balance or any(m.balance for m in members)):
-        out["balance"] = balance(scenario, progress=progress)
+        out["balance"] = balance(scenario, assessments=assessments, progress=progress)
     if wanted(scenario, "track"):
         from ..analysis.track import track_effect
 
-        out["track"] = [(m.name, track_effect(m)) for m in members if "track" in m.analyses or not scenario.phases]
+        out["track"] = [(m.name, track_effect(m, assessment=a)) for m, a in zip(members, done) if "track" in m.analyses]
     return out
 
 
