@@ -38,7 +38,7 @@ from numba import prange
 from . import earth as E
 from .flight import FlightOptions, Impulsive, run
 from .flight.trajectories import Trajectories
-from .sensors import EarlyWarningSatellites, Radar, observe
+from .sensors import EarlyWarningSatellites, Network, Radar, observe
 from .vehicles import Interceptor, ReentryVehicle
 
 RE_MEAN = E.SPHERE_RADIUS  # ground ranges of the engagement geometry: central angle x 6371 km
@@ -50,59 +50,160 @@ class EngagementError(ValueError):
 
 
 # ------------------------------------------------------------- timeline ----
+MODES = ("own", "launch-on-remote", "engage-on-remote")
+HANDOVER_TIME = 10.0  # s: ASSUMPTION (range 0-30 s), see Timeline
+HANDOVER_SOURCE = ("ASSUMPTION: the guiding radar must hold a firm track 10 s (range 0-30 s) before the intercept "
+                   "(time to hand the track to the interceptor in flight); no public figure")
+
+
+def _mode(m: str) -> str:
+    m = {"own radar": "own", "own-radar": "own"}.get(m, m)
+    if m not in MODES:
+        raise EngagementError(f"engagement mode must be one of {', '.join(MODES)}, got {m!r}")
+    return m
+
+
 @dataclass(frozen=True)
 class Timeline:
-    """How the earliest interceptor launch time follows from sensing.
+    """How sensing sets the earliest interceptor launch and who guides it.
 
-    Either ``launch_delay`` (s after the threat's launch) or a cueing ``radar``
-    (the battery's own or a remote one): launch no earlier than first detection
-    + track time (the radar's, unless ``track_time`` is given) + ``decision_time``.
-    ``satellites`` (early-warning cue) are reported but do not make a
-    fire-control track."""
+    Cue sources: the battery's ``own`` radar, ``remote`` radars and
+    early-warning satellites (through the ``network``, one link latency each),
+    and ``radar`` (the older single-radar form: the battery's own or a remote
+    one). The earliest launch is the earliest usable track among the sources
+    the ``mode`` admits + ``decision_time`` (and no earlier than
+    ``launch_delay`` when that is given; with no source, it is the launch):
+
+    * ``own``: the own radar (or ``radar``) only;
+    * ``launch-on-remote``: any source; the own radar must hold a firm track
+      ``handover_time`` s before the intercept and see the intercept point;
+    * ``engage-on-remote``: any source; any radar of the set (own or remote)
+      holding a firm track ``handover_time`` s before the intercept and seeing
+      the intercept point can guide it.
+
+    Satellites never guide. Without an ``own`` radar (the older form) no
+    guidance constraint is applied. Adding a source never delays a cue, and
+    the guidance of engage-on-remote contains launch-on-remote's."""
 
     launch_delay: float | None = None
     radar: Radar | None = None
     track_time: float | None = None
     decision_time: float = 30.0
-    rcs: float = 0.1  # m^2, the threat's radar cross-section seen by the cueing radar
-    satellites: EarlyWarningSatellites | None = None
-    mode: str = "launch-on-remote"  # or "own radar"; a label for the report
+    rcs: object = 0.1  # m^2 (whole flight), or a sensors.Signature / Signatures (by flight phase)
+    mode: str = "launch-on-remote"
+    own: Radar | None = None
+    remote: tuple = ()  # Radar and EarlyWarningSatellites, through the network
+    network: Network | None = None
+    handover_time: float = HANDOVER_TIME
 
     def __post_init__(self):
-        if self.launch_delay is None and self.radar is None:
-            raise EngagementError("a timeline needs a launch delay or a cueing radar")
-        for name in ("launch_delay", "track_time", "decision_time"):
+        object.__setattr__(self, "mode", _mode(self.mode))
+        object.__setattr__(self, "remote", tuple(self.remote))
+        if self.launch_delay is None and self.radar is None and self.own is None and not self.remote:
+            raise EngagementError("a timeline needs a launch delay or a cue source (own radar, remote radar, satellites)")
+        for name in ("launch_delay", "track_time", "decision_time", "handover_time"):
             v = getattr(self, name)
             if v is not None and not (v >= 0 and math.isfinite(v)):
                 raise EngagementError(f"timeline {name} must be a number >= 0 s, got {v!r}")
-        if not self.rcs > 0:
+        if isinstance(self.rcs, (int, float)) and not self.rcs > 0:
             raise EngagementError(f"radar cross-section must be positive, got {self.rcs!r}")
+        for src in self.remote:
+            if not isinstance(src, (Radar, EarlyWarningSatellites)):
+                raise EngagementError(f"a remote cue source must be a radar or satellites, got {src!r}")
+
+    @property
+    def latency(self) -> float:
+        return self.network.link_latency if self.network is not None else 0.0
+
+    def _radar(self, r: Radar) -> Radar:
+        return r if self.track_time is None else r.replace(track_time=self.track_time)
+
+    def sources(self):
+        """(source, is_remote) pairs the mode admits for the launch cue."""
+        own = self.own if self.own is not None else None
+        out = []
+        if own is not None:
+            out.append((own, False))
+        if self.radar is not None and (own is None or self.radar != own):
+            out.append((self.radar, own is not None or self.mode != "own"))
+        if self.mode != "own":
+            out += [(r, True) for r in self.remote]
+        elif own is None and self.radar is None:
+            out += [(r, True) for r in self.remote]
+        return out
+
+    def _ready(self, src, is_remote, threats) -> np.ndarray:
+        if isinstance(src, EarlyWarningSatellites):
+            t = src.cue_time(threats)
+        else:
+            t = observe(threats, self._radar(src), self.rcs).track_time
+        return t + (self.latency if is_remote else 0.0)
+
+    def cue_times(self, threats: Trajectories) -> dict:
+        """Per source name: when its track reaches the battery (s after threat launch)."""
+        return {getattr(s, "name", str(s)): self._ready(s, rem, threats) for s, rem in self.sources()}
 
     def earliest_launch(self, threats: Trajectories) -> np.ndarray:
         """Earliest permitted interceptor launch per threat (s after threat
-        launch; NaN if the radar never establishes a track)."""
-        if self.radar is None:
+        launch; NaN if no source ever establishes a track)."""
+        srcs = self.sources()
+        if not srcs:
             return np.full(len(threats), float(self.launch_delay))
-        rep = observe(threats, self.radar if self.track_time is None else self.radar.replace(track_time=self.track_time),
-                      self.rcs)
-        t = rep.track_time + self.decision_time
+        t = np.full(len(threats), np.nan)
+        for s, rem in srcs:
+            t = np.fmin(t, self._ready(s, rem, threats))
+        t = t + self.decision_time
         if self.launch_delay is not None:
             t = np.maximum(t, self.launch_delay)
         return t
 
+    def guides(self) -> list:
+        """(radar, is_remote) that may guide the interceptor (empty: no constraint)."""
+        if self.own is None:
+            return []
+        out = [(self.own, False)]
+        if self.mode == "engage-on-remote":
+            if self.radar is not None and self.radar != self.own:
+                out.append((self.radar, True))
+            out += [(r, True) for r in self.remote if isinstance(r, Radar)]
+        return out
+
+    def guidance(self, threats: Trajectories) -> np.ndarray | None:
+        """(N, K) boolean: which samples a guiding radar sees while holding a
+        firm track for ``handover_time`` s (None: no constraint)."""
+        g = self.guides()
+        if not g:
+            return None
+        t = threats.sample_times
+        out = None
+        for r, rem in g:
+            rep = observe(threats, self._radar(r), self.rcs)
+            ready = rep.track_time + (self.latency if rem else 0.0) + self.handover_time
+            m = rep.visible & (t[None, :] >= np.nan_to_num(ready, nan=np.inf)[:, None])
+            out = m if out is None else (out | m)
+        return out
+
     def describe(self) -> list[str]:
-        if self.radar is None:
+        srcs = self.sources()
+        if not srcs:
             return [f"interceptor launch no earlier than {self.launch_delay:g} s after threat launch (given)"]
-        tt = self.radar.track_time if self.track_time is None else self.track_time
-        out = [
-            f"cueing radar {self.radar.name} ({self.mode}); threat RCS {self.rcs:g} m^2, detection range "
-            f"{float(self.radar.detection_range(self.rcs)) / 1e3:,.0f} km",
-            f"launch no earlier than first detection + {tt:g} s to a firm track + {self.decision_time:g} s decision",
-        ]
+        rcs = self.rcs.describe() if hasattr(self.rcs, "describe") else (
+            "threat RCS by flight phase and missile" if not isinstance(self.rcs, (int, float)) else f"threat RCS {self.rcs:g} m^2")
+        names = ", ".join(f"{getattr(s, 'name', s)}{' (remote)' if rem else ''}" for s, rem in srcs)
+        out = [f"mode {self.mode}; cue sources: {names}; {rcs}"]
+        if self.network is not None:
+            out.append(f"remote tracks through {self.network.name}, {self.network.link_latency:g} s per link")
+        tt = "each radar's track time" if self.track_time is None else f"{self.track_time:g} s to a firm track"
+        out.append(f"launch no earlier than the earliest usable track ({tt}; satellites: their boost track) "
+                   f"+ {self.decision_time:g} s decision")
         if self.launch_delay is not None:
             out.append(f"and no earlier than {self.launch_delay:g} s after threat launch")
-        if self.satellites is not None:
-            out.append(f"early-warning satellites: launch cue {self.satellites.delay:g} s after threat launch (not a track)")
+        g = self.guides()
+        if g:
+            out.append(f"guided by {', '.join(r.name for r, _ in g)}: the intercept point in its coverage, "
+                       f"its firm track held {self.handover_time:g} s before")
+        else:
+            out.append("no guidance constraint (the cueing track is assumed to guide the interceptor)")
         return out
 
 
@@ -482,10 +583,14 @@ NOUT = 9
 
 
 @numba.njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
-def _point(i, b, k, thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons, cos_rmax, tidx, dr, dh, T, SP, FP, full):
-    """One threat sample against one battery: (geometrically feasible, time to
-    reach, interceptor speed and flight-path angle on arrival; the last two only
-    when ``full`` or a minimum closing speed needs them)."""
+def _point(i, b, k, thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons, cos_rmax, tidx, dr, dh, T, SP, FP, full,
+           G, gidx):
+    """One threat sample against one battery: (feasible, time to reach,
+    interceptor speed and flight-path angle on arrival; the last two only when
+    ``full`` or a closing-speed rule needs them). Feasible: inside the
+    altitude band and reach, guided (``G[gidx[b], i, k]`` where the battery
+    has a guidance constraint), reachable, closing fast enough, and not a tail
+    chase (a receding geometry closing slower than ``cons[b, 5]``)."""
     h = thr_h[i, k]
     if h < cons[b, 0] or h > cons[b, 1]:
         return False, np.inf, 0.0, 0.0
@@ -494,37 +599,43 @@ def _point(i, b, k, thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons, cos
     c = (px * site_u[b, 0] + py * site_u[b, 1] + pz * site_u[b, 2]) / pn
     if c < cos_rmax:
         return False, np.inf, 0.0, 0.0
+    g = gidx[b]
+    if g >= 0 and not G[g, i, k]:
+        return False, np.inf, 0.0, 0.0
     dx, dy, dz = px - site[b, 0], py - site[b, 1], pz - site[b, 2]
-    # tail chase: the threat is receding from the site (opening range), a
-    # property of the threat's path alone, not of the interceptor
-    if cons[b, 4] == 0.0 and dx * thr_v[i, k, 0] + dy * thr_v[i, k, 1] + dz * thr_v[i, k, 2] > 0.0:
+    # receding: the range from the site is opening. A tail chase only when the
+    # closing speed is also low (cons[b, 5]; inf: every receding geometry)
+    receding = cons[b, 4] == 0.0 and dx * thr_v[i, k, 0] + dy * thr_v[i, k, 1] + dz * thr_v[i, k, 2] > 0.0
+    if receding and cons[b, 5] == np.inf:
         return False, np.inf, 0.0, 0.0
     rg = math.acos(min(1.0, c)) * RE_MEAN
     az = math.atan2(dx * site_e[b, 0] + dy * site_e[b, 1] + dz * site_e[b, 2],
                     dx * site_n[b, 0] + dy * site_n[b, 1] + dz * site_n[b, 2])
     tb = tidx[b]
-    if not full and cons[b, 3] == 0.0:
+    if not full and cons[b, 3] == 0.0 and not receding:
         tf = _lookup_t(rg, h, az, dr[tb], dh[tb], T, tb)
         return tf != np.inf, tf, 0.0, 0.0
     tf, spd, fpa = _lookup(rg, h, az, dr[tb], dh[tb], T, SP, FP, tb)
     if tf == np.inf:
         return False, np.inf, 0.0, 0.0
-    if cons[b, 3] > 0.0:
+    if cons[b, 3] > 0.0 or receding:
         close, _ = _closing(i, b, k, thr_r, thr_v, site, spd, fpa)
-        if close < cons[b, 3]:
+        if close < cons[b, 3] or (receding and close < cons[b, 5]):
             return False, np.inf, 0.0, 0.0
     return True, tf, spd, fpa
 
 
 @numba.njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
-def _pre(i, b, k, thr_r, thr_v, thr_h, site, site_u, cons, cos_rmax):
-    """The cheap part of :func:`_point`: altitude band, reach circle, approaching."""
+def _pre(i, b, k, thr_r, thr_v, thr_h, site, site_u, cons, cos_rmax, G, gidx):
+    """The cheap part of :func:`_point`: altitude band, reach circle, guided,
+    approaching (where every receding geometry is a tail chase)."""
     h = thr_h[i, k]
     px, py, pz = thr_r[i, k, 0], thr_r[i, k, 1], thr_r[i, k, 2]
     c = px * site_u[b, 0] + py * site_u[b, 1] + pz * site_u[b, 2]
     rr = (px - site[b, 0]) * thr_v[i, k, 0] + (py - site[b, 1]) * thr_v[i, k, 1] + (pz - site[b, 2]) * thr_v[i, k, 2]
+    g = gidx[b]
     return (h >= cons[b, 0]) & (h <= cons[b, 1]) & (c >= cos_rmax * math.sqrt(px * px + py * py + pz * pz)) & (
-        (cons[b, 4] != 0.0) | (rr <= 0.0))
+        (cons[b, 4] != 0.0) | (cons[b, 5] != np.inf) | (rr <= 0.0)) & ((g < 0) or G[g, i, k])
 
 
 @numba.njit(cache=True)
@@ -551,7 +662,8 @@ def _closing(i, b, k, thr_r, thr_v, site, spd, fpa):
 
 @numba.njit(cache=True, fastmath=FAST, error_model="numpy")
 def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
-          site_n, cons, tidx, dr, dh, T, SP, FP, tlaunch, assess, stride, cok, ctl, ck, cint, cpre, sa, sz, sta, stz, out):
+          site_n, cons, tidx, dr, dh, T, SP, FP, tlaunch, assess, stride, cok, ctl, ck, cint, cpre, sa, sz, sta, stz, out,
+          G, gidx):
     """Window search for one pair, coarse to fine.
 
     Coarse samples every ``stride`` samples: a cheap filter (altitude band,
@@ -583,7 +695,8 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
     # coarse pass: a branch-free filter (altitude band, reach circle, not
     # receding) over the coarse samples, then the fly-out lookup where it passes
     nc = (ns - 1 + stride - 1) // stride + 1
-    tail_ok = cons[b, 4] != 0.0
+    tail_ok = (cons[b, 4] != 0.0) | (cons[b, 5] != np.inf)  # receding samples pass the cheap filter
+    gb = gidx[b]
     x0, y0, z0 = site[b, 0], site[b, 1], site[b, 2]
     # contiguous coarse copies (struct of arrays) make this loop vectorise
     # groups of coarse samples whose cap of sub-points lies beyond the reach
@@ -611,6 +724,8 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
                 rr = (px - x0) * co[i, 3, j] + (py - y0) * co[i, 4, j] + (pz - z0) * co[i, 5, j]
                 hj = co[i, 6, j]
                 okj = (hj >= hmin) & (hj <= hmax) & (c >= cos_rmax * co[i, 7, j]) & (tail_ok | (rr <= 0.0))
+                if gb >= 0:
+                    okj = okj & G[gb, i, j * stride]
                 cok[j] = okj
                 cpre[j] = okj
                 cint[j] = False
@@ -619,6 +734,8 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
     px, py, pz = thr_r[i, k, 0], thr_r[i, k, 1], thr_r[i, k, 2]
     rr = (px - x0) * thr_v[i, k, 0] + (py - y0) * thr_v[i, k, 1] + (pz - z0) * thr_v[i, k, 2]
     last_ok = (thr_h[i, k] >= hmin) & (thr_h[i, k] <= hmax) & (tail_ok | (rr <= 0.0))
+    if gb >= 0:
+        last_ok = last_ok & G[gb, i, k]
     if live == 0 and not last_ok:
         return  # every group out of reach or out of the altitude band
     ck[nc - 1] = k
@@ -645,7 +762,7 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
             if jj != r0 and jj != r1 and (jj - r0) % every != 0:
                 continue
             ok, tf, _, _ = _point(i, b, ck[jj], thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons, cos_rmax,
-                                  tidx, dr, dh, T, SP, FP, False)
+                                  tidx, dr, dh, T, SP, FP, False, G, gidx)
             cint[jj] = False
             cok[jj] = ok
             ctl[jj] = ck[jj] * dt - tf if ok else -np.inf
@@ -659,7 +776,7 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
                 else:
                     for q in range(last + 1, jj):
                         ok2, tf2, _, _ = _point(i, b, ck[q], thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons,
-                                                cos_rmax, tidx, dr, dh, T, SP, FP, False)
+                                                cos_rmax, tidx, dr, dh, T, SP, FP, False, G, gidx)
                         cint[q] = False
                         cok[q] = ok2
                         ctl[q] = ck[q] * dt - tf2 if ok2 else -np.inf
@@ -680,7 +797,7 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
         if jb < 0 or not cint[jb]:
             break
         ok, tf, _, _ = _point(i, b, ck[jb], thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons, cos_rmax,
-                              tidx, dr, dh, T, SP, FP, False)
+                              tidx, dr, dh, T, SP, FP, False, G, gidx)
         cint[jb] = False
         cok[jb] = ok
         ctl[jb] = ck[jb] * dt - tf if ok else -np.inf
@@ -701,7 +818,7 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
             for j in (int(math.floor(jv)) - 1, int(math.floor(jv)), int(math.floor(jv)) + 1, int(math.floor(jv)) + 2):
                 if jl < j < jr and cint[j]:
                     ok, tf, _, _ = _point(i, b, ck[j], thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons,
-                                          cos_rmax, tidx, dr, dh, T, SP, FP, False)
+                                          cos_rmax, tidx, dr, dh, T, SP, FP, False, G, gidx)
                     cint[j] = False
                     cok[j] = ok
                     ctl[j] = ck[j] * dt - tf if ok else -np.inf
@@ -728,13 +845,13 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
                 # bisect on it, then one lookup at the boundary sample
                 while hi - lo > 1:
                     mid = (lo + hi) // 2
-                    if _pre(i, b, mid, thr_r, thr_v, thr_h, site, site_u, cons, cos_rmax) == okA:
+                    if _pre(i, b, mid, thr_r, thr_v, thr_h, site, site_u, cons, cos_rmax, G, gidx) == okA:
                         lo = mid
                     else:
                         hi = mid
                 kb = lo if okA else hi
                 ok, tf, _, _ = _point(i, b, kb, thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons, cos_rmax,
-                                      tidx, dr, dh, T, SP, FP, False)
+                                      tidx, dr, dh, T, SP, FP, False, G, gidx)
                 if ok:
                     if okA:
                         sa[ns_], sz[ns_], sta[ns_], stz[ns_] = a, kb, ctl[j - 1], kb * dt - tf
@@ -746,7 +863,7 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
             while hi - lo > 1:
                 mid = (lo + hi) // 2
                 ok, tf, _, _ = _point(i, b, mid, thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons, cos_rmax,
-                                      tidx, dr, dh, T, SP, FP, False)
+                                      tidx, dr, dh, T, SP, FP, False, G, gidx)
                 if ok == okA:
                     lo = mid
                     if ok:
@@ -773,7 +890,7 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
             a, z = sa[q], sz[q]
             m = (a + z) // 2
             ok, tf, _, _ = _point(i, b, m, thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons, cos_rmax, tidx,
-                                  dr, dh, T, SP, FP, False)
+                                  dr, dh, T, SP, FP, False, G, gidx)
             if not ok:
                 continue
             tm = m * dt - tf
@@ -789,7 +906,7 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
                 for kk in (int(math.floor(kv)), int(math.floor(kv)) + 1):
                     if a < kk < z and kk != m:
                         ok, tf, _, _ = _point(i, b, kk, thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons,
-                                              cos_rmax, tidx, dr, dh, T, SP, FP, False)
+                                              cos_rmax, tidx, dr, dh, T, SP, FP, False, G, gidx)
                         if ok:
                             latest_launch = max(latest_launch, kk * dt - tf)
     out[i, b, O_LATEST_LAUNCH] = latest_launch
@@ -811,9 +928,9 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
                 g = a + int(math.ceil((tl_min - ta) / (tz - ta) * (z - a)))
                 g = min(max(g, a + 1), z - 1)
                 ok1, tf1, _, _ = _point(i, b, g - 1, thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons,
-                                        cos_rmax, tidx, dr, dh, T, SP, FP, False)
+                                        cos_rmax, tidx, dr, dh, T, SP, FP, False, G, gidx)
                 ok2, tf2, _, _ = _point(i, b, g, thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons,
-                                        cos_rmax, tidx, dr, dh, T, SP, FP, False)
+                                        cos_rmax, tidx, dr, dh, T, SP, FP, False, G, gidx)
                 t1 = (g - 1) * dt - tf1 if ok1 else -np.inf
                 t2 = g * dt - tf2 if ok2 else -np.inf
                 f1, f2 = t1 >= tl_min, t2 >= tl_min
@@ -826,7 +943,7 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
             while hi - lo > 1:
                 mid = (lo + hi) // 2
                 ok, tf, _, _ = _point(i, b, mid, thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons, cos_rmax,
-                                      tidx, dr, dh, T, SP, FP, False)
+                                      tidx, dr, dh, T, SP, FP, False, G, gidx)
                 tm = mid * dt - tf if ok else -np.inf
                 if (tm >= tl_min) == fa:
                     lo, tlo = mid, tm
@@ -852,7 +969,7 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
             next_launch = kk * dt + assess
     if kearly >= 0:
         _, _, spd, fpa = _point(i, b, kearly, thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons, cos_rmax,
-                                tidx, dr, dh, T, SP, FP, True)
+                                tidx, dr, dh, T, SP, FP, True, G, gidx)
         close, cross = _closing(i, b, kearly, thr_r, thr_v, site, spd, fpa)
         out[i, b, O_KEARLY] = kearly
         out[i, b, O_EARLIEST] = kearly * dt
@@ -864,7 +981,7 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
 
 @numba.njit(parallel=True, cache=True, error_model="numpy")
 def _engage_kernel(thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
-                   site_n, cons, tidx, dr, dh, T, SP, FP, tlaunch, assess, stride, out):
+                   site_n, cons, tidx, dr, dh, T, SP, FP, tlaunch, assess, stride, out, G, gidx):
     n = thr_r.shape[0]
     m = site.shape[0]
     kmax = thr_r.shape[1]
@@ -885,7 +1002,7 @@ def _engage_kernel(thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e
         for b in range(m):
             _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u,
                   site_e, site_n, cons, tidx, dr, dh, T, SP, FP, tlaunch, assess, stride, cok, ctl, ck, cint, cpre, sa,
-                  sz, sta, stz, out)
+                  sz, sta, stz, out, G, gidx)
 
 
 # ------------------------------------------------------------- threats ----
@@ -959,6 +1076,14 @@ class ThreatSet:
 
 
 # ---------------------------------------------------------- the result ----
+def _tail_rule(ic) -> str:
+    if ic.tail_chase:
+        return "allowed (every geometry)"
+    if ic.tail_chase_closing_speed == np.inf:
+        return "every receding geometry refused (range from the site opening)"
+    return f"a receding geometry closing slower than {ic.tail_chase_closing_speed / 1e3:g} km/s refused"
+
+
 @dataclass
 class Engagements:
     """N threats x M batteries. Times in s after each threat's launch."""
@@ -1034,7 +1159,7 @@ class Engagements:
             out.append(
                 f"{b.name}: {ic.name}, intercept altitude {ic.min_intercept_altitude / 1e3:g}-{ic.max_intercept_altitude / 1e3:g} km, "
                 f"range <= {ic.max_range / 1e3:,.0f} km, closing speed >= {ic.min_closing_speed / 1e3:g} km/s, "
-                f"tail chase {'allowed' if ic.tail_chase else 'not allowed'}; " + "; ".join(b.timeline.describe())
+                f"tail chase: {_tail_rule(ic)}; " + "; ".join(b.timeline.describe())
             )
         return out
 
@@ -1134,13 +1259,14 @@ def engage(threats, batteries, *, assessment_time: float = 60.0, tables=None, co
     site_u = site / np.linalg.norm(site, axis=-1, keepdims=True)
     e_, n_, _ = E.enu_basis(blat, blon)
     site_e, site_n = np.ascontiguousarray(e_), np.ascontiguousarray(n_)
-    cons = np.zeros((m, 5))
+    cons = np.zeros((m, 6))
     for b, bat in enumerate(batteries):
         ic = bat.interceptor
         tab = tables[b]
         # the table ends where the fly-out fan does: nothing beyond it is reachable
         cons[b] = (ic.min_intercept_altitude, min(ic.max_intercept_altitude, tab.alt_grid[-1]),
-                   min(ic.max_range, tab.range_grid[-1]), ic.min_closing_speed, 1.0 if ic.tail_chase else 0.0)
+                   min(ic.max_range, tab.range_grid[-1]), ic.min_closing_speed, 1.0 if ic.tail_chase else 0.0,
+                   ic.tail_chase_closing_speed)
     if launch_times is not None:
         tl = np.asarray(launch_times, dtype=float)
         if tl.shape != (len(ts.ns), m):
@@ -1157,11 +1283,35 @@ def engage(threats, batteries, *, assessment_time: float = 60.0, tables=None, co
                 seen[key] = bat.timeline.earliest_launch(ts.trajectories)
             cols.append(seen[key])
         tl = np.column_stack(cols)
+    G, gidx = _guidance(ts, batteries)
     if not coarse_step >= 0:
         raise EngagementError(f"coarse step must be >= 0 s, got {coarse_step!r}")
     stride = max(1, int(round(coarse_step / ts.dt)))
     out = np.empty((len(ts.ns), m, NOUT))
     co, sb = ts.coarse(stride)
     _engage_kernel(ts.r, ts.v, ts.h, ts.ns, ts.dt, co, sb, site, site_u, site_e, site_n, cons, tidx, dr, dh, T, SP, FP,
-                   np.ascontiguousarray(tl), float(assessment_time), stride, out)
+                   np.ascontiguousarray(tl), float(assessment_time), stride, out, G, gidx)
     return Engagements(ts, batteries, out, float(assessment_time), tables)
+
+
+def _guidance(ts: ThreatSet, batteries):
+    """The batteries' guidance masks, stacked (distinct timelines once) with
+    each battery's index into the stack (-1: no constraint)."""
+    seen: dict = {}
+    masks = []
+    gidx = np.full(len(batteries), -1, dtype=np.int64)
+    for b, bat in enumerate(batteries):
+        key = bat.timeline
+        if key not in seen:
+            g = bat.timeline.guidance(ts.trajectories)
+            if g is None:
+                seen[key] = -1
+            else:
+                k = ts.r.shape[1]
+                gm = np.zeros((len(ts.ns), k), dtype=np.bool_)
+                gm[:, :min(k, g.shape[1])] = g[:, :k]
+                seen[key] = len(masks)
+                masks.append(gm)
+        gidx[b] = seen[key]
+    G = np.stack(masks) if masks else np.zeros((1, 1, 1), dtype=np.bool_)
+    return np.ascontiguousarray(G), gidx

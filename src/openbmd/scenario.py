@@ -46,11 +46,14 @@ from .flight import FlightOptions
 
 DEFAULT = "epaa-phases"  # the bundled default: the whole phase comparison
 MAX_FILE_BYTES = 1_000_000  # a scenario is text written by a person; anything larger is a mistake
-ENTRY_TABLES = ("interceptor", "radar", "battery", "target_set", "threat", "raid")
+ENTRY_TABLES = ("interceptor", "radar", "satellite", "network", "battery", "target_set", "threat", "raid")
 TOP_TABLES = ("scenario", "model", "doctrine", "analyses", "phases", "balance")
 PROFILES = ("min-energy", "lofted", "depressed")
 ROLES = ("strategic", "southern")
 ANALYSES = ("assess", "footprint", "south-vs-north", "raid", "balance", "track")
+MODES = ("own", "launch-on-remote", "engage-on-remote")
+TAIL_CHASE_RULES = ("low-closing-speed", "receding", "allowed")
+SIGNATURE_MODELS = ("by-phase", "warhead-only")
 
 SCHEMA = {
     "scenario": {"name": str, "description": str, "extends": str, "year": int, "sources": list},
@@ -59,7 +62,9 @@ SCHEMA = {
     "doctrine": {"decision_time_s": float, "track_time_s": float, "rcs_m2": float, "assessment_time_s": float,
                  "cue": str, "launch_delay_s": float, "lofted_apogee_factor": float,
                  "depressed_apogee_factor": float, "shot_doctrine": str, "salvo": int, "max_engagements": int,
-                 "kill_probability": float, "kill_probability_range": list, "kill_probability_source": str},
+                 "kill_probability": float, "kill_probability_range": list, "kill_probability_source": str,
+                 "tail_chase": str, "tail_chase_closing_speed_km_s": float, "handover_time_s": float,
+                 "signatures": str},
     "interceptor": {"name": str, "base": str, "burnout_speed_km_s": float, "min_intercept_altitude_km": float,
                     "max_intercept_altitude_km": float, "max_range_km": float, "min_closing_speed_km_s": float,
                     "tail_chase": bool, "impulsive": bool, "remove": bool, "source": str},
@@ -67,9 +72,12 @@ SCHEMA = {
               "boresight_azimuth_deg": float, "azimuth_half_width_deg": float, "min_elevation_deg": float,
               "max_range_km": float, "reference_range_km": float, "track_time_s": float, "remove": bool,
               "source": str},
+    "satellite": {"name": str, "type": str, "cloud_top_km": float, "report_latency_s": float, "track_time_s": float,
+                  "remove": bool, "source": str},
+    "network": {"name": str, "type": str, "link_latency_s": float, "remove": bool, "source": str},
     "battery": {"name": str, "interceptor": str, "count": int, "at": str, "lat_deg": float, "lon_deg": float,
-                "patrol_box_deg": list, "stations": int, "cued_by": str, "kind": str, "remove": bool,
-                "source": str},
+                "patrol_box_deg": list, "stations": int, "cued_by": list, "own_radar": str, "mode": str,
+                "network": str, "kind": str, "remove": bool, "source": str, "cue_source": str},
     "target_set": {"name": str, "targets": list, "remove": bool},
     "threat": {"name": str, "role": str, "from": list, "to": list, "missile": list, "profiles": list,
                "remove": bool, "source": str},
@@ -316,9 +324,14 @@ class BatterySpec:
     kind: str
     stations: list  # [(lat, lon)] radians: one point, or a patrol box's sample points
     patrol_box: tuple | None  # (lat_min, lat_max, lon_min, lon_max) degrees
-    cue: str | None  # radar name in the scenario, or None for the doctrine's launch delay
+    cue: str | None  # the first cueing radar's name in the scenario, or None for the doctrine's launch delay
     source: str = ""
     position_uncertainty: float = 0.0  # m: of the catalog place it stands at (0 for given coordinates)
+    cues: tuple = ()  # every cue source: [[radar]] and [[satellite]] names
+    own_radar: object = None  # sensors.Radar: the battery's own radar (mobile: placed at each station), or None
+    mode: str = "own"  # own | launch-on-remote | engage-on-remote
+    network: str | None = None  # a [[network]] name
+    cue_source: str = ""  # where the cueing arrangement comes from
 
 
 @dataclass
@@ -402,6 +415,14 @@ class Scenario:
     raids: list = field(default_factory=list)  # RaidSpec
     balance: BalanceSpec | None = None
     notes: list = field(default_factory=list)  # what loading decided (e.g. inherited raids dropped)
+    satellites: dict = field(default_factory=dict)  # name -> sensors.EarlyWarningSatellites
+    networks: dict = field(default_factory=dict)  # name -> sensors.Network
+    signature_model: str = "by-phase"
+    signatures: object = None  # sensors.Signatures (by missile); None: the constant rcs
+    tail_chase: str = "low-closing-speed"
+    tail_chase_closing_speed: float = 3000.0  # m/s
+    handover_time: float = 10.0  # s
+    assumption_set: str = "as declared"
 
     def replace(self, **kw) -> "Scenario":
         from dataclasses import replace
@@ -425,6 +446,36 @@ class Scenario:
         out += self.notes
         if self.launch_delay is not None:
             out.append(f"batteries without a cueing radar launch no earlier than {self.launch_delay:g} s after threat launch")
+        out.append(f"assumption set: {self.assumption_set}")
+        if self.signatures is not None:
+            out.append("radar signatures by flight phase (booster, post-boost vehicle, RV) per missile class, catalog "
+                       f"sensors.toml; missiles outside its classes: {self.rcs:g} m^2")
+            seen_sig = set()
+            for t in self.threats:
+                for m in t.missiles:
+                    sig = self.signatures.of(m.name)
+                    if sig.name not in seen_sig:
+                        seen_sig.add(sig.name)
+                        out.append(f"signature {sig.describe()}; source: {sig.source or 'doctrine'}")
+        else:
+            out.append(f"radar signature: the warhead's {self.rcs:g} m^2 over the whole flight (booster and bus not modelled)")
+        from .vehicles import TAIL_CHASE_CLOSING_SPEED_SOURCE
+
+        out.append({"allowed": "tail chase allowed: every intercept geometry",
+                    "receding": "tail chase: every receding geometry (range from the site opening) refused",
+                    "low-closing-speed": f"tail chase: a receding geometry closing slower than "
+                                         f"{self.tail_chase_closing_speed / 1e3:g} km/s refused; "
+                                         + TAIL_CHASE_CLOSING_SPEED_SOURCE}[self.tail_chase])
+        from .engage import HANDOVER_SOURCE
+
+        out.append(f"guidance: the guiding radar holds a firm track {self.handover_time:g} s before the intercept; "
+                   + HANDOVER_SOURCE)
+        for s_ in self.satellites.values():
+            out.append(f"early-warning satellites {s_.name}: plume seen above {s_.cloud_top / 1e3:g} km, boost track "
+                       f"{s_.track_time:g} s after first sight (while burning), reported {s_.report_latency:g} s later; "
+                       f"source: {s_.source}")
+        for n_ in self.networks.values():
+            out.append(f"network {n_.name}: {n_.link_latency:g} s per link; source: {n_.source}")
         out.append(f"lofted = {self.lofted_factor:g} x and depressed = {self.depressed_factor:g} x the minimum-energy apogee")
         for r in self.radars.values():
             out.append(f"radar {r.name}: at {math.degrees(r.lat):.2f}, {math.degrees(r.lon):.2f}; boresight "
@@ -451,8 +502,12 @@ class Scenario:
         for b in self.batteries:
             where = (f"patrol box {b.patrol_box} deg sampled at {len(b.stations)} stations" if b.patrol_box else
                      f"{math.degrees(b.stations[0][0]):.2f}, {math.degrees(b.stations[0][1]):.2f}")
+            cue = ", ".join(b.cues) or "launch delay"
+            own = f"; own radar {b.own_radar.name}" if b.own_radar is not None else ""
             out.append(f"battery {b.name} ({b.kind}): {b.interceptor.name} x {b.count if b.count is not None else '?'} at "
-                       f"{where}; cued by {b.cue or 'launch delay'}" + (f"; source: {b.source}" if b.source else ""))
+                       f"{where}; cued by {cue}{own}; mode {b.mode}" + (f" via {b.network}" if b.network else "")
+                       + (f"; source: {b.source}" if b.source else "")
+                       + (f"; cueing: {b.cue_source}" if b.cue_source else ""))
         return out
 
 
@@ -583,6 +638,96 @@ def _radar(cat, d, src, path):
         raise ScenarioError(f"{src.where(path)}: field '{_fmt_path(path)}': {exc}") from None
 
 
+def _satellite(d, src, path):
+    from .catalog.sensors import default_sensors
+
+    try:
+        s = default_sensors().satellite(d.get("type", d["name"]))
+    except CatalogError as exc:
+        raise ScenarioError(f"{src.where(path + ('type',))}: field '{_fmt_path(path)}.type': {exc}") from None
+    over = {"name": d["name"]}
+    for key, attr, f in (("cloud_top_km", "cloud_top", 1e3), ("report_latency_s", "report_latency", 1.0),
+                         ("track_time_s", "track_time", 1.0)):
+        if key in d:
+            over[attr] = _positive(float(d[key]), src, path + (key,), allow_zero=True) * f
+    if "source" in d:
+        over["source"] = d["source"] + f" (a {s.name}: {s.source})"
+    return s.replace(**over)
+
+
+def _network(d, src, path):
+    from .catalog.sensors import default_sensors
+
+    try:
+        n = default_sensors().network(d.get("type", d["name"]))
+    except CatalogError as exc:
+        raise ScenarioError(f"{src.where(path + ('type',))}: field '{_fmt_path(path)}.type': {exc}") from None
+    over = {"name": d["name"]}
+    if "link_latency_s" in d:
+        over["link_latency"] = _positive(float(d["link_latency_s"]), src, path + ("link_latency_s",), allow_zero=True)
+    if "source" in d:
+        over["source"] = d["source"] + f" (a {n.name}: {n.source})"
+    return n.replace(**over)
+
+
+def _cueing(d, src, p, cat, radars, satellites, networks, default_cue, stations):
+    """A battery's cue sources, own radar, mode and network (validated)."""
+    raw = d.get("cued_by", default_cue)
+    cues = [] if raw is None else _as_list(raw)
+    if cues == ["launch_delay"]:
+        cues = []
+    known = list(radars) + list(satellites)
+    for c in cues:
+        if not isinstance(c, str) or c not in known:
+            raise ScenarioError(f"{src.where(p + ('cued_by',))}: field '{_fmt_path(p)}.cued_by': no [[radar]] or "
+                                f"[[satellite]] named {c!r}{_suggest(c, known)} (or \"launch_delay\")")
+    own = None
+    if "own_radar" in d:
+        name = d["own_radar"]
+        if name in radars:
+            own = radars[name]
+        else:
+            try:
+                own = cat.radar(name)
+            except CatalogError as exc:
+                raise ScenarioError(f"{src.where(p + ('own_radar',))}: field '{_fmt_path(p)}.own_radar': not a [[radar]] "
+                                    f"of the scenario{_suggest(name, radars)}, and {exc}") from None
+            if not own.mobile:
+                lat, lon = stations[0]
+                own = own.at(lat=lat, lon=lon).replace(name=f"{d['name']} {own.name}", mobile=True)
+            else:
+                own = own.replace(name=f"{d['name']} {own.name}")
+    elif len(cues) == 1 and cues[0] in radars and len(stations) == 1:
+        r = radars[cues[0]]
+        if abs(r.lat - stations[0][0]) < 1e-6 and abs(r.lon - stations[0][1]) < 1e-6:
+            pass  # the older form: a battery cued by the radar at its own site (no guidance constraint)
+    mode = d.get("mode")
+    if mode is None:
+        mode = "launch-on-remote" if (own is not None and any(c != getattr(own, "name", None) for c in cues)) else "own"
+        if own is None and cues and cues[0] in radars:
+            r = radars[cues[0]]
+            at_site = len(stations) == 1 and abs(r.lat - stations[0][0]) < 1e-6 and abs(r.lon - stations[0][1]) < 1e-6
+            mode = "own" if at_site else "launch-on-remote"
+    if mode not in MODES:
+        raise ScenarioError(f"{src.where(p + ('mode',))}: field '{_fmt_path(p)}.mode': expected one of {', '.join(MODES)}, "
+                            f"got {mode!r}{_suggest(mode, MODES)}")
+    if mode != "own" and own is None and "mode" in d:
+        raise ScenarioError(f"{src.where(p + ('mode',))}: field '{_fmt_path(p)}.mode': {mode} needs the battery's "
+                            "own_radar (the radar that guides its interceptors, or that must see the intercept)")
+    if mode == "own" and own is None and not any(c in radars for c in cues) and "mode" in d:
+        raise ScenarioError(f"{src.where(p + ('mode',))}: field '{_fmt_path(p)}.mode': 'own' needs an own_radar")
+    if any(c in satellites for c in cues) and own is None:
+        raise ScenarioError(f"{src.where(p + ('cued_by',))}: field '{_fmt_path(p)}.cued_by': a satellite cue is a launch "
+                            "cue only; the battery needs an own_radar to guide the interceptor")
+    net = d.get("network")
+    if net is not None and net not in networks:
+        raise ScenarioError(f"{src.where(p + ('network',))}: field '{_fmt_path(p)}.network': no [[network]] named "
+                            f"{net!r}{_suggest(net, networks)}")
+    if net is None and len(networks) == 1:
+        net = next(iter(networks))
+    return cues, own, mode, net
+
+
 def patrol_stations(box, n: int):
     """``n`` sample points (radians) spread over a lat/lon box (degrees): the
     centre first, then a grid."""
@@ -641,6 +786,24 @@ def _build(path: Path, cat, stack) -> Scenario:
         interceptors[e.data["name"]] = _interceptor(cat, e.data, e.src, e.path, interceptors)
     own_types = list(interceptors)
     radars = {e.data["name"]: _radar(cat, e.data, e.src, e.path) for e in entries["radar"]}
+    satellites = {e.data["name"]: _satellite(e.data, e.src, e.path) for e in entries["satellite"]}
+    networks = {e.data["name"]: _network(e.data, e.src, e.path) for e in entries["network"]}
+    for nm in satellites:
+        if nm in radars:
+            e = next(x for x in entries["satellite"] if x.data["name"] == nm)
+            raise ScenarioError(f"{e.src.where(e.path)}: field '{_fmt_path(e.path)}.name': {nm!r} is also a [[radar]]; "
+                                "cue sources need distinct names")
+    tail_rule = dd.get("tail_chase", "low-closing-speed")
+    if tail_rule not in TAIL_CHASE_RULES:
+        raise ScenarioError(f"{dsrc.where(('doctrine', 'tail_chase'))}: field 'doctrine.tail_chase': expected one of "
+                            f"{', '.join(TAIL_CHASE_RULES)}, got {tail_rule!r}{_suggest(tail_rule, TAIL_CHASE_RULES)}")
+    tail_speed = 1e3 * _positive(float(dd.get("tail_chase_closing_speed_km_s", 3.0)), dsrc,
+                                 ("doctrine", "tail_chase_closing_speed_km_s"), allow_zero=True)
+    handover = _positive(float(dd.get("handover_time_s", 10.0)), dsrc, ("doctrine", "handover_time_s"), allow_zero=True)
+    sig_model = dd.get("signatures", "by-phase")
+    if sig_model not in SIGNATURE_MODELS:
+        raise ScenarioError(f"{dsrc.where(('doctrine', 'signatures'))}: field 'doctrine.signatures': expected one of "
+                            f"{', '.join(SIGNATURE_MODELS)}, got {sig_model!r}{_suggest(sig_model, SIGNATURE_MODELS)}")
     cue = dd.get("cue")
     if cue is not None and cue not in radars:
         raise ScenarioError(f"{dsrc.where(('doctrine', 'cue'))}: field 'doctrine.cue': no [[radar]] named {cue!r} in the scenario"
@@ -692,16 +855,14 @@ def _build(path: Path, cat, stack) -> Scenario:
         count = d.get("count")
         if count is not None and count < 0:
             raise ScenarioError(f"{src.where(p + ('count',))}: field '{_fmt_path(p)}.count': expected >= 0, got {count}")
-        bcue = d.get("cued_by", cue)
-        if bcue == "launch_delay":
-            bcue = None
-        if bcue is not None and bcue not in radars:
-            raise ScenarioError(f"{src.where(p + ('cued_by',))}: field '{_fmt_path(p)}.cued_by': no [[radar]] named {bcue!r}"
-                                f"{_suggest(bcue, radars)} (or \"launch_delay\")")
-        if bcue is None and launch_delay is None:
+        cues, own, mode, net = _cueing(d, src, p, cat, radars, satellites, networks, cue, stations)
+        bcue = next((c for c in cues if c in radars), None)
+        if not cues and own is None and launch_delay is None:
             raise ScenarioError(f"{src.where(p)}: field '{_fmt_path(p)}.cued_by': battery {d['name']!r} has no cueing radar "
                                 "and [doctrine] sets no launch_delay_s (contradictory: nothing says when it may launch)")
-        batteries.append(BatterySpec(d["name"], ic, count, kind, stations, box, bcue, d.get("source", ""), punc))
+        batteries.append(BatterySpec(d["name"], ic, count, kind, stations, box, bcue, d.get("source", ""), punc,
+                                     cues=tuple(cues), own_radar=own, mode=mode, network=net,
+                                     cue_source=d.get("cue_source", "")))
 
     target_sets = {}
     for e in entries["target_set"]:
@@ -819,7 +980,19 @@ def _build(path: Path, cat, stack) -> Scenario:
         interceptors=interceptors, radars=radars, batteries=batteries, target_sets=target_sets, threats=threats,
         analyses=run_list, footprint=fp, phases=members, year=sc.get("year"), sources=_as_list(sc.get("sources", [])),
         doctrine=doctrine, raids=raids, balance=balance, notes=notes,
+        satellites=satellites, networks=networks, signature_model=sig_model,
+        signatures=_signatures(rcs) if sig_model == "by-phase" else None,
+        tail_chase=tail_rule, tail_chase_closing_speed=tail_speed, handover_time=handover,
     )
+
+
+def _signatures(rcs: float):
+    """Radar signatures by flight phase for every catalog missile class; a
+    missile outside the classes keeps the doctrine's constant RCS."""
+    from .catalog.sensors import default_sensors
+    from .sensors import Signature, Signatures
+
+    return Signatures(default_sensors().by_missile().by_missile, default=Signature.constant(rcs))
 
 
 def _doctrine(dd, src):

@@ -117,20 +117,175 @@ def horizon_range(radar_alt, target_alt, min_elevation=0.0, radius=E.SPHERE_RADI
 
 @dataclass(frozen=True)
 class EarlyWarningSatellites:
-    """Infrared early-warning satellites: the launch is detected ``delay`` s after
-    it (during the boost). A cue, not a fire-control track."""
+    """Infrared early-warning satellites (SBIRS/DSP class; the Russian EKS too).
 
-    delay: float = 60.0
+    They see a boosting missile's plume once it climbs above the clouds
+    (``cloud_top``) and while its motor burns. A report reaches the ground
+    ``report_latency`` s after first sight; a boost track good enough for a
+    launch decision (of accuracy ``track_accuracy``) is ready ``track_time`` s
+    after first sight, provided the plume is still burning then (a stereo
+    track needs the plume). ``delay``, when given, replaces the plume model by
+    a fixed detection time after launch (the older, simpler model).
+
+    A satellite track is a launch cue, never fire-control guidance: a battery
+    launched on it still needs a radar to guide the interceptor."""
+
+    delay: float | None = None
     name: str = "early-warning satellites"
-    source: str = "assumed cue delay; SBIRS/DSP detect boost-phase plumes within tens of seconds (e.g. NRC 2012, ch. 2)"
+    source: str = "assumed cue delay; SBIRS/DSP detect boost-phase plumes within tens of seconds"
+    cloud_top: float = 10e3  # m
+    report_latency: float = 10.0  # s
+    track_time: float = 40.0  # s after first sight
+    track_accuracy: float = 1e3  # m, 1 sigma (reported)
+    country: str = ""
+    notes: str = ""
+    uncertainty: dict = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self):
-        if not self.delay >= 0:
+        if self.delay is not None and not self.delay >= 0:
             raise ValueError(f"satellite detection delay must be >= 0, got {self.delay}")
+        for f_ in ("cloud_top", "report_latency", "track_time", "track_accuracy"):
+            v = getattr(self, f_)
+            if not (v >= 0 and math.isfinite(v)):
+                raise ValueError(f"satellites {self.name!r}: {f_} must be a number >= 0, got {v!r}")
+
+    def replace(self, **kw) -> "EarlyWarningSatellites":
+        return replace(self, **kw)
 
     def detection_time(self, trajectories) -> np.ndarray:
+        """First sight of the plume (s after launch; NaN: never while boosting)."""
         bo = trajectories.burnout_time
-        return np.where(self.delay <= bo, self.delay, np.nan)
+        if self.delay is not None:
+            return np.where(self.delay <= bo, self.delay, np.nan)
+        t = trajectories.sample_times
+        _, _, h = trajectories.samples_geodetic
+        valid = np.arange(h.shape[1])[None, :] < trajectories.n_samples[:, None]
+        seen = valid & (np.nan_to_num(h, nan=-1.0) >= self.cloud_top) & (t[None, :] <= bo[:, None])
+        first = np.argmax(seen, axis=1)
+        return np.where(seen.any(axis=1), t[first], np.nan)
+
+    def cue_time(self, trajectories) -> np.ndarray:
+        """When a boost track usable for a launch decision reaches the network
+        (s after threat launch; NaN: the plume burns out first)."""
+        det = self.detection_time(trajectories)
+        bo = trajectories.burnout_time
+        trk = det + self.track_time
+        ok = np.isfinite(det) & (trk <= bo)
+        return np.where(ok, trk + self.report_latency, np.nan)
+
+    def __str__(self):
+        return self.name
+
+
+@dataclass(frozen=True)
+class Network:
+    """A command-and-control network (C2BMC; the Russian A-135/A-235 command
+    post): a remote sensor's track reaches a battery ``link_latency`` s later."""
+
+    name: str = "network"
+    link_latency: float = 0.0  # s
+    country: str = ""
+    source: str = ""
+    notes: str = ""
+    uncertainty: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def __post_init__(self):
+        if not (self.link_latency >= 0 and math.isfinite(self.link_latency)):
+            raise ValueError(f"network {self.name!r}: link latency must be a number >= 0 s, got {self.link_latency!r}")
+
+    def replace(self, **kw) -> "Network":
+        return replace(self, **kw)
+
+
+@dataclass(frozen=True)
+class Signature:
+    """Radar cross-section by flight phase: the boosting body until burnout,
+    the post-boost vehicle (bus, warheads aboard) until ``bus_release`` s after
+    burnout, then the re-entry vehicle. A radar sees whatever is flying at
+    that moment (the largest object: the warheads' RCS after release)."""
+
+    name: str = "warhead only"
+    booster_rcs: float = 0.1  # m^2
+    post_boost_rcs: float = 0.1
+    rv_rcs: float = 0.1
+    decoy_rcs: float = 0.1
+    bus_release: float = 0.0  # s after burnout until the last warhead leaves the bus
+    footprint: float = 0.0  # m: length over which one bus spreads its warheads (reported)
+    missiles: tuple[str, ...] = ()
+    source: str = ""
+    notes: str = ""
+    uncertainty: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def __post_init__(self):
+        for f_ in ("booster_rcs", "post_boost_rcs", "rv_rcs", "decoy_rcs"):
+            v = getattr(self, f_)
+            if not (v > 0 and math.isfinite(v)):
+                raise ValueError(f"signature {self.name!r}: {f_} must be a positive number of m^2, got {v!r}")
+        for f_ in ("bus_release", "footprint"):
+            v = getattr(self, f_)
+            if not (v >= 0 and math.isfinite(v)):
+                raise ValueError(f"signature {self.name!r}: {f_} must be a number >= 0, got {v!r}")
+
+    @classmethod
+    def constant(cls, rcs: float) -> "Signature":
+        """The older model: one RCS over the whole flight."""
+        return cls(name=f"constant {rcs:g} m^2", booster_rcs=rcs, post_boost_rcs=rcs, rv_rcs=rcs, decoy_rcs=rcs)
+
+    @property
+    def is_constant(self) -> bool:
+        return self.booster_rcs == self.post_boost_rcs == self.rv_rcs
+
+    def release_time(self, burnout_time) -> np.ndarray:
+        """When the last warhead leaves the bus (s after threat launch)."""
+        return np.asarray(burnout_time, dtype=float) + self.bus_release
+
+    def rcs(self, sample_times, burnout_time) -> np.ndarray:
+        """RCS (m^2) of each sample: (N, K) for times (K,) and burnouts (N,)."""
+        t = np.asarray(sample_times, dtype=float)[None, :]
+        bo = np.asarray(burnout_time, dtype=float)[:, None]
+        return np.where(t < bo, self.booster_rcs, np.where(t < bo + self.bus_release, self.post_boost_rcs, self.rv_rcs))
+
+    def describe(self) -> str:
+        if self.is_constant:
+            return f"threat RCS {self.rv_rcs:g} m^2 over the whole flight"
+        return (f"threat RCS by phase ({self.name}): booster {self.booster_rcs:g} m^2, post-boost vehicle "
+                f"{self.post_boost_rcs:g} m^2 for {self.bus_release:g} s after burnout, RV {self.rv_rcs:g} m^2")
+
+
+class Signatures:
+    """Signatures per missile (by catalog name), with a fallback."""
+
+    def __init__(self, by_missile: dict | None = None, default: Signature | None = None):
+        self.by_missile = dict(by_missile or {})
+        self.default = default or Signature.constant(0.1)
+
+    def __eq__(self, other):
+        return isinstance(other, Signatures) and self.key() == other.key()
+
+    def __hash__(self):
+        return hash(self.key())
+
+    def key(self):
+        return (tuple(sorted(self.by_missile.items(), key=lambda kv: kv[0])), self.default)
+
+    def of(self, name: str) -> Signature:
+        return self.by_missile.get(name, self.default)
+
+    def rcs(self, trajectories) -> np.ndarray:
+        """(N, K) RCS of every sample of ``trajectories``."""
+        names = trajectories.vehicle_names
+        t = trajectories.sample_times
+        bo = trajectories.burnout_time
+        out = np.empty((len(names), len(t)))
+        for sig in {self.of(n) for n in names}:
+            rows = np.array([self.of(n) == sig for n in names])
+            out[rows] = sig.rcs(t, bo[rows])
+        return out
+
+    def release_time(self, trajectories) -> np.ndarray:
+        names = trajectories.vehicle_names
+        bo = trajectories.burnout_time
+        return np.array([self.of(n).release_time(b) for n, b in zip(names, bo)], dtype=float)
 
 
 @dataclass
@@ -160,25 +315,31 @@ class RadarReport:
 _VIS: dict = {}
 
 
-def observe(trajectories, radar: Radar, rcs: float = 0.1) -> RadarReport:
+def observe(trajectories, radar: Radar, rcs=0.1) -> RadarReport:
     """When ``radar`` detects and tracks each threat of ``trajectories`` (which
     need a time series). The track is firm ``radar.track_time`` s after the first
     detection if the threat is still visible then (otherwise at the start of the
-    next visibility interval long enough to hold it)."""
+    next visibility interval long enough to hold it). ``rcs``: a number (m^2,
+    the whole flight), a :class:`Signature` or :class:`Signatures` (by flight
+    phase and missile)."""
     r = trajectories.samples_r
     if r is None:
         raise ValueError("radar coverage needs trajectories with a time series (FlightOptions(output_step=...))")
     t = trajectories.sample_times
     # visibility does not depend on the track time: kept for repeated looks
     # with other track times (Monte Carlo samples, sweeps)
+    if isinstance(rcs, Signature):
+        rcs = Signatures(default=rcs)
+    rkey = rcs.key() if isinstance(rcs, Signatures) else float(rcs)
     key = (id(trajectories), radar.lat, radar.lon, radar.alt, radar.boresight_azimuth, radar.azimuth_half_width,
            radar.min_elevation, radar.max_elevation, radar.max_range, radar.reference_range, radar.reference_rcs,
-           float(rcs))
+           rkey)
     hit = _VIS.get(key)
     if hit is not None and hit[0] is trajectories:
         vis = hit[1]
     else:
-        vis = radar.visible(r, rcs, trajectories.options.earth)
+        sigma = rcs.rcs(trajectories) if isinstance(rcs, Signatures) else rcs
+        vis = radar.visible(r, sigma, trajectories.options.earth)
         vis &= np.arange(r.shape[1])[None, :] < trajectories.n_samples[:, None]
         if len(_VIS) >= 128:
             _VIS.pop(next(iter(_VIS)))

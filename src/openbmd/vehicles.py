@@ -16,6 +16,13 @@ import numpy as np
 from .earth import G0
 
 
+TAIL_CHASE_CLOSING_SPEED_SOURCE = (
+    "ASSUMPTION: a receding intercept geometry is a tail chase (refused) when the closing speed is below "
+    "3 km/s (range 2-5 km/s): hit-to-kill vehicles are built for head-on and crossing closures of several "
+    "km/s; a crossing intercept after closest approach that still closes at 7-9 km/s is not a tail chase. "
+    "No public figure for the SM-3's limit was found; the older rule (every receding geometry refused) is "
+    "shown beside it by `openbmd robustness`")
+
 @dataclass(frozen=True)
 class Stage:
     """One booster stage. ``isp`` is the vacuum specific impulse (s); thrust is
@@ -222,7 +229,10 @@ class Interceptor:
     max_intercept_altitude: float = 2.0e6
     max_range: float = 5.0e6  # ground range from the site (m)
     min_closing_speed: float = 0.0
-    tail_chase: bool = False
+    tail_chase: bool = False  # True: every geometry allowed, receding ones too
+    # a receding geometry (range from the site opening) closing slower than this
+    # is a tail chase and refused (unless tail_chase); inf: every receding one is
+    tail_chase_closing_speed: float = 3000.0  # m/s, TAIL_CHASE_CLOSING_SPEED_SOURCE
     vertical_rise: float = 2.0
     pitch_over: float = 5.0
     drag_curve: DragCurve = DEFAULT_DRAG_CURVE
@@ -244,6 +254,8 @@ class Interceptor:
             raise ValueError(f"interceptor {self.name!r}: max range must be positive")
         if self.min_closing_speed < 0:
             raise ValueError(f"interceptor {self.name!r}: min closing speed must be >= 0")
+        if not self.tail_chase_closing_speed >= 0:
+            raise ValueError(f"interceptor {self.name!r}: tail-chase closing speed must be >= 0 (inf: every receding geometry)")
 
     @property
     def impulsive(self) -> bool:

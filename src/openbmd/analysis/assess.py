@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..engage import Battery, FlyoutTable, ThreatSet, Timeline, engage
+from ..sensors import Radar
 from .threats import ThreatFlights, fly_threats
 
 _TABLES: dict = {}
@@ -23,23 +24,53 @@ def engine_batteries(scenario):
     """The scenario's batteries as engine :class:`Battery` objects, one per
     station, the index of the scenario battery each belongs to, and the
     latitude whose fly-out table each uses (a patrol box's stations share the
-    table of the box's centre)."""
+    table of the box's centre). The doctrine's tail-chase rule is applied to
+    each interceptor (one that allows tail chase keeps it)."""
     out, parent, tlat = [], [], []
     for j, b in enumerate(scenario.batteries):
-        if b.cue is None:
-            tl = Timeline(launch_delay=scenario.launch_delay, decision_time=scenario.decision_time)
-        else:
-            r = scenario.radars[b.cue]
-            own = abs(r.lat - b.stations[0][0]) < 1e-6 and abs(r.lon - b.stations[0][1]) < 1e-6
-            tl = Timeline(radar=r, track_time=scenario.track_time, decision_time=scenario.decision_time,
-                          rcs=scenario.rcs, mode="own radar" if own else "launch-on-remote",
-                          launch_delay=scenario.launch_delay)
+        ic = intercept_rules(b.interceptor, scenario)
         for k, (la, lo) in enumerate(b.stations):
             name = b.name if len(b.stations) == 1 else f"{b.name} #{k + 1}"
-            out.append(Battery(name, la, lo, b.interceptor, tl, count=b.count))
+            out.append(Battery(name, la, lo, ic, timeline_for(scenario, b, (la, lo)), count=b.count))
             parent.append(j)
             tlat.append(b.stations[0][0])
     return out, np.array(parent, dtype=int), tlat
+
+
+def intercept_rules(ic, scenario):
+    """The interceptor under the scenario's tail-chase rule."""
+    if ic.tail_chase:
+        return ic
+    rule = getattr(scenario, "tail_chase", "low-closing-speed")
+    if rule == "allowed":
+        return ic.replace(tail_chase=True)
+    if rule == "receding":
+        return ic.replace(tail_chase_closing_speed=np.inf)
+    return ic.replace(tail_chase_closing_speed=scenario.tail_chase_closing_speed)
+
+
+def timeline_for(scenario, b, station) -> Timeline:
+    """The engine timeline of scenario battery ``b`` at ``station`` (lat, lon):
+    its cue sources, own radar (a ship's placed at the station), mode and
+    network, with the scenario's signatures, decision and handover times."""
+    if not b.cues and b.own_radar is None:
+        return Timeline(launch_delay=scenario.launch_delay, decision_time=scenario.decision_time)
+    rcs = scenario.signatures if scenario.signatures is not None else scenario.rcs
+    own = b.own_radar
+    if own is not None and own.mobile:
+        own = own.at(lat=station[0], lon=station[1])
+    srcs = []
+    for c in b.cues:
+        if own is not None and c == b.own_radar.name:
+            continue
+        srcs.append(scenario.radars[c] if c in scenario.radars else scenario.satellites[c])
+    radar = None
+    if own is None and srcs and isinstance(srcs[0], Radar):
+        radar, srcs = srcs[0], srcs[1:]
+    net = scenario.networks.get(b.network) if b.network else None
+    return Timeline(radar=radar, own=own, remote=tuple(srcs), network=net, mode=b.mode,
+                    track_time=scenario.track_time, decision_time=scenario.decision_time, rcs=rcs,
+                    launch_delay=scenario.launch_delay, handover_time=scenario.handover_time)
 
 
 def _table_key(ic, lat, options):
