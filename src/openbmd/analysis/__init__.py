@@ -9,5 +9,6 @@
 from .assess import Assessment, assess
 from .footprint import Footprint, footprint
 from .phases import PhaseComparison, phases, south_vs_north
+from .robustness import Robustness, robustness
 
 __all__ = ["Assessment", "assess", "Footprint", "footprint", "PhaseComparison", "phases", "south_vs_north"]
