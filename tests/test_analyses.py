@@ -7,6 +7,8 @@ import math
 import textwrap
 
 import numpy as np
+
+from openbmd.analysis.assess import intercept_rules, timeline_for
 import pytest
 
 from openbmd import analysis, scenario
@@ -126,9 +128,9 @@ def test_assessment_equals_the_engine(comparison):
     sc = a.scenario
     j = [b.name for b in sc.batteries].index("Aegis Ashore Redzikowo")
     b = sc.batteries[j]
-    r = sc.radars[b.cue]
-    bat = Battery(b.name, *b.stations[0], b.interceptor,
-                  Timeline(radar=r, decision_time=sc.decision_time, rcs=sc.rcs))
+    # the engine battery built from the scenario's cueing (own radar, remote cues, mode, network, signatures)
+    bat = Battery(b.name, *b.stations[0], intercept_rules(b.interceptor, sc), timeline_for(sc, b, b.stations[0]))
+    assert bat.timeline.own is not None and bat.timeline.mode == "engage-on-remote"
     res = engage(ThreatSet.prepare(a.flights.trajectories), [bat], assessment_time=sc.assessment_time,
                  coarse_step=sc.coarse_step)
     got = a.pairs[a.pairs["battery"] == b.name]

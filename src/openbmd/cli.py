@@ -398,6 +398,12 @@ def cmd_engage(args) -> int:
         over["max_intercept_altitude"] = _positive(args.max_intercept_altitude_km, "--max-intercept-altitude-km") * 1e3
     if args.tail_chase:
         over["tail_chase"] = True
+    if args.tail_chase_closing_speed_km_s is not None:
+        if not args.tail_chase_closing_speed_km_s >= 0:
+            raise InputError(f"--tail-chase-closing-speed-km-s must be >= 0, got {args.tail_chase_closing_speed_km_s:g}")
+        over["tail_chase_closing_speed"] = args.tail_chase_closing_speed_km_s * 1e3
+    if args.receding_is_tail_chase:
+        over["tail_chase_closing_speed"] = float("inf")
     if over:
         try:
             ic = ic.replace(**over)
@@ -631,7 +637,11 @@ def _engage_args(e):
                    help="an impulsive interceptor: burnout at the site, at ground level, at launch")
     d.add_argument("--min-intercept-altitude-km", type=float, help="override the interceptor's lowest intercept altitude")
     d.add_argument("--max-intercept-altitude-km", type=float, help="override the interceptor's highest intercept altitude")
-    d.add_argument("--tail-chase", action="store_true", help="allow tail-chase intercepts")
+    d.add_argument("--tail-chase", action="store_true", help="allow every intercept geometry, tail chases too")
+    d.add_argument("--tail-chase-closing-speed-km-s", type=float, metavar="V",
+                   help="a receding geometry closing slower than V is a tail chase (default 3, an assumption)")
+    d.add_argument("--receding-is-tail-chase", action="store_true",
+                   help="the older rule: refuse every geometry whose range from the site is opening")
     t = e.add_argument_group("timeline (one of --launch-delay-s or --radar)")
     t.add_argument("--launch-delay-s", type=float, help="earliest interceptor launch, s after threat launch")
     t.add_argument("--radar", metavar="NAME", help="cueing radar (catalog); a radar without a fixed site sits at each battery")

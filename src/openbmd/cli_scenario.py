@@ -1,5 +1,5 @@
 """Command line for scenarios: ``validate``, ``scenarios``, ``assess``,
-``footprint``, ``phases``, ``south-vs-north`` and ``report``.
+``footprint``, ``phases``, ``robustness``, ``south-vs-north`` and ``report``.
 
 Each command is a thin face on the analysis functions of the Python API;
 bad input gives one line on stderr and exit status 2; long runs show a
@@ -202,6 +202,7 @@ def cmd_phases(args) -> int:
     with progress("phases", total, args.quiet) as bar:
         comp = _run(phases, sc, progress=bar, footprints=not args.no_footprint)
     table = comp.table()
+    table.insert(1, "assumptions", "as declared")
     if args.csv:
         table.to_csv(args.csv, index=False)
     if args.json:
@@ -209,8 +210,62 @@ def cmd_phases(args) -> int:
         return 0
     show = table.drop(columns=["strategic_closest"])
     _print_records(show, False)
+    print("\nThese figures use each scenario's cues as declared; `openbmd robustness` gives them under own-radar, "
+          "remote and early-warning-launch cues, the tail-chase rules and the signature models.")
     print("\nStrategic trajectories engageable, share per launch field:")
     _print_records(comp.per_field().reset_index().rename(columns={"index": "launch"}), False)
+    return 0
+
+
+def cmd_robustness(args) -> int:
+    from .analysis.robustness import SETS, RobustnessError, robustness
+
+    sc = _load(args.scenario)
+    sets = SETS if not args.sets else tuple(x.strip() for x in args.sets.split(","))
+    bad = [x for x in sets if x not in SETS]
+    if bad:
+        from .cli import InputError
+
+        raise InputError(f"--sets: unknown assumption set {bad[0]!r} (known: {', '.join(SETS)})")
+    total = len(sc.phases or [sc]) * len(sets)
+    with progress("robustness", total, args.quiet) as bar:
+        try:
+            res = _run(robustness, sc, sets, balance=not args.no_balance, progress=bar)
+        except RobustnessError as exc:
+            from .cli import InputError
+
+            raise InputError(str(exc)) from None
+    if args.json:
+        for rec in res.records():
+            print(json.dumps({k: _clean(v) for k, v in rec.items()}))
+        return 0
+    m = res.matrix()
+    flips = res.flips()
+    phases = list(m.columns)
+    print("Share of strategic trajectories engageable, per assumption set (rows) and phase (columns);")
+    print("'*' marks a cell whose answer (any engageable or none) differs from 'as declared'.\n")
+    for k, ph in enumerate(phases):
+        print(f"  [{k + 1}] {ph}")
+    w = max(len(x) for x in m.index)
+    print("\n" + " " * w + "".join(f"{'[' + str(k + 1) + ']':>10s}" for k in range(len(phases))))
+    for row in m.index:
+        cells = "".join(f"{(100 * m.loc[row, ph] if m.loc[row, ph] == m.loc[row, ph] else float('nan')):8.1f}%"
+                        f"{'*' if flips.loc[row, ph] else ' '}" for ph in phases)
+        print(f"{row:<{w}s}{cells}")
+    if not args.no_balance:
+        wm = res.matrix("warheads_engageable")
+        print("\nWarheads on engageable trajectories (the scenario's [balance] force and first attack):\n")
+        for row in wm.index:
+            print(f"{row:<{w}s}" + "".join(f"{wm.loc[row, ph]:>10,.0f}" if wm.loc[row, ph] == wm.loc[row, ph]
+                                           else f"{'-':>10s}" for ph in phases))
+    sm = res.matrix("southern_covered_share")
+    print("\nShare of southern threats covered:\n")
+    for row in sm.index:
+        print(f"{row:<{w}s}" + "".join(f"{100 * sm.loc[row, ph]:9.1f}%" if sm.loc[row, ph] == sm.loc[row, ph]
+                                       else f"{'-':>10s}" for ph in phases))
+    print()
+    for line in res.assumptions():
+        print(f"  {line}")
     return 0
 
 
@@ -236,7 +291,10 @@ def cmd_report(args) -> int:
 
     sc = _load(args.scenario)
     members = sc.phases or [sc]
-    total = sum(_steps(m, sc.is_comparison or "footprint" in m.analyses) + 1 for m in members) + (1 if sc.is_comparison else 0)
+    from .analysis.robustness import SETS
+
+    total = sum(_steps(m, sc.is_comparison or "footprint" in m.analyses) + 1 + len(SETS) for m in members) + (
+        1 if sc.is_comparison else 0)
     with progress("report", total, args.quiet) as bar:
         res = _run(write_report, sc, args.output, fmt=args.format, progress=bar)
     print(f"wrote {res.out_dir / 'report.html'} ({len(res.files)} files)")
@@ -328,6 +386,13 @@ def add_parsers(sub):
     p.add_argument("--csv", metavar="FILE")
     p.add_argument("--no-footprint", action="store_true", help="skip the defended-area footprints (faster)")
     p.set_defaults(func=cmd_phases)
+    rb = sub.add_parser("robustness", help="every headline under each assumption set (cues, tail chase, signatures)")
+    rb.add_argument("scenario", nargs="?", default="default", help="scenario file or bundled name (default: the EPAA comparison)")
+    rb.add_argument("--json", action="store_true", help="one JSON object per phase and assumption set")
+    rb.add_argument("--quiet", action="store_true", help="no progress bar")
+    rb.add_argument("--sets", metavar="A,B", help="comma-separated assumption sets (default: all)")
+    rb.add_argument("--no-balance", action="store_true", help="skip the warhead counts (faster)")
+    rb.set_defaults(func=cmd_robustness)
     n = sub.add_parser("south-vs-north", help="the stated mission and the feared one side by side")
     common(n)
     n.set_defaults(func=cmd_south_vs_north)

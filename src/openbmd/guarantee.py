@@ -347,7 +347,9 @@ def compliance(g: Guarantee, sc) -> list[Check]:
                 if hw >= 180:
                     m = width - 360.0
                 else:
-                    m = min(width - lo_ - 2 * hw, lo_) if lo_ <= width else -min(lo_ - width, 360 - lo_)
+                    m = min(width - lo_ - 2 * hw, lo_) if lo_ <= width else -max(
+                        min(lo_ - width, 360 - lo_),  # starts outside: before the start, or past the end
+                        lo_ + 2 * hw - 360 - width)  # and, starting before it, may overrun its end too
                 if m < worst:
                     worst, detail = m, f"{r.name}: field of view {b - hw:.0f}..{b + hw:.0f} deg"
             checks.append(Check(lim.describe(), worst >= 0, worst, "deg", detail))

@@ -114,6 +114,15 @@ class Assessment:
         return self.pairs["engageable"].to_numpy().reshape(n, m)
 
     @property
+    def before_release(self) -> np.ndarray:
+        """(threats, batteries) boolean: the earliest intercept meets the bus
+        before it releases its last warhead."""
+        n, m = len(self.flights), len(self.scenario.batteries)
+        if "before_release" not in self.pairs:
+            return np.zeros((n, m), dtype=bool)
+        return self.pairs["before_release"].to_numpy(dtype=bool).reshape(n, m)
+
+    @property
     def margin(self) -> np.ndarray:
         n, m = len(self.flights), len(self.scenario.batteries)
         return self.pairs["margin_s"].to_numpy().reshape(n, m)
@@ -241,7 +250,20 @@ def from_engagements(scenario, flights: ThreatFlights, res, bats, parent) -> Ass
         "closing_speed_km_s": pick(res.closing_speed) / 1e3,
         "shots": pick(res.shots),
     })
+    # MIRV buses: an intercept before the last warhead leaves the bus meets every warhead on it
+    rel = release_times(scenario, flights.trajectories)
+    df["before_release"] = (df["earliest_intercept_s"].to_numpy(dtype=float) < np.repeat(rel, m)) & df["engageable"].to_numpy(dtype=bool)
     return Assessment(scenario, flights, df, res, parent)
+
+
+def release_times(scenario, trajectories) -> np.ndarray:
+    """Per trajectory: when its bus releases the last warhead (s after launch):
+    burnout + the signature class's post-boost time (burnout alone where no
+    signatures by flight phase are modelled)."""
+    sig = getattr(scenario, "signatures", None)
+    if sig is None:
+        return np.asarray(trajectories.burnout_time, dtype=float)
+    return sig.release_time(trajectories)
 
 
 def assessed(sc, tracking=None, base=None) -> Assessment:

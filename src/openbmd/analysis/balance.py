@@ -39,12 +39,17 @@ def force_objects(assessment: Assessment, forces, attack, decoys_per_missile: in
     """The objects of a force's attack on the assessment's trajectories, and a
     per-unit table (launchers, missiles and warheads launched, trajectories)."""
     launch = assessment.meta["launch"].to_numpy(dtype=object)
-    objs, rows = _force_arrays(launch, forces, attack, decoys_per_missile)
+    bus_ok = assessment.before_release.any(axis=1) if len(assessment.scenario.batteries) else None
+    objs, rows = _force_arrays(launch, forces, attack, decoys_per_missile, bus_ok)
     return objs, pd.DataFrame(rows)
 
 
-def _force_arrays(launch, forces, attack, decoys_per_missile):
-    tr, val, t0, mis, rid, wpm, dpm, names, rows = [], [], [], [], [], [], [], [], []
+def _force_arrays(launch, forces, attack, decoys_per_missile, bus_ok=None):
+    """The objects of an attack. ``bus_ok`` (per trajectory): some battery
+    meets the MIRV bus before it releases its warheads; each such missile
+    with more than one warhead is then one object carrying all its warheads
+    (and its decoys, still aboard)."""
+    tr, val, t0, mis, rid, wpm, dpm, names, rows, bus = [], [], [], [], [], [], [], [], [], []
     base = 0
     for force in forces:
         for u in force.units:
@@ -61,8 +66,11 @@ def _force_arrays(launch, forces, attack, decoys_per_missile):
             w = np.full(n_m, n_w // n_m) + (k < n_w % n_m)  # warheads as even as whole numbers allow
             per = w + decoys_per_missile
             traj_m = idx[k % idx.size]
+            on_bus = np.zeros(n_m, dtype=bool) if bus_ok is None else (bus_ok[traj_m] & (w > 1))
+            per = np.where(on_bus, 1, per)
             tr.append(np.repeat(traj_m, per))
-            val.append(np.repeat(np.where(per > 0, w / np.maximum(per, 1), 0.0), per))
+            val.append(np.repeat(np.where(on_bus, w, np.where(per > 0, w / np.maximum(per, 1), 0.0)), per))
+            bus.append(np.repeat(on_bus, per))
             t0.append(np.zeros(int(per.sum())))
             mis.append(np.repeat(base + k, per))
             rid.append(np.full(int(per.sum()), len(names)))
@@ -72,7 +80,7 @@ def _force_arrays(launch, forces, attack, decoys_per_missile):
             base += n_m
     cat = lambda a, t: np.concatenate(a).astype(t) if a else np.zeros(0, dtype=t)  # noqa: E731
     objs = Objects(cat(tr, np.int64), cat(val, float), cat(t0, float), cat(mis, np.int64), cat(rid, np.int64),
-                   cat(wpm, float), cat(dpm, float), names)
+                   cat(wpm, float), cat(dpm, float), names, cat(bus, bool))
     return objs, rows
 
 
@@ -217,6 +225,9 @@ def balance(scenario, *, forces=None, attacks=None, doctrine: wta.Doctrine | Non
     notes.append("engageable: on a trajectory that at least one battery can engage (no inventory limit); attrited: "
                  "expected warheads intercepted by the best assignment of the inventories (battle management)")
     notes.append("all interceptors are assumed available against this force (none held back for other threats)")
+    notes.append("MIRV buses: a missile whose bus a battery meets before the last warhead is released is one object "
+                 "carrying all its warheads, engaged only by the batteries that meet it before release (post-boost "
+                 "times: catalog sensors.toml, ASSUMPTIONS with ranges)")
     if dec:
         notes.append(f"{dec} decoy(s) per missile that the defence cannot tell from warheads")
     if tracking is not None:
@@ -282,6 +293,7 @@ def balance_uncertainty(scenario, *, samples: int = 1000, seed: int = 0, forces=
         inv = inventories(sc)
         caps = pair_caps(a, d0)  # per trajectory: the draws change the objects, not the engagements
         launch = a.meta["launch"].to_numpy(dtype=object)
+        bus_ok = a.before_release.any(axis=1) if sc.batteries else None
         able = caps[0].sum(axis=1) > 0
         mine = np.isin(launch, [u.launch for f in force_objs for u in f.units])
         live = bool((able & mine).any())
@@ -292,7 +304,7 @@ def balance_uncertainty(scenario, *, samples: int = 1000, seed: int = 0, forces=
                 fs = [_sample_force(f, rng) for f in force_objs]
                 at = _sample_attack(att, rng)
                 pk = _tri(rng, d0.pk_range[0], d0.pk, d0.pk_range[1])
-                objs, units = _force_arrays(launch, fs, at, dec)
+                objs, units = _force_arrays(launch, fs, at, dec, bus_ok)
                 tot[s] = sum(u["warheads"] for u in units)
                 if not live:  # nothing of this force can be engaged here, whatever the numbers
                     continue

@@ -42,6 +42,7 @@ class Objects:
     warheads_per_missile: np.ndarray  # per missile
     decoys_per_missile: np.ndarray  # per missile
     raid_names: list
+    bus: np.ndarray | None = None  # per object: a whole MIRV bus (all its missile's warheads, before release)
 
     def __len__(self):
         return self.traj.size
@@ -118,7 +119,12 @@ def problem_for(assessment: Assessment, objects: Objects, doctrine: wta.Doctrine
     doctrine, when already computed)."""
     cap_t, el = pair_caps(assessment, doctrine) if caps is None else caps
     order = objects.t0[:, None] + el[objects.traj]
-    return wta.Problem(objects.value, cap_t[objects.traj], np.asarray(inventory), doctrine, order=order)
+    cap = cap_t[objects.traj]
+    if objects.bus is not None and objects.bus.any():
+        # a bus is engaged only by the batteries that meet it before release
+        pre = assessment.before_release[objects.traj[objects.bus]]
+        cap[objects.bus] = np.where(pre, cap[objects.bus], 0)
+    return wta.Problem(objects.value, cap, np.asarray(inventory), doctrine, order=order)
 
 
 @dataclass

@@ -355,7 +355,36 @@ CSS = """body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-
 padding:0 1em;color:#222;line-height:1.45}h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}
 table{border-collapse:collapse;font-size:.8em;margin:.5em 0}td,th{border:1px solid #ddd;padding:.2em .5em;text-align:right}
 th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}img{max-width:100%;border:1px solid #eee}
-.note{color:#555;font-size:.85em}ul.assume{font-size:.85em}code{background:#f5f5f5;padding:0 .2em}"""
+.note{color:#555;font-size:.85em}td.flip{background:#fde2c8;font-weight:bold}ul.assume{font-size:.85em}code{background:#f5f5f5;padding:0 .2em}"""
+
+
+def _robustness_html(rob, tmp: Path, files: list) -> str:
+    """Rows of assumption sets, columns of phases; the cells whose answer
+    (some strategic trajectory engageable, or none) differs from the scenario
+    as declared are marked."""
+    _write_table(rob.table(), tmp / "tables" / "robustness", files)
+    out = ["<p>The same architectures under each assumption set. The cue sets are nested: each cues no later and "
+           "guides no less than the one above it, so the strategic share never falls down the first four rows. "
+           "A cell marked <b>&#9873;</b> gives the other answer than <i>as declared</i> (some strategic trajectory "
+           "engageable, or none): the headline depends on that assumption.</p>"]
+    for col, title in (("strategic_engageable_share", "Share of strategic trajectories engageable"),
+                       ("southern_covered_share", "Share of southern threats covered")):
+        m = rob.matrix(col)
+        flips = rob.flips(col)
+        head = "".join(f"<th>{html.escape(str(c))}</th>" for c in ["assumption set", *m.columns])
+        rows = []
+        for k in m.index:
+            cells = []
+            for ph in m.columns:
+                v = m.loc[k, ph]
+                mark = " &#9873;" if flips.loc[k, ph] else ""
+                style = " class='flip'" if flips.loc[k, ph] else ""
+                cells.append(f"<td{style}>{_fmt(v, 'share')}{mark}</td>")
+            rows.append(f"<tr><td>{html.escape(k)}</td>{''.join(cells)}</tr>")
+        out.append(f"<h3>{html.escape(title)}</h3><table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}"
+                   "</tbody></table>")
+    out.append(_assumptions_html(rob.assumptions()))
+    return "".join(out)
 
 
 def _page(title: str, sections: list) -> str:
@@ -484,8 +513,10 @@ def write_report(scenario, out_dir, *, fmt: str = "png", progress=None) -> Repor
         fp = footprint(scenario, progress=progress) if "footprint" in scenario.analyses and scenario.footprint else None
         runs = [(a, fp, "", scenario.name)]
     from . import raids as R
+    from ..analysis.robustness import robustness
 
     extra = R.compute(scenario, assessments=[r[0] for r in runs])
+    rob = robustness(scenario, balance=False, progress=progress)
     with staged_folder(out_dir) as tmp:
         files: list = []
         data: dict = {"openbmd": __version__, "scenario": scenario.name, "files": scenario.files}
@@ -513,6 +544,8 @@ def write_report(scenario, out_dir, *, fmt: str = "png", progress=None) -> Repor
             data["phases"] = comp.records()
             if progress:
                 progress(1)
+        sections.append(("depends", "What the answer depends on", _robustness_html(rob, tmp, files)))
+        data["robustness"] = rob.records()
         sections += R.sections(extra, tmp, fmt, files, data, _write_table, _html_table, _img, _assumptions_html)
         for a, fp, prefix, name in runs:
             sections += _scenario_sections(a, fp, tmp, prefix, fmt, files, data, heading=name)
