@@ -156,15 +156,20 @@ def test_longer_delay_never_enlarges_the_window(delay, extra):
     np.testing.assert_allclose(b.margin, a.margin - extra)
 
 
-def test_published_conclusions_on_european_sites(icbm_threats):
-    """Butt and Postol (2011) and Wilkening (2012): interceptors in Romania
-    cannot engage Russian ICBMs from western Russia toward the US East Coast and
-    Midwest, whatever their speed in the debated range; 3 km/s SM-3 IA/IB in
-    Poland cannot either; fast (5-5.5 km/s, the planned SM-3 IIB) interceptors on
-    ships in the Norwegian Sea can, with an early launch (here 180 s after
-    threat launch, i.e. launch on an early-warning-radar track). Assumptions:
-    exo-atmospheric intercepts (>= 70 km), no tail chase, minimum-energy RS-24
-    trajectories; impulsive interceptors as in those studies' kinematic bounds."""
+def test_hypothesis_european_sites_against_russian_icbms(icbm_threats):
+    """The project's own hypothesis (not a reproduction of a text that was
+    read): interceptors in Romania cannot engage Russian ICBMs from western
+    Russia toward the US East Coast and Midwest, whatever their speed in the
+    debated range; 3 km/s SM-3 IA/IB in Poland cannot either; fast (5-5.5
+    km/s, the planned SM-3 IIB) interceptors on ships in the Norwegian Sea
+    can, with an early launch (here 180 s after threat launch, i.e. launch on
+    an early-warning-radar track). The texts of Butt & Postol 2011 and
+    Wilkening 2012 were not retrieved (docs/sources.md, status table); the
+    only part read, the FAS summary of Butt & Postol 2011, says Phases III-IV
+    "may be seen ... to impose some attrition on Russian warheads", which this
+    test neither confirms nor contradicts. Assumptions: exo-atmospheric
+    intercepts (>= 70 km), no tail chase, minimum-energy RS-24 trajectories,
+    impulsive interceptors (kinematic bounds)."""
     ia = impulsive_interceptor(3000.0, min_intercept_altitude=70e3)
     iib = impulsive_interceptor(5500.0, min_intercept_altitude=70e3)
     bats = [
