@@ -1,7 +1,7 @@
 """Benchmark: engagement evaluations per second.
 
 One evaluation = one threat trajectory against one battery, with the full
-window search (every threat sample: reach, altitude band, tail chase, fly-out
+window search (every threat sample: reach, altitude band, tail chase by closing speed, fly-out
 time, launch time; latest launch, window, intercept point, shoot-look-shoot).
 Threat trajectories and fly-out tables are computed first and not timed.
 
@@ -93,11 +93,17 @@ def straightforward(ts, bat, table, tl_min, assess):
             continue
         d = p - s
         az = math.atan2(float(d @ e_), float(d @ n_))
-        tf = float(table.lookup(rg, h, az)[0])
+        tf, spd, fpa = (float(x) for x in table.lookup(rg, h, az))
         if not math.isfinite(tf):
             continue
         if not ic.tail_chase and float(d @ ts.v[k]) > 0:
-            continue
+            # receding: a tail chase unless it closes at least at the threshold
+            # (the interceptor arrives in the vertical plane through the site)
+            hd = d - float(d @ u) * u
+            hd = hd / max(np.linalg.norm(hd), 1e-12)
+            vi = spd * (math.cos(fpa) * hd + math.sin(fpa) * u)
+            if not np.linalg.norm(vi - ts.v[k]) >= ic.tail_chase_closing_speed:
+                continue
         t = k * ts.dt
         tl = t - tf
         latest_launch = tl if latest_launch is None else max(latest_launch, tl)
