@@ -418,7 +418,7 @@ def _comment_paragraphs(text):
 #: (file, description, predicate on the file's text, source keys)
 RECORD_CHECKS = [
     ("epaa-phase1.toml", "the AN/TPY-2 at Kurecik is dated December 2011 (not 'January 2012')",
-     lambda t: "January 2012" not in t and "December 2011" in t, "GAO-14-314"),
+     lambda t: "operational January 2012" not in t and "December 2011" in t, "GAO-14-314"),
     ("epaa-phase2.toml", "the Rota basing is four destroyers (2014-2015): modelled, or one ship stated as an ASSUMPTION",
      lambda t: bool(re.search(r"Rota[^\n]*(\n[^\[]*)?(ASSUMPTION|four)", t)) and "ASSUMPTION" in t, "NTI 2012 (Rota ships); Naval Today 2016"),
     ("epaa-phase3.toml", "Deveselu's interceptor in Phase 3 is unsourced either way: stated as an ASSUMPTION",
