@@ -182,10 +182,16 @@ def test_footprint(comparison):
     assert fp.max_miss_km < 2.0
 
 
-def test_footprint_grows_with_interceptor_speed(tmp_path, comparison):
+def _footprints(tmp_path, guided: bool):
+    """Deveselu alone at three burnout speeds: guided by its own SPY-1 and the
+    Kurecik TPY-2 (the bundled cueing), or without a guidance constraint (the
+    older model: interceptor reach alone limits it)."""
     areas, defended = [], []
     for v in (2.5, 3.5, 4.5):
-        p = write(tmp_path, f"f{v}.toml", f"""
+        bat = ('name = "Aegis Ashore Deveselu"' if guided else
+               'name = "Aegis Ashore Deveselu"\nremove = true\n[[battery]]\nname = "Deveselu, unguided"\n'
+               'at = "Deveselu"\ncued_by = ["Kurecik TPY-2"]')
+        p = write(tmp_path, f"f{v}{guided}.toml", f"""
             [scenario]
             name = "fp {v}"
             extends = "epaa-phase2"
@@ -193,21 +199,44 @@ def test_footprint_grows_with_interceptor_speed(tmp_path, comparison):
             name = "IB at {v} km/s"
             base = "SM-3 Block IB"
             burnout_speed_km_s = {v}
+            max_range_km = 3000.0  # not the catalog's 700 km estimate: let the speed limit the reach
             [[battery]]
-            name = "Aegis Ashore Deveselu"
+            {bat}
             interceptor = "IB at {v} km/s"
             [[battery]]
             name = "Aegis ship, Eastern Mediterranean"
             remove = true
             [[battery]]
-            name = "Aegis ship, Western Mediterranean (Rota)"
+            name = "Aegis ship, Western Mediterranean (Rota 1)"
             remove = true
-            """)
+            [[battery]]
+            name = "Aegis ship, Western Mediterranean (Rota 2)"
+            remove = true
+            [[battery]]
+            name = "Aegis ship, Western Mediterranean (Rota 3)"
+            remove = true
+            [[battery]]
+            name = "Aegis ship, Western Mediterranean (Rota 4)"
+            remove = true
+            """)  # TOML ignores the indentation
         fp = analysis.footprint(scenario.load(p), step_deg=1.0)
         areas.append(fp.defended_area_km2)
         defended.append(fp.status == DEFENDED)
+    return areas, defended
+
+
+def test_footprint_grows_with_interceptor_speed(tmp_path, comparison):
+    # without a guidance constraint the interceptor's reach limits the
+    # footprint: it grows strictly with speed
+    areas, defended = _footprints(tmp_path, guided=False)
     assert areas[0] <= areas[1] <= areas[2] and areas[2] > areas[0]
     for lo, hi in zip(defended, defended[1:]):
+        assert np.all(hi[lo])
+    # guided by the radars that must see the intercept point: never smaller
+    # with a faster interceptor (here the radars' coverage, not the speed, limits it)
+    g_areas, g_def = _footprints(tmp_path, guided=True)
+    assert g_areas[0] <= g_areas[1] <= g_areas[2] and g_areas[2] <= areas[2]
+    for lo, hi in zip(g_def, g_def[1:]):
         assert np.all(hi[lo])
 
 

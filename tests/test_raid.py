@@ -133,7 +133,8 @@ def test_cli_raid_and_bad_input(tmp_path):
     p = openbmd("raid", "epaa-phase4", "--threat", SOUTH, "--missiles", "40", "--json", "--quiet")
     assert p.returncode == 0, p.stderr
     tot = json.loads(p.stdout)
-    assert tot["warheads"] == 40 and tot["interceptors_available"] == 64
+    # Phase 4: 8 (Eastern Mediterranean ship) + 4 x 8 (four Rota destroyers) + 24 + 24 (Aegis Ashore)
+    assert tot["warheads"] == 40 and tot["interceptors_available"] == 88
     bad = openbmd("raid", "epaa-phase4", "--threat", SOUTH, "--pk", "1.5")
     assert bad.returncode == 2 and "kill probability in [0, 1]" in bad.stderr and "Traceback" not in bad.stderr
     bad = openbmd("raid", "epaa-phase4", "--threat", "Iran to Europe")

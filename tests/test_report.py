@@ -76,8 +76,8 @@ def test_report_files(report):
     names = {str(p.relative_to(report)) for p in report.rglob("*") if p.is_file()}
     assert {"report.html", "summary.json", MARKER, "tables/phases.csv", "tables/phases.parquet"} <= names
     for kind in ("geojson", "kml", "czml"):
-        assert sum(n.endswith(kind) for n in names) == 6
-    assert sum(n.endswith("-footprint.png") for n in names) == 6
+        assert sum(n.endswith(kind) for n in names) == 7
+    assert sum(n.endswith("-footprint.png") for n in names) == 7
     assert not list(report.parent.glob(".*tmp*")), "temporary folder left behind"
 
 
@@ -205,5 +205,5 @@ def test_raid_balance_and_tracking_sections_equal_the_api(report):
             assert got[k] == pytest.approx(ref[k], rel=1e-12, abs=1e-12)
     names = {str(p.relative_to(report)) for p in report.rglob("*") if p.is_file()}
     assert {"tables/balance.csv", "tables/raids.csv", "tables/tracking.csv", "figures/balance.png"} <= names
-    assert len(data["raids"]) == 6 and all(r["warheads"] == 40 for r in data["raids"])
+    assert len(data["raids"]) == 7 and all(r["warheads"] == 40 for r in data["raids"])
     assert {r["scenario"] for r in data["tracking"]} == {p["name"] for p in data["phases"]}

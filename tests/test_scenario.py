@@ -63,7 +63,7 @@ def test_phases_extend_their_predecessor():
     assert {b.name: b for b in p3.batteries}["Aegis Ashore Redzikowo"].interceptor.name == "SM-3 Block IIA"
     # the threats come from the common base, unchanged
     assert [t.name for t in p1.threats] == [t.name for t in p4.threats]
-    assert load("default").is_comparison and len(load("default").phases) == 6
+    assert load("default").is_comparison and len(load("default").phases) == 7
 
 
 def test_minimal_file_and_field_override(tmp_path):

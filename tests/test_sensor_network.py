@@ -337,8 +337,8 @@ def test_phase_scenarios_are_cued_as_the_record_describes():
     assert "FTM-15" in ship.cue_source
     red = next(b for b in p3.batteries if "Redzikowo" in b.name)
     assert red.mode == "engage-on-remote" and "FTM-29" in red.cue_source
-    rota = next(b for b in p3.batteries if "Rota" in b.name)
-    assert rota.count == 32
+    rota = [b for b in p3.batteries if "Rota" in b.name]
+    assert len(rota) == 4 and all(b.count == 8 and b.interceptor.name == "SM-3 Block IIA" for b in rota)
     early = load("epaa-phase4-early-intercept")
     red4 = next(b for b in early.batteries if "Redzikowo" in b.name)
     assert "SBIRS" in red4.cues and red4.interceptor.name == "SM-3 Block IIB"

@@ -4,7 +4,6 @@ real Dask LocalCluster (worker processes, real files, no mocks)."""
 import multiprocessing
 import os
 import socket
-import time
 
 import numpy as np
 import pandas as pd
@@ -129,10 +128,8 @@ def test_worker_killed_mid_sweep(table, reference, tmp_path, workers):
 
 def test_worker_always_dying_is_an_error(table, tmp_path):
     log = tmp_path / "deaths"
-    t0 = time.perf_counter()
     with pytest.raises(SweepError, match=r"chunk 2 \(table rows 48-71\) failed: the worker running it died"):
         run_sweep(always_die, table, CHUNK, {"victim_row": int(table.index[2 * CHUNK]), "log": str(log)}, workers=2, retries=1)
-    assert time.perf_counter() - t0 < 30
     assert len(log.read_text().split()) == 2  # 1 + retries attempts, each in its own worker process
     assert not _children()
 
@@ -258,10 +255,8 @@ def test_unreachable_scheduler(table):
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    t0 = time.perf_counter()
     with pytest.raises(SweepError, match=f"cannot connect to the Dask scheduler at tcp://127.0.0.1:{port}"):
         run_sweep(monte_carlo, table, CHUNK, scheduler=f"tcp://127.0.0.1:{port}", connect_timeout=1.0)
-    assert time.perf_counter() - t0 < 10
 
 
 # ----------------------------------------------------------- existing cluster --
@@ -278,10 +273,8 @@ def test_existing_cluster(table, reference, tmp_path):
         assert (info.workers, info.scheduler) == (2, cluster.scheduler_address)
         # an exception in a worker comes back at once, naming the chunk; the cluster survives
         bad = int(table["seed"].iloc[7 * CHUNK])
-        t0 = time.perf_counter()
         with pytest.raises(SweepError, match=rf"chunk 7 .*no solution for seed {bad}"):
             run_sweep(fail_on, table, CHUNK, {"bad_seed": bad}, scheduler=cluster.scheduler_address)
-        assert time.perf_counter() - t0 < 20
         assert_frame_equal(run_sweep(monte_carlo, table, CHUNK, scheduler=cluster.scheduler_address), reference)
         # a worker death: Dask gives up on the chunk (KilledWorker), run_sweep resubmits it once
         marker = tmp_path / "died"

@@ -660,6 +660,12 @@ def _closing(i, b, k, thr_r, thr_v, site, spd, fpa):
     return math.sqrt(rx * rx + ry * ry + rz * rz), math.acos(min(1.0, max(-1.0, cosang)))
 
 
+@numba.njit(cache=True, inline="always")
+def _receding(i, k, thr_r, thr_v, x0, y0, z0):
+    return ((thr_r[i, k, 0] - x0) * thr_v[i, k, 0] + (thr_r[i, k, 1] - y0) * thr_v[i, k, 1]
+            + (thr_r[i, k, 2] - z0) * thr_v[i, k, 2]) > 0.0
+
+
 @numba.njit(cache=True, fastmath=FAST, error_model="numpy")
 def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
           site_n, cons, tidx, dr, dh, T, SP, FP, tlaunch, assess, stride, cok, ctl, ck, cint, cpre, sa, sz, sta, stz, out,
@@ -696,6 +702,7 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
     # receding) over the coarse samples, then the fly-out lookup where it passes
     nc = (ns - 1 + stride - 1) // stride + 1
     tail_ok = (cons[b, 4] != 0.0) | (cons[b, 5] != np.inf)  # receding samples pass the cheap filter
+    speed_rule = (cons[b, 4] == 0.0) & (cons[b, 5] != np.inf)  # receding ones are decided by closing speed
     gb = gidx[b]
     x0, y0, z0 = site[b, 0], site[b, 1], site[b, 2]
     # contiguous coarse copies (struct of arrays) make this loop vectorise
@@ -768,7 +775,11 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
             ctl[jj] = ck[jj] * dt - tf if ok else -np.inf
             if last >= 0 and jj - last > 1:
                 # interpolate only where both ends are reachable and equally timely
-                if cok[last] and ok and ((ctl[last] >= tl_min) == (ctl[jj] >= tl_min)):
+                # nor where the closing-speed tail-chase rule may switch inside
+                # (a receding end): there every sample is looked up
+                if cok[last] and ok and ((ctl[last] >= tl_min) == (ctl[jj] >= tl_min)) and not (
+                        speed_rule and (_receding(i, ck[last], thr_r, thr_v, x0, y0, z0)
+                                        or _receding(i, ck[jj], thr_r, thr_v, x0, y0, z0))):
                     for q in range(last + 1, jj):
                         w = (q - last) / (jj - last)
                         ctl[q] = ctl[last] + w * (ctl[jj] - ctl[last])

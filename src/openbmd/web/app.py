@@ -199,7 +199,10 @@ def create_app(db_path=None, default_scenario: str = "default") -> FastAPI:
             if c.lat_deg is not None or c.lon_deg is not None:
                 la = math.radians(c.lat_deg) if c.lat_deg is not None else b.stations[0][0]
                 lo = math.radians(c.lon_deg) if c.lon_deg is not None else b.stations[0][1]
-                b = replace(b, stations=[(la, lo)], patrol_box=None)
+                own = b.own_radar
+                if own is not None and not own.mobile:
+                    own = own.at(lat=la, lon=lo)  # a site's own radar moves with it
+                b = replace(b, stations=[(la, lo)], patrol_box=None, own_radar=own)
             if c.burnout_speed_km_s is not None:
                 ic = b.interceptor
                 v = c.burnout_speed_km_s * 1e3
@@ -216,8 +219,9 @@ def create_app(db_path=None, default_scenario: str = "default") -> FastAPI:
         if ch.decision_time_s is not None:
             out = replace(out, decision_time=ch.decision_time_s)
         if ch.launch_delay_s is not None:
-            out = replace(out, launch_delay=ch.launch_delay_s, batteries=[replace(b, cue=None) for b in out.batteries])
-        elif any(b.cue is None for b in out.batteries) and out.launch_delay is None:
+            out = replace(out, launch_delay=ch.launch_delay_s,
+                          batteries=[replace(b, cue=None, cues=(), own_radar=None, mode="own") for b in out.batteries])
+        elif any(b.cue is None and b.own_radar is None and not b.cues for b in out.batteries) and out.launch_delay is None:
             out = replace(out, launch_delay=120.0)  # added ships: launch on an early cue unless told otherwise
         if ch.radar_half_width_deg:
             radars = dict(out.radars)
