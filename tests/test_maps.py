@@ -33,7 +33,13 @@ def decorate(ax, proj):
     values = np.add.outer(lat, lon)
     values[::3] = np.nan
     mesh = maps.plot_grid(ax, proj, lat, lon, values, cmap="viridis", alpha=0.5)
-    assert mesh is not None
+    # the mesh carries the values cell for cell; NaN cells (and hidden ones) stay transparent
+    arr = mesh.get_array()
+    shown = ~np.ma.getmaskarray(arr).reshape(values.shape)
+    assert not (shown & np.isnan(values)).any()
+    np.testing.assert_array_equal(np.ma.getdata(arr).reshape(values.shape)[shown], values[shown])
+    if not proj.azimuthal:  # flat maps hide nothing: every finite cell is drawn
+        np.testing.assert_array_equal(shown, np.isfinite(values))
     ax.legend(loc="lower left", fontsize=6)
 
 

@@ -321,7 +321,7 @@ def test_track_effect_table(effect):
             "share_filter", "share_change"}
     assert cols <= set(t.columns)
     tpy = t[(t["cue"] == "Kurecik TPY-2") & (t["role"] == "southern")]
-    assert len(tpy) == 2
+    assert len(tpy) == 5  # the Eastern Mediterranean ship and the four Rota destroyers
     assert np.all(tpy["fixed_track_time_s"] == 10.0)
     assert np.all(tpy["filter_track_time_median_s"] <= tpy["filter_track_time_max_s"])
     assert np.all(tpy["fire_control_reached"] > 0)

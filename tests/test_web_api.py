@@ -8,6 +8,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from openbmd import scenario
 from openbmd.web.app import CSP, MAX_BODY_BYTES, create_app
 
 
@@ -217,7 +218,8 @@ def test_footprint_and_speed_map_jobs(client):
 
 def test_validate_and_results(client):
     ok = client.post("/api/validate", json={"name": "v", "toml": MINI})
-    assert ok.status_code == 200 and ok.json()["ok"] and ok.json()["batteries"] == 3
+    # Phase 3 (Eastern Mediterranean ship, four Rota destroyers, two Aegis Ashore sites) without Deveselu
+    assert ok.status_code == 200 and ok.json()["ok"] and ok.json()["batteries"] == 6
     bad = client.post("/api/validate", json={"name": "v", "toml": '[model]\nearth = "flat"\n'})
     assert bad.status_code == 422 and "scenario text:2" in bad.json()["detail"]
     jid = client.post("/api/jobs", json={"kind": "assess", "scenario": "moscow-a135"}).json()["id"]
@@ -246,7 +248,7 @@ def test_raid_balance_and_track_jobs(client):
     s = _wait(client, jid)
     assert s["state"] == "done", s
     (one,) = s["result"]["raid"]
-    assert one["totals"]["warheads"] == 40 and len(one["per_battery"]) == 4
+    assert one["totals"]["warheads"] == 40 and len(one["per_battery"]) == len(scenario.load("epaa-phase3").batteries) == 7
     jid = client.post("/api/jobs", json={"kind": "raid", "scenario": "moscow-a135"}).json()["id"]
     s = _wait(client, jid)
     assert s["state"] == "failed" and "no [[raid]]" in s["error"]

@@ -798,20 +798,36 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
     # coarse samples around that are looked up exactly (the sample-level
     # parabola below starts from them)
     jb = -1
-    for _ in range(nc):  # until the best coarse value is an exact one
+    # until the best coarse value is an exact one whose neighbours are exact
+    # too (a hill climb over the coarse samples: a maximum between two
+    # lookups is invisible to the linear interpolation between them)
+    for _ in range(2 * nc + 2):
         jb = -1
         best = -np.inf
         for j in range(nc):
             if cok[j] and ctl[j] > best:
                 best = ctl[j]
                 jb = j
-        if jb < 0 or not cint[jb]:
+        if jb < 0:
             break
-        ok, tf, _, _ = _point(i, b, ck[jb], thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons, cos_rmax,
-                              tidx, dr, dh, T, SP, FP, False, G, gidx)
-        cint[jb] = False
-        cok[jb] = ok
-        ctl[jb] = ck[jb] * dt - tf if ok else -np.inf
+        if cint[jb]:
+            ok, tf, _, _ = _point(i, b, ck[jb], thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons, cos_rmax,
+                                  tidx, dr, dh, T, SP, FP, False, G, gidx)
+            cint[jb] = False
+            cok[jb] = ok
+            ctl[jb] = ck[jb] * dt - tf if ok else -np.inf
+            continue
+        moved = False
+        for jn in (jb - 1, jb + 1):
+            if 0 <= jn < nc and cok[jn] and cint[jn]:
+                ok, tf, _, _ = _point(i, b, ck[jn], thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons,
+                                      cos_rmax, tidx, dr, dh, T, SP, FP, False, G, gidx)
+                cint[jn] = False
+                cok[jn] = ok
+                ctl[jn] = ck[jn] * dt - tf if ok else -np.inf
+                moved = True
+        if not moved:
+            break
     if jb >= 0:
         jl = jb - 1
         while jl >= 0 and cok[jl] and cint[jl]:
@@ -894,8 +910,12 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
     # 2. latest launch: the best end, refined by a parabola inside the runs
     #    next to it (the launch time t - T(t) is smooth)
     latest_launch = -np.inf
+    kbest = -1
     for q in range(ns_):
-        latest_launch = max(latest_launch, sta[q], stz[q])
+        if sta[q] > latest_launch:
+            latest_launch, kbest = sta[q], sa[q]
+        if stz[q] > latest_launch:
+            latest_launch, kbest = stz[q], sz[q]
     for q in range(ns_):
         if (sta[q] == latest_launch or stz[q] == latest_launch) and sz[q] - sa[q] >= 2:
             a, z = sa[q], sz[q]
@@ -905,7 +925,8 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
             if not ok:
                 continue
             tm = m * dt - tf
-            latest_launch = max(latest_launch, tm)
+            if tm > latest_launch:
+                latest_launch, kbest = tm, m
             # vertex of the parabola through (a, ta), (m, tm), (z, tz)
             x0, x1, x2 = float(a), float(m), float(z)
             y0, y1, y2 = sta[q], tm, stz[q]
@@ -918,9 +939,20 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
                     if a < kk < z and kk != m:
                         ok, tf, _, _ = _point(i, b, kk, thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons,
                                               cos_rmax, tidx, dr, dh, T, SP, FP, False, G, gidx)
-                        if ok:
-                            latest_launch = max(latest_launch, kk * dt - tf)
+                        if ok and kk * dt - tf > latest_launch:
+                            latest_launch, kbest = kk * dt - tf, kk
     out[i, b, O_LATEST_LAUNCH] = latest_launch
+    # a maximum inside a run: the run is split there, so that a timely stretch
+    # around it (both ends of the run untimely) is found by step 3
+    if kbest >= 0 and ns_ + 1 < sa.size:
+        for q in range(ns_):
+            if sa[q] < kbest < sz[q]:
+                for r in range(ns_, q, -1):
+                    sa[r], sz[r], sta[r], stz[r] = sa[r - 1], sz[r - 1], sta[r - 1], stz[r - 1]
+                sz[q], stz[q] = kbest, latest_launch
+                sa[q + 1], sta[q + 1] = kbest, latest_launch
+                ns_ += 1
+                break
     # 3. timely samples (launch time >= the earliest permitted) in time order:
     #    first and last, and shoot-look-shoot opportunities
     kearly = -1
