@@ -128,6 +128,8 @@ def main():
     ap.add_argument("--sites", default="20x25", help="site grid, latitudes x longitudes")
     ap.add_argument("--baseline-pairs", type=int, default=40)
     ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--receding-is-tail-chase", action="store_true",
+                    help="the older tail-chase rule (every receding geometry refused) instead of the closing-speed rule")
     ap.add_argument("--coarse-step", type=float, default=None,
                     help="s (default: the library's, 24 s); 0: exhaustive scan")
     args = ap.parse_args()
@@ -139,6 +141,8 @@ def main():
     ts = ThreatSet.prepare(tr)
     nlat, nlon = (int(x) for x in args.sites.split("x"))
     ic = impulsive_interceptor(5000.0, min_intercept_altitude=70e3)
+    if args.receding_is_tail_chase:  # the older tail-chase rule, for a like-for-like comparison
+        ic = ic.replace(tail_chase_closing_speed=float("inf"))
     bats = [Battery(n, a, b, ic, Timeline(launch_delay=150.0)) for n, a, b in sites(nlat, nlon)]
     res = engage(ts, bats[:: nlon])  # builds one table per latitude (and compiles)
     by_lat = {round(b.lat, 9): t for b, t in zip(bats[:: nlon], res.tables)}

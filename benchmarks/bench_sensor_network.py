@@ -45,6 +45,11 @@ def _env(src: Path, cache: Path) -> dict:
     return env
 
 
+def _which(env) -> str:
+    return subprocess.run([sys.executable, "-c", "import openbmd; print(openbmd.__file__)"], env=env,
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
 def _rate(out: str) -> float:
     m = re.search(r"openbmd kernel\s+([\d.]+) s", out)
     if not m:
@@ -63,20 +68,31 @@ def engine(baseline: str):
             res: dict = {}
             for label, tree in trees.items():
                 env = _env(tree / "src", tmp / f"cache-{label.split()[0]}")
+                assert _which(env).startswith(str(tree / "src")), _which(env)  # the tree's own code
                 for _ in range(2):  # the first run fills the tree's numba cache
-                    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_engage.py"),
-                                          "--baseline-pairs", "4", "--repeat", "5"],
-                                         env=env, capture_output=True, text=True, check=True).stdout
+                    # each tree's own bench_engage.py (its straightforward rule is that tree's)
+                    r = subprocess.run([sys.executable, str(tree / "benchmarks" / "bench_engage.py"),
+                                        "--baseline-pairs", "4", "--repeat", "5"], env=env, capture_output=True, text=True)
+                    if r.returncode:
+                        raise RuntimeError(f"bench_engage.py in {label} failed:\n{r.stderr[-3000:]}")
+                    out = r.stdout
                     fp = subprocess.run([sys.executable, "-c", FOOTPRINT], env=env, capture_output=True, text=True,
                                         check=True).stdout
                 import json
 
                 res[label] = (_rate(out), json.loads(fp.strip().splitlines()[-1])["footprint_s"])
+                if tree is ROOT:  # like for like: this checkout under the older tail-chase rule
+                    r = subprocess.run([sys.executable, str(tree / "benchmarks" / "bench_engage.py"), "--baseline-pairs",
+                                        "4", "--repeat", "5", "--receding-is-tail-chase"], env=env, capture_output=True,
+                                       text=True, check=True)
+                    res["older rule"] = _rate(r.stdout)
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(wt)], capture_output=True)
     (b_k, b_f), (n_k, n_f) = res["baseline " + baseline], res["this checkout"]
     print(f"engine and scenarios, baseline {baseline} vs this checkout ({os.cpu_count()} cores, same run):")
     print(f"  bench_engage kernel (best of 5)    {b_k:8.3f} s   {n_k:8.3f} s   ratio {n_k / b_k:5.2f}  (target <= 1.15)")
+    print(f"  same, this checkout with the older tail-chase rule  {res['older rule']:8.3f} s   ratio "
+          f"{res['older rule'] / b_k:5.2f}  (the closing-speed rule evaluates receding geometries the older one drops)")
     print(f"  Phase 3 footprint, 0.25 deg        {b_f:8.2f} s   {n_f:8.2f} s   ratio {n_f / b_f:5.2f}  (target <= 1.15)")
 
 

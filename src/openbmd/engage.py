@@ -608,6 +608,8 @@ def _point(i, b, k, thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons, cos
     receding = cons[b, 4] == 0.0 and dx * thr_v[i, k, 0] + dy * thr_v[i, k, 1] + dz * thr_v[i, k, 2] > 0.0
     if receding and cons[b, 5] == np.inf:
         return False, np.inf, 0.0, 0.0
+    if receding and _normal_speed(i, k, thr_r, thr_v, px, py, pz, pn, dx, dy, dz) >= cons[b, 5]:
+        receding = False  # it closes at least this fast whatever the interceptor does: no tail chase
     rg = math.acos(min(1.0, c)) * RE_MEAN
     az = math.atan2(dx * site_e[b, 0] + dy * site_e[b, 1] + dz * site_e[b, 2],
                     dx * site_n[b, 0] + dy * site_n[b, 1] + dz * site_n[b, 2])
@@ -661,9 +663,28 @@ def _closing(i, b, k, thr_r, thr_v, site, spd, fpa):
 
 
 @numba.njit(cache=True, inline="always")
-def _receding(i, k, thr_r, thr_v, x0, y0, z0):
-    return ((thr_r[i, k, 0] - x0) * thr_v[i, k, 0] + (thr_r[i, k, 1] - y0) * thr_v[i, k, 1]
-            + (thr_r[i, k, 2] - z0) * thr_v[i, k, 2]) > 0.0
+def _normal_speed(i, k, thr_r, thr_v, px, py, pz, pn, dx, dy, dz):
+    """The threat's speed across the vertical plane through the site and the
+    sample: the interceptor arrives in that plane, so the closing speed is at
+    least this (|v . (u x d)| / |u x d|, u the local vertical, d site to sample)."""
+    ux, uy, uz = px / pn, py / pn, pz / pn
+    cx, cy, cz = uy * dz - uz * dy, uz * dx - ux * dz, ux * dy - uy * dx
+    cn = math.sqrt(cx * cx + cy * cy + cz * cz)
+    if cn == 0.0:
+        return 0.0
+    return abs(thr_v[i, k, 0] * cx + thr_v[i, k, 1] * cy + thr_v[i, k, 2] * cz) / cn
+
+
+@numba.njit(cache=True, inline="always")
+def _tail_open(i, k, thr_r, thr_v, x0, y0, z0, thr):
+    """A receding sample whose tail-chase test needs the interceptor's arrival
+    state (the closing-speed rule may switch there)."""
+    dx, dy, dz = thr_r[i, k, 0] - x0, thr_r[i, k, 1] - y0, thr_r[i, k, 2] - z0
+    if dx * thr_v[i, k, 0] + dy * thr_v[i, k, 1] + dz * thr_v[i, k, 2] <= 0.0:
+        return False
+    px, py, pz = thr_r[i, k, 0], thr_r[i, k, 1], thr_r[i, k, 2]
+    pn = math.sqrt(px * px + py * py + pz * pz)
+    return _normal_speed(i, k, thr_r, thr_v, px, py, pz, pn, dx, dy, dz) < thr
 
 
 @numba.njit(cache=True, fastmath=FAST, error_model="numpy")
@@ -778,8 +799,8 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
                 # nor where the closing-speed tail-chase rule may switch inside
                 # (a receding end): there every sample is looked up
                 if cok[last] and ok and ((ctl[last] >= tl_min) == (ctl[jj] >= tl_min)) and not (
-                        speed_rule and (_receding(i, ck[last], thr_r, thr_v, x0, y0, z0)
-                                        or _receding(i, ck[jj], thr_r, thr_v, x0, y0, z0))):
+                        speed_rule and (_tail_open(i, ck[last], thr_r, thr_v, x0, y0, z0, cons[b, 5])
+                                        or _tail_open(i, ck[jj], thr_r, thr_v, x0, y0, z0, cons[b, 5]))):
                     for q in range(last + 1, jj):
                         w = (q - last) / (jj - last)
                         ctl[q] = ctl[last] + w * (ctl[jj] - ctl[last])

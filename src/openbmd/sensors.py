@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
+import numba
 import numpy as np
 
 from . import earth as E
@@ -94,16 +95,44 @@ class Radar:
         return az, el, rng
 
     def visible(self, r, rcs=0.1, earth: E.EarthModel = E.WGS84) -> np.ndarray:
-        """Boolean mask: which ECEF points (..., 3) the radar detects (NaN points: no)."""
-        az, el, rng = self.look(r, earth)
-        daz = np.abs((az - self.boresight_azimuth + np.pi) % (2 * np.pi) - np.pi)
-        ok = (el >= self.min_elevation) & (el <= self.max_elevation) & (rng <= self.detection_range(rcs))
-        if self.azimuth_half_width < math.pi:
-            ok &= daz <= self.azimuth_half_width
-        return ok & np.isfinite(rng)
+        """Boolean mask: which ECEF points (..., 3) the radar detects (NaN points: no).
+        Compiled, in one pass over the points; the same tests as :meth:`look`
+        (``tests/test_sensors.py`` checks the two agree)."""
+        r = np.asarray(r, dtype=float)
+        shape = r.shape[:-1]
+        pts = np.ascontiguousarray(r.reshape(-1, 3))
+        rng = np.broadcast_to(self.detection_range(rcs), shape).reshape(-1)
+        rng = np.ascontiguousarray(rng, dtype=float)
+        x0 = np.array(E.geodetic_to_ecef(self.lat, self.lon, self.alt, earth), dtype=float)
+        e, n, u = (np.asarray(v, dtype=float) for v in E.enu_basis(self.lat, self.lon))
+        out = np.empty(pts.shape[0], dtype=np.bool_)
+        _visible(pts, rng, x0, e, n, u, float(self.boresight_azimuth), float(self.azimuth_half_width),
+                 float(self.min_elevation), float(self.max_elevation), out)
+        return out.reshape(shape)
 
     def __str__(self):
         return self.name
+
+
+@numba.njit(parallel=True, cache=True)
+def _visible(pts, rng, x0, e, n, u, bore, half, el_min, el_max, out):
+    s_min, s_max = math.sin(el_min), math.sin(el_max)
+    for p in numba.prange(pts.shape[0]):
+        dx, dy, dz = pts[p, 0] - x0[0], pts[p, 1] - x0[1], pts[p, 2] - x0[2]
+        de = dx * e[0] + dy * e[1] + dz * e[2]
+        dn = dx * n[0] + dy * n[1] + dz * n[2]
+        du = dx * u[0] + dy * u[1] + dz * u[2]
+        d = math.sqrt(de * de + dn * dn + du * du)
+        if not (d <= rng[p]) or d == 0.0:  # NaN points fail here
+            out[p] = False
+            continue
+        sel = du / d
+        ok = sel >= s_min and sel <= s_max
+        if ok and half < math.pi:
+            az = math.atan2(de, dn)
+            daz = abs((az - bore + math.pi) % (2 * math.pi) - math.pi)
+            ok = daz <= half
+        out[p] = ok
 
 
 def horizon_range(radar_alt, target_alt, min_elevation=0.0, radius=E.SPHERE_RADIUS):
@@ -288,15 +317,31 @@ class Signatures:
         return np.array([self.of(n).release_time(b) for n, b in zip(names, bo)], dtype=float)
 
 
-@dataclass
 class RadarReport:
-    """Per trajectory: first detection, track established, visibility intervals."""
+    """Per trajectory: first detection, track established, visibility
+    intervals (computed when first asked for)."""
 
-    radar: Radar
-    detection_time: np.ndarray
-    track_time: np.ndarray
-    intervals: list  # per trajectory, a list of (start, end) in s after threat launch
-    visible: np.ndarray  # (N, K) boolean
+    def __init__(self, radar, detection_time, track_time, visible, times):
+        self.radar = radar
+        self.detection_time = detection_time
+        self.track_time = track_time
+        self.visible = visible  # (N, K) boolean
+        self._t = times
+        self._intervals = None
+
+    @property
+    def intervals(self) -> list:
+        """Per trajectory, a list of (start, end) in s after threat launch."""
+        if self._intervals is None:
+            t = self._t
+            out = []
+            for v in self.visible.astype(np.int8):
+                edges = np.diff(np.concatenate([[0], v, [0]]))
+                starts = np.nonzero(edges == 1)[0]
+                ends = np.nonzero(edges == -1)[0] - 1
+                out.append([(float(t[a]), float(t[b])) for a, b in zip(starts, ends)])
+            self._intervals = out
+        return self._intervals
 
     def to_dataframe(self, names=None):
         import pandas as pd
@@ -310,6 +355,22 @@ class RadarReport:
                 "visible_intervals_s": [[(round(a, 1), round(b, 1)) for a, b in iv] for iv in self.intervals],
             }
         )
+
+
+def first_runs(vis: np.ndarray, need: int) -> np.ndarray:
+    """Per row of a boolean (N, K) array, the index where the first run of at
+    least ``need`` consecutive True values starts (-1: none). The first window
+    of ``need`` True values starts a run: an earlier start of the same run
+    would be an earlier such window."""
+    n, k = vis.shape
+    need = max(int(need), 1)
+    if need > k:
+        return np.full(n, -1)
+    c = np.zeros((n, k + 1), dtype=np.int32)
+    np.cumsum(vis, axis=1, out=c[:, 1:])
+    win = (c[:, need:] - c[:, :-need]) == need  # (N, K - need + 1): window starting at j all True
+    first = np.argmax(win, axis=1)
+    return np.where(win.any(axis=1), first, -1)
 
 
 _VIS: dict = {}
@@ -344,22 +405,13 @@ def observe(trajectories, radar: Radar, rcs=0.1) -> RadarReport:
         if len(_VIS) >= 128:
             _VIS.pop(next(iter(_VIS)))
         _VIS[key] = (trajectories, vis)
-    n = r.shape[0]
-    det = np.full(n, np.nan)
-    trk = np.full(n, np.nan)
-    intervals = []
     dt = trajectories.options.output_step
-    for i in range(n):
-        v = vis[i].astype(np.int8)
-        edges = np.diff(np.concatenate([[0], v, [0]]))
-        starts = np.nonzero(edges == 1)[0]
-        ends = np.nonzero(edges == -1)[0] - 1
-        iv = [(float(t[a]), float(t[b])) for a, b in zip(starts, ends)]
-        intervals.append(iv)
-        if iv:
-            det[i] = iv[0][0]
-            for a, b in iv:
-                if b - a + dt >= radar.track_time:
-                    trk[i] = a + radar.track_time
-                    break
-    return RadarReport(radar, det, trk, intervals, vis)
+    # first detection: the first visible sample; firm track: the start of the
+    # first visibility interval long enough to hold it (b - a + dt >= track
+    # time, i.e. ceil(track_time / dt) samples) + the track time
+    fd = first_runs(vis, 1)
+    det = np.where(fd >= 0, t[np.maximum(fd, 0)], np.nan)
+    need = max(1, int(math.ceil(radar.track_time / dt - 1e-9)))
+    ft = first_runs(vis, need)
+    trk = np.where(ft >= 0, t[np.maximum(ft, 0)] + radar.track_time, np.nan)
+    return RadarReport(radar, det, trk, vis, t)
