@@ -426,3 +426,32 @@ def test_compiled_visibility_equals_the_look_angles(lat, bore, half, el_min, el_
     got = r.visible(pts, rcs)
     # points within 1e-9 of a boundary may fall either way (sin vs arcsin)
     assert (got != want).mean() < 1e-3 and got.sum() > 0
+
+
+def test_robustness_json_nested_sets_never_lower_the_strategic_share(capsys):
+    """`openbmd robustness --json`: one object per phase and set with the
+    issue's keys; down the nested cue sets the strategic share never falls
+    (each cues no later and guides no less) and the southern one neither."""
+    from openbmd.analysis.robustness import NESTED
+    from openbmd.cli import main
+
+    assert main(["robustness", "epaa-phase4-northern-seas", "--json", "--quiet", "--sets", ",".join(NESTED)]) == 0
+    rows = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert [r["assumptions"] for r in rows] == list(NESTED)
+    for r in rows:
+        assert {"name", "assumptions", "strategic_engageable_share", "southern_covered_share", "warheads_engageable",
+                "warheads_attrited_expected"} <= set(r)
+    s = [r["strategic_engageable_share"] for r in rows]
+    w = [r["warheads_engageable"] for r in rows]
+    south = [r["southern_covered_share"] for r in rows]
+    assert all(a <= b + 1e-12 for a, b in zip(s, s[1:])) and s[-1] > s[0]
+    assert all(a <= b + 1e-9 for a, b in zip(w, w[1:]))
+    assert all(a <= b + 1e-12 for a, b in zip(south, south[1:]))
+    # the flips table marks where the answer differs in kind from 'as declared'
+    from openbmd.analysis.robustness import robustness
+
+    res = robustness(load("epaa-phase3"), ("as declared", "early-warning-launch"), balance=False)
+    m, f = res.matrix(), res.flips()
+    ph = m.columns[0]
+    assert m.loc["as declared", ph] == 0 and m.loc["early-warning-launch", ph] > 0
+    assert f.loc["early-warning-launch", ph] and not f.loc["as declared", ph]
