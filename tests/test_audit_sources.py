@@ -3,7 +3,7 @@ listed in docs/sources*.md, every document says how much of it was read, and
 numbers resting only on unread documents are marked as assumptions with ranges.
 
 Every file is checked, the EPAA scenarios and the sensor catalog included
-(``python tools/audit_sources.py --strict`` passes).
+(``python tools/audit_sources.py`` passes).
 """
 
 import importlib.util

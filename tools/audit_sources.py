@@ -34,8 +34,7 @@ runs it):
    dated EPAA facts (GAO-14-314 and the others in ``RECORD_CHECKS``).
 
 ``audit()`` returns a list of :class:`Finding`; ``report()`` formats them.
-Exit status 1 when anything fails (``--strict``: also on the checks listed in
-``PENDING``, which are the lead's open changes to files this tool only reads).
+Exit status 1 when anything fails.
 """
 
 from __future__ import annotations
@@ -68,27 +67,6 @@ MEMORY = re.compile(
     r"not verified in this session|not verified against those texts",
     re.IGNORECASE,
 )
-
-#: scenario files that belong to someone else's pending change: name -> what must change
-#: (their failures are reported, and the test marks them xfail with this reason)
-PENDING = {
-    "epaa-base.toml": "lead's pending EPAA rewrite: cite the threat sets by key in [scenario] sources "
-                      "(Podvig russianforces.org; FAS 2024 Russia), and drop NRC 2012 from the Russian ICBM "
-                      "geometry (NRC 2012 p. 24 excludes Russian strategic forces)",
-    "epaa-phase1.toml": "lead's pending EPAA rewrite: TPY-2 at Kurecik deployed December 2011 (GAO-14-314), "
-                        "[scenario] sources with keys",
-    "epaa-phase2.toml": "lead's pending EPAA rewrite: four Rota destroyers (2014-2015) modelled, or one ship "
-                        "stated as a dated ASSUMPTION; [scenario] sources with keys",
-    "epaa-phase3.toml": "lead's pending EPAA rewrite: Deveselu's interceptor in Phase 3 stated as an "
-                        "ASSUMPTION (unsourced either way); [scenario] sources with keys",
-    "epaa-phase3-sites-east.toml": "lead's pending EPAA rewrite: [scenario] sources with keys",
-    "epaa-phase4.toml": "lead's pending EPAA rewrite: Phase 4 cancelled 15 March 2013 (ACA 2013 (Phase 4 "
-                        "cancelled)) in [scenario] sources; NRC 2012 cited only for what was read",
-    "epaa-phase4-northern-seas.toml": "lead's pending EPAA rewrite: [scenario] sources with keys; "
-                                      "Butt & Postol 2011 / Wilkening 2012 cited as not retrieved",
-    "epaa-phases.toml": "lead's pending EPAA rewrite",
-}
-
 
 @dataclass
 class Finding:
@@ -478,24 +456,6 @@ def audit(doc_files=None) -> list[Finding]:
             + check_guarantees(docs) + check_record(docs))
 
 
-#: files being written by others while this audit was written: name -> whose pending change
-OTHERS = {
-    "sensors.toml": "the sensors engineer's pending sensors.toml (source strings naming no key of docs/sources-sensors.md)",
-    "sources-sensors.md": "the sensors engineer's pending docs/sources-sensors.md (status rows: 'read' must say what was "
-                          "read; one status per key; the status words read / summary read / not retrieved)",
-}
-
-
-def pending_reason(f: Finding) -> str | None:
-    """The pending change, by someone else, that owns a failing finding (None: ours to fix)."""
-    name = f.where.split(":")[0].strip()
-    if name in PENDING:
-        return PENDING[name]
-    if name.startswith("epaa-") and name.endswith(".toml"):
-        return "lead's pending EPAA rewrite: [scenario] sources with keys of docs/sources.md"
-    return OTHERS.get(name)
-
-
 def report(findings, *, verbose=False) -> str:
     docs = read_documents()
     counts = {}
@@ -503,21 +463,13 @@ def report(findings, *, verbose=False) -> str:
         st = docs.state(k)
         counts[st] = counts.get(st, 0) + 1
     fails = [f for f in findings if not f.ok]
-    ours = [f for f in fails if pending_reason(f) is None]
-    pend = [f for f in fails if pending_reason(f) is not None]
     lines = ["# openbmd citation audit", "",
              f"Documents listed in docs/sources*.md: {len(docs.keys())} "
              f"({', '.join(f'{v} {k}' for k, v in sorted(counts.items()))}).",
              f"Source strings checked: {sum(1 for f in findings if f.check == 'citation')}; "
-             f"failures: {len(ours)} (+{len(pend)} in files others are changing now: the lead's EPAA rewrite, "
-             f"the sensors engineer's files).", ""]
-    if ours:
-        lines += ["## Failures", ""] + [f"- {f}" for f in ours] + [""]
-    if pend:
-        lines += ["## Failures in files others are changing now (pending)", ""]
-        for f in pend:
-            lines.append(f"- {f}")
-        lines.append("")
+             f"failures: {len(fails)}.", ""]
+    if fails:
+        lines += ["## Failures", ""] + [f"- {f}" for f in fails] + [""]
     lines += ["## Assumptions: numbers whose only documents were not retrieved", ""]
     lines += [f"- {f.where}: {f.message}" for f in findings if f.check == "unread-number" and f.ok] or ["- none"]
     lines.append("")
@@ -529,12 +481,11 @@ def report(findings, *, verbose=False) -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--verbose", action="store_true", help="also list what passed")
-    ap.add_argument("--strict", action="store_true", help="fail on the pending EPAA checks too")
+    ap.add_argument("--strict", action="store_true", help="(kept for old command lines; every check is strict now)")
     args = ap.parse_args(argv)
     findings = audit()
     print(report(findings, verbose=args.verbose))
-    fails = [f for f in findings if not f.ok and (args.strict or pending_reason(f) is None)]
-    return 1 if fails else 0
+    return 1 if any(not f.ok for f in findings) else 0
 
 
 if __name__ == "__main__":

@@ -120,7 +120,7 @@ class Timeline:
 
     def sources(self):
         """(source, is_remote) pairs the mode admits for the launch cue."""
-        own = self.own if self.own is not None else None
+        own = self.own
         out = []
         if own is not None:
             out.append((own, False))

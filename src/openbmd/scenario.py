@@ -638,36 +638,34 @@ def _radar(cat, d, src, path):
         raise ScenarioError(f"{src.where(path)}: field '{_fmt_path(path)}': {exc}") from None
 
 
-def _satellite(d, src, path):
-    from .catalog.sensors import default_sensors
-
+def _sensor_entry(d, src, path, find, fields):
+    """A [[satellite]] or [[network]] entry: the catalog entry its ``type``
+    names (``find``), with the overrides ``fields`` = ((key, attr, scale), ...)."""
     try:
-        s = default_sensors().satellite(d.get("type", d["name"]))
+        obj = find(d.get("type", d["name"]))
     except CatalogError as exc:
         raise ScenarioError(f"{src.where(path + ('type',))}: field '{_fmt_path(path)}.type': {exc}") from None
     over = {"name": d["name"]}
-    for key, attr, f in (("cloud_top_km", "cloud_top", 1e3), ("report_latency_s", "report_latency", 1.0),
-                         ("track_time_s", "track_time", 1.0)):
+    for key, attr, f in fields:
         if key in d:
             over[attr] = _positive(float(d[key]), src, path + (key,), allow_zero=True) * f
     if "source" in d:
-        over["source"] = d["source"] + f" (a {s.name}: {s.source})"
-    return s.replace(**over)
+        over["source"] = d["source"] + f" (a {obj.name}: {obj.source})"
+    return obj.replace(**over)
+
+
+def _satellite(d, src, path):
+    from .catalog.sensors import default_sensors
+
+    return _sensor_entry(d, src, path, default_sensors().satellite,
+                         (("cloud_top_km", "cloud_top", 1e3), ("report_latency_s", "report_latency", 1.0),
+                          ("track_time_s", "track_time", 1.0)))
 
 
 def _network(d, src, path):
     from .catalog.sensors import default_sensors
 
-    try:
-        n = default_sensors().network(d.get("type", d["name"]))
-    except CatalogError as exc:
-        raise ScenarioError(f"{src.where(path + ('type',))}: field '{_fmt_path(path)}.type': {exc}") from None
-    over = {"name": d["name"]}
-    if "link_latency_s" in d:
-        over["link_latency"] = _positive(float(d["link_latency_s"]), src, path + ("link_latency_s",), allow_zero=True)
-    if "source" in d:
-        over["source"] = d["source"] + f" (a {n.name}: {n.source})"
-    return n.replace(**over)
+    return _sensor_entry(d, src, path, default_sensors().network, (("link_latency_s", "link_latency", 1.0),))
 
 
 def _cueing(d, src, p, cat, radars, satellites, networks, default_cue, stations):
@@ -697,10 +695,6 @@ def _cueing(d, src, p, cat, radars, satellites, networks, default_cue, stations)
                 own = own.at(lat=lat, lon=lon).replace(name=f"{d['name']} {own.name}", mobile=True)
             else:
                 own = own.replace(name=f"{d['name']} {own.name}")
-    elif len(cues) == 1 and cues[0] in radars and len(stations) == 1:
-        r = radars[cues[0]]
-        if abs(r.lat - stations[0][0]) < 1e-6 and abs(r.lon - stations[0][1]) < 1e-6:
-            pass  # the older form: a battery cued by the radar at its own site (no guidance constraint)
     mode = d.get("mode")
     if mode is None:
         mode = "launch-on-remote" if (own is not None and any(c != getattr(own, "name", None) for c in cues)) else "own"
