@@ -22,7 +22,26 @@ Limit kinds (all angles in degrees, distances in km, speeds in km/s):
 * ``radar_sector``: ``radar`` (a scenario radar name, or "*" for all),
   ``azimuth_min_deg``, ``azimuth_max_deg``: the radar's field of view must lie
   within the sector (clockwise from min to max);
-* ``max_interceptors_per_site``: ``count``.
+* ``max_interceptors_per_site``: ``count``;
+* ``max_interceptors_total``: ``count``: every battery's interceptors together
+  (one interceptor per launcher, so also a limit on launchers);
+* ``max_deployment_areas``: ``count``, ``radius_km``: every site (each
+  station of a ship's patrol box too) inside at most ``count`` circles of
+  that radius;
+* ``no_basing``: ``modes`` (a list of sea, air, space, mobile-land): no
+  battery of those basing modes (a scenario's ship batteries are sea-based;
+  a land battery with a patrol box or several stations is mobile land-based;
+  the scenario format has no air- or space-based batteries);
+* ``early_warning_periphery``: ``km``; optional ``country`` (default: each
+  radar's own country), ``probe_km`` (300), ``outside_tolerance_km`` (25):
+  every early-warning radar within ``km`` of its national territory's border,
+  not more than the tolerance outside it, and oriented outward (the point
+  ``probe_km`` along its boresight lies outside the territory);
+* limits on flight tests (checked against a flight-test file, see
+  :mod:`openbmd.flighttests`; against a deployment they do not apply):
+  ``max_test_interceptor_speed`` (``max_km_s``), ``max_test_target_speed``
+  (``max_km_s``), ``max_test_target_range`` (``max_km``),
+  ``max_test_intercept_altitude`` (``max_km``).
 
 :func:`verify` checks (a) compliance with each limit (by how much it fails),
 (b) the physical claim: no protected trajectory can be engaged under the
@@ -44,7 +63,15 @@ from . import geo
 from .scenario import (MAX_FILE_BYTES, ScenarioError, _fmt_path, _Locator, _Source, _suggest)
 
 LIMIT_KINDS = ("max_burnout_speed", "no_naval_north_of", "keep_out", "min_distance_from_border", "no_sites_east_of",
-               "radar_sector", "max_interceptors_per_site")
+               "radar_sector", "max_interceptors_per_site", "max_interceptors_total", "max_deployment_areas",
+               "no_basing", "early_warning_periphery", "max_test_interceptor_speed", "max_test_target_speed",
+               "max_test_target_range", "max_test_intercept_altitude")
+#: limits on flight tests: what a test may demonstrate (the parameter, its unit)
+TEST_LIMIT_KINDS = {"max_test_interceptor_speed": ("interceptor burnout speed", "km/s"),
+                    "max_test_target_speed": ("target speed", "km/s"),
+                    "max_test_target_range": ("target range", "km"),
+                    "max_test_intercept_altitude": ("intercept altitude", "km")}
+BASING_MODES = ("sea", "air", "space", "mobile-land")
 LIMIT_FIELDS = {
     "max_burnout_speed": {"max_km_s": float, "area": str, "polygon_deg": list},
     "no_naval_north_of": {"lat_deg": float},
@@ -53,11 +80,23 @@ LIMIT_FIELDS = {
     "no_sites_east_of": {"lon_deg": float},
     "radar_sector": {"radar": str, "azimuth_min_deg": float, "azimuth_max_deg": float},
     "max_interceptors_per_site": {"count": int},
+    "max_interceptors_total": {"count": int},
+    "max_deployment_areas": {"count": int, "radius_km": float},
+    "no_basing": {"modes": list},
+    "early_warning_periphery": {"km": float, "country": str, "probe_km": float, "outside_tolerance_km": float},
+    "max_test_interceptor_speed": {"max_km_s": float},
+    "max_test_target_speed": {"max_km_s": float},
+    "max_test_target_range": {"max_km": float},
+    "max_test_intercept_altitude": {"max_km": float},
 }
 REQUIRED = {
     "max_burnout_speed": ("max_km_s",), "no_naval_north_of": ("lat_deg",), "keep_out": (),
     "min_distance_from_border": ("country", "km"), "no_sites_east_of": ("lon_deg",),
     "radar_sector": ("radar", "azimuth_min_deg", "azimuth_max_deg"), "max_interceptors_per_site": ("count",),
+    "max_interceptors_total": ("count",), "max_deployment_areas": ("count", "radius_km"), "no_basing": ("modes",),
+    "early_warning_periphery": ("km",), "max_test_interceptor_speed": ("max_km_s",),
+    "max_test_target_speed": ("max_km_s",), "max_test_target_range": ("max_km",),
+    "max_test_intercept_altitude": ("max_km",),
 }
 SCHEMA = {
     "guarantee": {"name": str, "description": str, "protected_party": str, "sources": list},
@@ -101,6 +140,8 @@ class Limit:
     kind: str
     params: dict
     where: str  # file:line
+    source: str = ""  # the limit's own citation (precedent files: the article)
+    ranges: dict = field(default_factory=dict)  # {field: (low, high)} of assumed figures
 
     def describe(self) -> str:
         p = self.params
@@ -120,6 +161,20 @@ class Limit:
         if k == "radar_sector":
             return (f"radar {p['radar']} field of view within azimuths {p['azimuth_min_deg']:g}-"
                     f"{p['azimuth_max_deg']:g} deg")
+        if k == "max_interceptors_total":
+            return f"at most {p['count']} interceptors (and launchers) in all"
+        if k == "max_deployment_areas":
+            return f"every site within {p['count']} deployment area(s) of radius {p['radius_km']:g} km"
+        if k == "no_basing":
+            return f"no {', '.join(p['modes'])}-based interceptor batteries"
+        if k == "early_warning_periphery":
+            who = p.get("country") or "its own country"
+            return (f"early-warning radars within {p['km']:g} km of the border of {who} and oriented outward "
+                    f"(the point {p.get('probe_km', 300.0):g} km along the boresight outside it)")
+        if k in TEST_LIMIT_KINDS:
+            what, unit = TEST_LIMIT_KINDS[k]
+            v = p.get("max_km_s", p.get("max_km"))
+            return f"in flight tests: {what} at most {v:g} {unit}"
         return f"at most {p['count']} interceptors per site"
 
 
@@ -245,6 +300,17 @@ def load_guarantee(ref) -> Guarantee:
         for key, v in lim.items():
             if key == "kind":
                 continue
+            if key == "source":  # where the limit's figures come from (any kind; audited)
+                if not isinstance(v, str):
+                    raise err(p + (key,), f"expected a string, got {v!r}")
+                continue
+            if key.endswith("_range") and key[:-6] in fields and fields[key[:-6]] is float:
+                # the range of an ASSUMED figure: [low, high] around the value
+                val = lim.get(key[:-6])
+                if not (isinstance(v, list) and len(v) == 2 and all(_typed(x, float) for x in v) and v[0] <= v[1]
+                        and (val is None or not _typed(val, float) or v[0] <= val <= v[1])):
+                    raise err(p + (key,), f"expected [low, high] around {key[:-6]} = {val!r}, got {v!r}")
+                continue
             if key not in fields:
                 raise err(p + (key,), f"unknown field for a {kind} limit{_suggest(key, fields)} (expected: {', '.join(fields)})")
             if not _typed(v, fields[key]):
@@ -252,7 +318,8 @@ def load_guarantee(ref) -> Guarantee:
         for key in REQUIRED[kind]:
             if key not in lim:
                 raise err(p + (key,), f"missing (a {kind} limit needs {', '.join(REQUIRED[kind])})")
-        params = {k: v for k, v in lim.items() if k != "kind"}
+        params = {k: v for k, v in lim.items() if k not in ("kind", "source") and not (
+            k.endswith("_range") and k[:-6] in fields)}
         if "area" in params and "polygon_deg" in params:
             raise err(p + ("area",), "give either area or polygon_deg, not both")
         if kind == "keep_out" and "area" not in params and "polygon_deg" not in params:
@@ -275,11 +342,36 @@ def load_guarantee(ref) -> Guarantee:
                 raise err(p + ("km",), f"expected >= 0, got {params['km']:g}")
         if kind == "max_burnout_speed" and params["max_km_s"] <= 0:
             raise err(p + ("max_km_s",), f"expected > 0, got {params['max_km_s']:g}")
-        if kind == "max_interceptors_per_site" and params["count"] < 0:
+        if kind in ("max_interceptors_per_site", "max_interceptors_total") and params["count"] < 0:
             raise err(p + ("count",), f"expected >= 0, got {params['count']}")
+        if kind == "max_deployment_areas":
+            if params["count"] < 0:
+                raise err(p + ("count",), f"expected >= 0, got {params['count']}")
+            if not params["radius_km"] > 0:
+                raise err(p + ("radius_km",), f"expected > 0, got {params['radius_km']:g}")
+        if kind == "no_basing":
+            bad = [m for m in params["modes"] if m not in BASING_MODES]
+            if bad or not params["modes"]:
+                m = str(bad[0]) if bad else ""
+                raise err(p + ("modes",), f"expected a list of {', '.join(BASING_MODES)}, got "
+                                          f"{params['modes']!r}{_suggest(m, BASING_MODES) if m else ''}")
+        if kind == "early_warning_periphery":
+            if "country" in params:
+                try:
+                    geo.country(params["country"])
+                except ValueError as exc:
+                    raise err(p + ("country",), str(exc)) from None
+            for key in ("km", "probe_km", "outside_tolerance_km"):
+                if key in params and not params[key] >= 0:
+                    raise err(p + (key,), f"expected >= 0, got {params[key]:g}")
+        if kind in TEST_LIMIT_KINDS:
+            key = "max_km_s" if "max_km_s" in LIMIT_FIELDS[kind] else "max_km"
+            if not params[key] > 0:
+                raise err(p + (key,), f"expected > 0, got {params[key]:g}")
         if kind == "no_naval_north_of" and not -90 <= params["lat_deg"] <= 90:
             raise err(p + ("lat_deg",), f"expected -90..90, got {params['lat_deg']:g}")
-        limits.append(Limit(kind, params, src.where(p)))
+        limits.append(Limit(kind, params, src.where(p), lim.get("source", ""),
+                            {k[:-6]: tuple(v) for k, v in lim.items() if k.endswith("_range") and k[:-6] in fields}))
     return Guarantee(
         name=g["name"], description=g.get("description", ""), protected_party=g.get("protected_party", ""),
         path=str(path), limits=limits, cue=cue, launch_delay=a.get("launch_delay_s"),
@@ -354,6 +446,9 @@ def compliance(g: Guarantee, sc) -> list[Check]:
                     worst, detail = m, f"{r.name}: field of view {b - hw:.0f}..{b + hw:.0f} deg"
             checks.append(Check(lim.describe(), worst >= 0, worst, "deg", detail))
             continue
+        if k in _WHOLE_DEPLOYMENT:
+            checks.append(_WHOLE_DEPLOYMENT[k](lim, sc))
+            continue
         for b in sc.batteries:
             la = np.degrees([s[0] for s in b.stations])
             lo = np.degrees([s[1] for s in b.stations])
@@ -384,15 +479,154 @@ def compliance(g: Guarantee, sc) -> list[Check]:
                 m = p["lon_deg"] - float(lo.max())
                 if m < worst:
                     worst, detail = m, f"{b.name}: at {float(lo.max()):.2f} deg E"
+            elif k == "no_basing":
+                mode = _basing_mode(b)
+                if mode in p["modes"]:  # margin: minus the number of batteries so based
+                    worst = min(worst, 0.0) - 1.0
+                    detail = (detail + ", " if detail else "") + f"{b.name}: {mode}-based"
+                elif worst == math.inf:
+                    worst = 0.0
             elif k == "max_interceptors_per_site" and b.count is not None:
                 m = float(p["count"] - b.count)
                 if m < worst:
                     worst, detail = m, f"{b.name}: {b.count} interceptors"
         unit = {"max_burnout_speed": "km/s", "no_naval_north_of": "deg", "keep_out": "stations",
                 "min_distance_from_border": "km", "no_sites_east_of": "deg",
-                "max_interceptors_per_site": "interceptors"}[k]
+                "max_interceptors_per_site": "interceptors", "no_basing": "batteries"}[k]
         checks.append(Check(lim.describe(), worst >= 0, worst, unit, detail or "no battery concerned"))
     return checks
+
+
+def _basing_mode(b) -> str:
+    """A battery's basing mode in the terms of ABM Treaty Article V: ships are
+    sea-based; a land battery that moves (a patrol box, or several stations)
+    is mobile land-based; a land battery at one point is fixed."""
+    if b.kind == "ship":
+        return "sea"
+    if b.patrol_box is not None or len(b.stations) > 1:
+        return "mobile-land"
+    return "fixed-land"
+
+
+def _unit_vectors(lat_deg, lon_deg):
+    la, lo = np.radians(np.asarray(lat_deg, float)), np.radians(np.asarray(lon_deg, float))
+    return np.stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)], axis=-1)
+
+
+def _areas_needed(lat_deg, lon_deg, radius_km):
+    """How many circles of ``radius_km`` (on a sphere of the mean Earth radius)
+    cover the points: greedy cover from candidate centres (the points, the
+    midpoints of pairs and the circumcentres of triples), exact for one or two
+    points and for one circle; and the smallest radius of one circle (km)."""
+    R = 6371.0088
+    u = _unit_vectors(lat_deg, lon_deg)
+    u = np.unique(np.round(u, 12), axis=0)
+    n = len(u)
+    if n == 0:
+        return 0, 0.0
+    cands = [u]
+    if n > 1:
+        i, j = np.triu_indices(n, 1)
+        m = u[i] + u[j]
+        cands.append(m[np.linalg.norm(m, axis=1) > 1e-12])
+    if 2 < n <= 40:
+        import itertools
+
+        tri = np.array(list(itertools.combinations(range(n), 3)))
+        a, b_, c = u[tri[:, 0]], u[tri[:, 1]], u[tri[:, 2]]
+        cc = np.cross(b_ - a, c - a)
+        cc *= np.sign(np.einsum("ij,ij->i", cc, a + b_ + c))[:, None]
+        cands.append(cc[np.linalg.norm(cc, axis=1) > 1e-15])
+    cen = np.vstack(cands)
+    cen /= np.linalg.norm(cen, axis=1)[:, None]
+    d = R * np.arccos(np.clip(cen @ u.T, -1.0, 1.0))  # (candidates, points) km
+    one = float(d.max(axis=1).min())
+    cover = d <= radius_km * (1 + 1e-12) + 1e-9
+    left, areas = np.ones(n, bool), 0
+    while left.any():
+        best = int(np.argmax((cover & left).sum(axis=1)))
+        left &= ~cover[best]
+        areas += 1
+    return areas, one
+
+
+def _all_sites(sc):
+    la, lo = [], []
+    for b in sc.batteries:
+        la += [math.degrees(s[0]) for s in b.stations]
+        lo += [math.degrees(s[1]) for s in b.stations]
+    return np.array(la), np.array(lo)
+
+
+def _check_total(lim, sc) -> Check:
+    counted = [b for b in sc.batteries if b.count is not None]
+    total = sum(b.count for b in counted)
+    unknown = [b.name for b in sc.batteries if b.count is None]
+    detail = f"{total} interceptors in {len(counted)} batteries" + (
+        f"; no count given for {', '.join(unknown)} (not counted)" if unknown else "")
+    m = float(lim.params["count"] - total)
+    return Check(lim.describe(), m >= 0, m, "interceptors", detail)
+
+
+def _check_areas(lim, sc) -> Check:
+    p = lim.params
+    la, lo = _all_sites(sc)
+    if la.size == 0:
+        return Check(lim.describe(), True, float(p["count"]), "areas", "no battery concerned")
+    n, one = _areas_needed(la, lo, p["radius_km"])
+    m = float(p["count"] - n)
+    return Check(lim.describe(), m >= 0, m, "areas",
+                 f"{la.size} sites need {n} circle(s) of {p['radius_km']:g} km; one circle would need a radius of "
+                 f"{one:,.0f} km")
+
+
+def _check_periphery(lim, sc) -> Check:
+    """Early-warning radars on the periphery of the national territory and
+    oriented outward: margin (km) the smallest of (``km`` - depth inside the
+    territory), (tolerance - distance outside it) and the distance of the
+    boresight probe point outside the territory (negative: inside)."""
+    from pyproj import Geod
+
+    p = lim.params
+    probe = float(p.get("probe_km", 300.0))
+    tol = float(p.get("outside_tolerance_km", 25.0))
+    worst, detail, seen = math.inf, "", 0
+    g = Geod(ellps="WGS84")
+    for r in getattr(sc, "radars", {}).values():
+        if getattr(r, "kind", "") != "early_warning":
+            continue
+        seen += 1
+        country = p.get("country") or r.country
+        try:
+            geo.country(country)
+        except ValueError:
+            m, why = -math.inf, f"{r.name}: no national territory {country!r} to judge it by"
+        else:
+            la, lo = math.degrees(r.lat), math.degrees(r.lon)
+            d = float(_border_distance_km(country, la, lo)[0])  # negative inside
+            plo, pla, _ = g.fwd(lo, la, math.degrees(r.boresight_azimuth), probe * 1e3)
+            dp = float(_border_distance_km(country, pla, plo)[0])
+            parts = [(p["km"] + d, f"{-d:,.0f} km inside {country}"), (tol - d, f"{d:,.0f} km outside {country}"),
+                     (dp, f"boresight {math.degrees(r.boresight_azimuth):.0f} deg: {probe:g} km out the point is "
+                          f"{abs(dp):,.0f} km {'outside' if dp >= 0 else 'inside'} {country}")]
+            m, why = min(parts)
+            why = f"{r.name}: {why}"
+        if m < worst:
+            worst, detail = m, why
+    if not seen:
+        return Check(lim.describe(), True, math.inf, "km", "no early-warning radar in the deployment")
+    return Check(lim.describe(), worst >= 0, worst, "km", detail)
+
+
+def _check_test_limit(lim, sc) -> Check:
+    return Check(lim.describe(), True, math.inf, TEST_LIMIT_KINDS[lim.kind][1],
+                 "a limit on flight tests: checked against a flight-test file (openbmd guarantee observe), "
+                 "not a deployment")
+
+
+_WHOLE_DEPLOYMENT = {"max_interceptors_total": _check_total, "max_deployment_areas": _check_areas,
+                     "early_warning_periphery": _check_periphery,
+                     **{k: _check_test_limit for k in TEST_LIMIT_KINDS}}
 
 
 # ----------------------------------------------------------------- claim ----
