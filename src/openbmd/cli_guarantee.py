@@ -247,6 +247,49 @@ def cmd_uncertainty(args) -> int:
     return 0
 
 
+def cmd_observe(args) -> int:
+    """Fly a flight test, observe it with the protected party's sensors,
+    estimate the parameters the guarantee limits in tests."""
+    from .cli import InputError
+    from .flighttests import FlightTestError, fly, load_test
+    from .guarantee import GuaranteeError, load_guarantee
+    from .observe import ObserveError, observe, parse_sensor
+    from .scenario import ScenarioError
+
+    try:
+        g = load_guarantee(args.guarantee)
+        ft = load_test(args.test)
+        sensors = [parse_sensor(s) for s in (args.sensor or [])]
+        if args.runs < 1:
+            raise ObserveError(f"--runs must be an integer >= 1, got {args.runs}")
+        flown = fly(ft)
+        ob = observe(g, flown, sensors, runs=args.runs, seed=args.seed)
+    except (GuaranteeError, FlightTestError, ObserveError, ScenarioError) as exc:
+        raise InputError(str(exc)) from None
+    if args.json:
+        print(json.dumps(ob.to_dict()))
+        return 0
+    print(f"guarantee: {g.name}\ntest:      {ft.name} ({ft.date}): {ft.description}")
+    print(f"flown: interceptor launched {flown.interceptor_launch_time:.0f} s after the target, intercept at "
+          f"{flown.intercept_time:.0f} s (fly-out passes {flown.miss_km:.1f} km from the target's position then)")
+    print(f"sensors: {', '.join(s.name for s in sensors)}; {ob.runs} seeded runs (seed {ob.seed}); "
+          "violation declared at 95 % (5 % false alarms at the limit)\n")
+    if not ob.estimates:
+        print("the guarantee sets no limit on flight tests: nothing to observe")
+    for e in ob.estimates.values():
+        lim = "-" if e.limit is None else f"{e.limit:g}"
+        if not e.measured:
+            print(f"  {e.what:26s} limit {lim} {e.unit}: true {e.true_value:.4g}; not measured by these sensors")
+            continue
+        verdict = "VIOLATION DETECTED" if e.detected_violation else "no violation detected"
+        print(f"  {e.what:26s} limit {lim} {e.unit}: true {e.true_value:.4g}, estimated {e.estimated:.4g} "
+              f"+- {e.sigma:.2g} ({verdict}); smallest violation seen at 95 %: {e.min_detectable_violation:.2g} {e.unit}")
+    print("\nNotes:")
+    for n in ob.notes:
+        print(f"  - {n}")
+    return 0
+
+
 def add_parsers(sub):
     gp = sub.add_parser("guarantee", help="verify, synthesise and stress technical guarantees")
     gsub = gp.add_subparsers(dest="gcommand", metavar="ACTION", parser_class=type(gp))
@@ -305,6 +348,16 @@ def add_parsers(sub):
     t.add_argument("--at-km-s", type=float, help="the speed limit of the curve to write")
     _dask_args(t)
     t.set_defaults(func=cmd_tradeoff)
+    o = gsub.add_parser("observe", help="fly a flight test, simulate the protected party's observation, estimate "
+                                        "the limited parameters and whether a violation would be seen")
+    o.add_argument("guarantee", help="guarantee file or bundled name (its limits on tests)")
+    o.add_argument("test", help="flight-test file or bundled name (src/openbmd/data/flight_tests)")
+    o.add_argument("--sensor", action="append", metavar="NAME|LAT,LON",
+                   help="a catalog radar, early-warning satellites, or LAT,LON for an observation ship (repeatable)")
+    o.add_argument("--runs", type=int, default=200, help="seeded Monte Carlo runs of the measurement noise")
+    o.add_argument("--seed", type=int, default=1)
+    o.add_argument("--json", action="store_true")
+    o.set_defaults(func=cmd_observe)
     u = gsub.add_parser("uncertainty", help="Monte Carlo over the catalog's ranges: P(claim holds), sensitivity")
     u.add_argument("guarantee")
     u.add_argument("scenario")
