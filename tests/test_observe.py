@@ -198,3 +198,18 @@ def test_test_file_missing_a_field_one_line_exit_2(tmp_path):
     msg = str(e.value)
     assert f"{p}:" in msg and "interceptor.vehicle" in msg and "\n" not in msg
     assert msg.split(":")[1].strip().isdigit()
+
+
+def test_certificate_verification_rows(near):
+    from openbmd.report.certificate import verification_rows
+
+    g = G.load_guarantee("demarcation-1997-lower-velocity")
+    rows = verification_rows(g)
+    assert len(rows) == 4 and rows[0]["checked by"].startswith("inspection")
+    assert all("not computed" in r["smallest violation seen (95 %)"] for r in rows[1:])
+    rows = verification_rows(g, [near])
+    by = {r["limit"]: r for r in rows}
+    rng = by[g.limits[3].describe()]
+    mdv = near.estimates["max_test_target_range"].min_detectable_violation
+    assert rng["test"] == "FTM-44" and NEAR.split(",")[0].rstrip("0").rstrip(".") in rng["sensors"]
+    assert rng["smallest violation seen (95 %)"] == f"{mdv:.3g} km"

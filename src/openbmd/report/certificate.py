@@ -19,7 +19,36 @@ def _verdict(ok: bool) -> str:
     return "<b style='color:#1a9850'>PASS</b>" if ok else "<b style='color:#d73027'>FAIL</b>"
 
 
-def write_certificate(verification, out_dir, *, speed_map=None, fmt: str = "png") -> Path:
+def verification_rows(guarantee, observations=()) -> list[dict]:
+    """The certificate's "Verification" table: for each limit, how it could be
+    checked, by which sensors, and the smallest violation that would be seen
+    (from ``observations``: :class:`openbmd.observe.Observation` of flight
+    tests; limits on deployments are checked by inspecting the deployment)."""
+    from ..guarantee import TEST_LIMIT_KINDS
+
+    rows = []
+    for lim in guarantee.limits:
+        if lim.kind not in TEST_LIMIT_KINDS:
+            rows.append({"limit": lim.describe(), "checked by": "inspection of the deployment (sites, counts, radars)",
+                         "test": "", "sensors": "", "smallest violation seen (95 %)": ""})
+            continue
+        seen = False
+        for ob in observations or ():
+            e = ob.estimates.get(lim.kind)
+            if e is None:
+                continue
+            seen = True
+            mdv = e.min_detectable_violation
+            rows.append({"limit": lim.describe(), "checked by": "observation of flight tests", "test": ob.test,
+                         "sensors": ", ".join(s.name for s in ob.sensors),
+                         "smallest violation seen (95 %)": "not measured" if mdv is None else f"{mdv:.3g} {e.unit}"})
+        if not seen:
+            rows.append({"limit": lim.describe(), "checked by": "observation of flight tests", "test": "",
+                         "sensors": "", "smallest violation seen (95 %)": "not computed (openbmd guarantee observe)"})
+    return rows
+
+
+def write_certificate(verification, out_dir, *, speed_map=None, fmt: str = "png", observations=()) -> Path:
     v = verification
     g = v.guarantee
     out_dir = Path(out_dir)
@@ -60,6 +89,12 @@ def write_certificate(verification, out_dir, *, speed_map=None, fmt: str = "png"
             f = tmp / "figures" / f"permissible-speed.{fmt}"
             plot_speed_map(speed_map, f)
             secs[-1] = (secs[-1][0], secs[-1][1], secs[-1][2] + _img(str(f.relative_to(tmp)), "Permissible burnout speed"))
+        secs.append(("verification", "Verification",
+                     "<p>How each limit could be checked by the protected party: limits on deployments by inspecting "
+                     "the deployment; limits on tests by observing the tests with its sensors (simulated: "
+                     "<code>openbmd guarantee observe</code>), with the smallest excess over the limit that would be "
+                     "detected with 95 % probability at a 5 % false-alarm rate.</p>"
+                     + _html_table(pd.DataFrame(verification_rows(g, observations)))))
         secs.append(("assumptions", "Assumptions and sources", _assumptions_html(v.assumptions)))
         (tmp / "certificate.html").write_text(_page(f"Guarantee certificate: {g.name}", secs), encoding="utf-8")
         (tmp / "certificate.json").write_text(json.dumps(_jsonable(v.to_dict()), indent=1, allow_nan=False), encoding="utf-8")
