@@ -32,6 +32,11 @@ runs it):
    cited for Russian strategic forces or interceptor burnout speeds (the
    study says it does not consider defence against them, NRC 2012 p. 24);
    dated EPAA facts (GAO-14-314 and the others in ``RECORD_CHECKS``).
+6. **The history** (``src/openbmd/catalog/data/history.toml``, shown in the
+   report): every event has an ISO date and each part of its source is a
+   listed document with a status; each EPAA phase says what it was announced
+   as on 17 September 2009; Phase 1 deployed in December 2011 (GAO-14-314);
+   Phase 4 cancelled in March 2013.
 
 ``audit()`` returns a list of :class:`Finding`; ``report()`` formats them.
 Exit status 1 when anything fails.
@@ -51,6 +56,7 @@ DOCS = ROOT / "docs"
 DATA = ROOT / "src" / "openbmd" / "catalog" / "data"
 SCENARIOS = ROOT / "src" / "openbmd" / "scenarios"
 GUARANTEES = ROOT / "src" / "openbmd" / "guarantees"
+HISTORY = DATA / "history.toml"
 
 STATUSES = ("read", "summary read", "not retrieved")
 
@@ -449,11 +455,50 @@ def check_record(docs: Documents) -> list[Finding]:
     return out
 
 
+def check_history(docs: Documents, path=None) -> list[Finding]:
+    """The dated EPAA record: dates, sources that are listed documents, the
+    announcement of every phase, Phase 1's deployment and Phase 4's cancellation."""
+    path = Path(path or HISTORY)
+    if not path.is_file():
+        return [Finding("record", path.name, "the history file is missing")]
+    events = tomllib.loads(path.read_text(encoding="utf-8")).get("event", [])
+    keys = set(docs.keys())
+    out = []
+    for i, e in enumerate(events):
+        where = f"{path.name}: event[{i + 1}] ({e.get('phase', '?')}, {e.get('date', '?')})"
+        if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", str(e.get("date", ""))):
+            out.append(Finding("record", where, f"needs an ISO date (YYYY[-MM[-DD]]), got {e.get('date')!r}"))
+        parts = split_parts(str(e.get("source", "")))
+        if not parts:
+            out.append(Finding("record", where, "has no source"))
+        for part in parts:
+            if part not in keys:
+                out.append(Finding("record", where, f"source {part!r} is not a key of docs/sources*.md"))
+            elif part not in docs.status:
+                out.append(Finding("record", where, f"source {part!r} has no status"))
+
+    def has(pred):
+        return any(pred(e) for e in events)
+
+    for ph in ("Phase 1", "Phase 2", "Phase 3", "Phase 4"):
+        if not has(lambda e, ph=ph: e.get("phase") == ph and e.get("kind") == "announced" and e.get("date") == "2009-09-17"):
+            out.append(Finding("record", f"{path.name}: {ph}", "says nothing of what it was announced as (17 September 2009)"))
+    if not has(lambda e: e.get("phase") == "Phase 1" and e.get("kind") == "deployed" and e.get("date") == "2011-12"
+               and "GAO-14-314" in e.get("source", "")):
+        out.append(Finding("record", f"{path.name}: Phase 1", "deployed in December 2011 (GAO-14-314): not stated"))
+    if not has(lambda e: e.get("phase") == "Phase 4" and e.get("kind") == "cancelled"
+               and str(e.get("date", "")).startswith("2013-03")):
+        out.append(Finding("record", f"{path.name}: Phase 4", "cancelled in March 2013: not stated"))
+    if not out:
+        out.append(Finding("record", path.name, f"{len(events)} dated events, each with listed sources", ok=True))
+    return out
+
+
 # ----------------------------------------------------------------- audit ----
 def audit(doc_files=None) -> list[Finding]:
     docs = read_documents(doc_files)
     return (check_documents(docs) + check_catalog(docs) + check_scenarios(docs)
-            + check_guarantees(docs) + check_record(docs))
+            + check_guarantees(docs) + check_record(docs) + check_history(docs))
 
 
 def report(findings, *, verbose=False) -> str:

@@ -407,6 +407,45 @@ def _assumptions_html(lines) -> str:
 
 
 # ------------------------------------------------------------ sections ----
+def _history_html(scenario, tmp: Path, files: list, data: dict) -> str:
+    """The dated public record of the phases this scenario is built from
+    (openbmd.history): one compact table per phase; '' when there is none."""
+    from ..history import history_for, history_table
+
+    events = history_for(scenario)
+    if not events:
+        return ""
+    table = history_table(events)
+    _write_table(table, tmp / "tables" / "history", files)
+    data["history"] = table.to_dict(orient="records")
+    out = ["<p class='note'>What each phase was announced as (17 September 2009), what was deployed when, and "
+           "what was cancelled, each with the key of its source in docs/sources.md (statuses there). "
+           "Dates are as precise as the source.</p>"]
+    for phase, df in table.groupby("phase", sort=False):
+        out.append(f"<h3>{html.escape(str(phase))}</h3>" + _html_table(df.drop(columns=["phase"])))
+    return "".join(out)
+
+
+def _drawn_html(scenarios, tmp: Path, files: list, data: dict) -> str:
+    """The parameters the uncertainty Monte Carlo (``openbmd guarantee
+    uncertainty``) draws for these scenarios, with their ranges and sources."""
+    from ..uncertainty import drawn_parameters
+
+    rows = {}
+    for sc in scenarios:
+        for r in drawn_parameters(sc):
+            rows.setdefault(r["parameter"], r)
+    if not rows:
+        return ""
+    df = pd.DataFrame(list(rows.values()), columns=["parameter", "unit", "nominal", "low", "high", "source", "what"])
+    _write_table(df, tmp / "tables" / "uncertainty_ranges", files)
+    data["uncertainty_ranges"] = df.to_dict(orient="records")
+    return ("<h3>Ranges the uncertainty Monte Carlo draws</h3><p class='note'><code>openbmd guarantee uncertainty</code> "
+            "draws each parameter below uniformly within its range, seeded per sample (with a guarantee's launch "
+            "delay in place of the decision time when it sets one); the headline figures above use the nominal "
+            "values.</p>" + _html_table(df.drop(columns=["what"])))
+
+
 def _scenario_sections(a: Assessment, fp: Footprint | None, tmp: Path, prefix: str, fmt: str, files: list, data: dict,
                        heading: str = ""):
     sc = a.scenario
@@ -544,6 +583,9 @@ def write_report(scenario, out_dir, *, fmt: str = "png", progress=None) -> Repor
             data["phases"] = comp.records()
             if progress:
                 progress(1)
+        hist = _history_html(scenario, tmp, files, data)
+        if hist:
+            sections.append(("history", "History: announced, deployed, cancelled", hist))
         sections.append(("depends", "What the answer depends on", _robustness_html(rob, tmp, files)))
         data["robustness"] = rob.records()
         sections += R.sections(extra, tmp, fmt, files, data, _write_table, _html_table, _img, _assumptions_html)
@@ -554,7 +596,8 @@ def write_report(scenario, out_dir, *, fmt: str = "png", progress=None) -> Repor
         assumptions = []
         for a, fp, _, name in runs:
             assumptions += [f"[{name}] {x}" for x in a.assumptions()]
-        sections.append(("assumptions", "Assumptions and sources", _assumptions_html(assumptions) +
+        drawn = _drawn_html([r[0].scenario for r in runs], tmp, files, data)
+        sections.append(("assumptions", "Assumptions and sources", _assumptions_html(assumptions) + drawn +
                          "<p class='note'>Catalog entries (missiles, interceptors, radars, places) carry their own "
                          "citations and uncertainty ranges: <code>openbmd catalog NAME</code>; bibliography in "
                          "docs/sources.md.</p>"))
