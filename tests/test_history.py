@@ -167,3 +167,24 @@ def test_the_report_lists_the_ranges_the_monte_carlo_draws(small_report):
         assert p in section, p
     rows = json.loads((out / "summary.json").read_text())["uncertainty_ranges"]
     assert all(r["low"] <= r["nominal"] <= r["high"] and r["source"] for r in rows)
+
+
+def test_phase4_against_the_eastern_us_as_the_readme_states(small_report):
+    """README (literature): Phase 4 engages none of the hypothetical Iranian ICBM
+    trajectories to Washington and New York under its declared sensors, while
+    the Redzikowo IIB reaches each head-on when no guiding radar must see the
+    intercept point (latest launch 527-643 s after the threat's)."""
+    from dataclasses import replace
+
+    from openbmd.analysis.assess import assess
+
+    out, _ = small_report
+    sc = scenario.load(out.parent / "small.toml")
+    (b,) = sc.batteries
+    assert b.name == "Aegis Ashore Redzikowo" and b.interceptor.name == "SM-3 Block IIB"
+    declared = assess(sc).pairs
+    assert len(declared) == 4 and not declared["engageable"].any()
+    free = assess(replace(sc, launch_delay=0.0, batteries=[replace(b, cues=(), own_radar=None, cue=None)])).pairs
+    assert free["engageable"].all()
+    assert free["latest_launch_s"].between(520.0, 650.0).all()
+    assert free["closing_speed_km_s"].between(10.0, 11.0).all()
