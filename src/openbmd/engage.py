@@ -553,6 +553,52 @@ def _lookup_many(rr, hh, az, dr, dh, T4, S4, F4, ot, osp, ofp):
         ot[i], osp[i], ofp[i] = _lookup(rr[i], hh[i], az[i], dr, dh, T4, S4, F4, 0)
 
 
+NQ = 512  # bins of the fly-out ceiling, uniform in 1 - cos(ground range angle)
+
+
+@numba.njit(cache=True, inline="always")
+def _in_envelope(c, pn, h, HRb):
+    """Whether a point (``c``: its position dotted with the site's unit
+    vector, ``pn``: its norm) at altitude ``h`` lies under the fly-out table's
+    reachable ceiling at its ground range (``HRb``: see :func:`_ceiling`; its
+    last element is the bin width in 1 - cos). A conservative bound: a point
+    above it has no finite table corner. No arc cosine: the bins are uniform
+    in 1 - cos of the ground range angle."""
+    q = (1.0 - c / pn) / HRb[NQ]
+    if q >= NQ:
+        return False
+    return h <= HRb[max(int(q), 0)]
+
+
+def _ceiling(tables):
+    """Per table, an altitude above which nothing is reachable, in NQ bins of
+    ground range uniform in 1 - cos(angle) (plus the bin width as the last
+    element): (the highest row with a finite time in the columns the bin
+    touches and their neighbours, over all azimuths, + 1) x the altitude step,
+    + 1 m; -inf where nothing is. The window search's cheap filter uses it, so
+    that runs of samples above the fly-out envelope are never looked up one by
+    one."""
+    out = np.empty((len(tables), NQ + 1))
+    for t, tab in enumerate(tables):
+        fin = np.isfinite(tab.time).any(axis=0)  # (alt, range)
+        nh, nr = fin.shape
+        dr, dh = tab.range_grid[1], tab.alt_grid[1]
+        top = np.where(fin.any(axis=0), nh - 1 - np.argmax(fin[::-1, :], axis=0), -1)
+        pad = np.pad(top, (2, 3), constant_values=-1)
+        topn = np.maximum.reduce([pad[k:k + nr] for k in range(6)])  # columns ir-2..ir+3
+        hr = np.where(topn >= 0, (topn + 1) * dh + 1.0, -np.inf)
+        psi_end = min(nr * dr / RE_MEAN, math.pi)
+        dq = (1.0 - math.cos(psi_end)) / NQ
+        k = np.arange(NQ)
+        lo = np.floor(np.arccos(np.clip(1.0 - k * dq, -1, 1)) * RE_MEAN / dr).astype(int)
+        hi = np.ceil(np.arccos(np.clip(1.0 - (k + 1) * dq, -1, 1)) * RE_MEAN / dr).astype(int)
+        for q in range(NQ):
+            a, z = max(lo[q], 0), min(hi[q], nr - 1)
+            out[t, q] = hr[a:z + 1].max() if z >= a else -np.inf
+        out[t, NQ] = dq
+    return out
+
+
 # ------------------------------------------------------------ batteries ----
 @dataclass(frozen=True)
 class Battery:
@@ -580,6 +626,7 @@ class Battery:
 # per-pair outputs
 (O_REACH, O_LATEST_LAUNCH, O_EARLIEST, O_LATEST, O_KEARLY, O_CLOSE, O_CROSS, O_SHOTS, O_TL) = range(9)
 NOUT = 9
+TAIL = -1.0  # the time _point returns for a sample refused as a tail chase
 
 
 @numba.njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
@@ -608,7 +655,7 @@ def _point(i, b, k, thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons, cos
     receding = cons[b, 4] == 0.0 and dx * thr_v[i, k, 0] + dy * thr_v[i, k, 1] + dz * thr_v[i, k, 2] > 0.0
     if receding and cons[b, 5] == np.inf:
         return False, np.inf, 0.0, 0.0
-    if receding and _normal_speed(i, k, thr_r, thr_v, px, py, pz, pn, dx, dy, dz) >= cons[b, 5]:
+    if receding and _min_closing(i, k, thr_r, thr_v, px, py, pz, pn, dx, dy, dz, cons[b, 6]) >= cons[b, 5]:
         receding = False  # it closes at least this fast whatever the interceptor does: no tail chase
     rg = math.acos(min(1.0, c)) * RE_MEAN
     az = math.atan2(dx * site_e[b, 0] + dy * site_e[b, 1] + dz * site_e[b, 2],
@@ -621,23 +668,45 @@ def _point(i, b, k, thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons, cos
     if tf == np.inf:
         return False, np.inf, 0.0, 0.0
     if cons[b, 3] > 0.0 or receding:
-        close, _ = _closing(i, b, k, thr_r, thr_v, site, spd, fpa)
-        if close < cons[b, 3] or (receding and close < cons[b, 5]):
+        close = _closing_speed(i, k, thr_r, thr_v, px, py, pz, pn, dx, dy, dz, spd, fpa)
+        if close < cons[b, 3]:
             return False, np.inf, 0.0, 0.0
+        if receding and close < cons[b, 5]:
+            return False, TAIL, 0.0, 0.0  # refused as a tail chase (the search treats these runs as smooth)
     return True, tf, spd, fpa
 
 
 @numba.njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
-def _pre(i, b, k, thr_r, thr_v, thr_h, site, site_u, cons, cos_rmax, G, gidx):
-    """The cheap part of :func:`_point`: altitude band, reach circle, guided,
-    approaching (where every receding geometry is a tail chase)."""
+def _pre(i, b, k, thr_r, thr_v, thr_h, site, site_u, cons, cos_rmax, G, gidx, HRb):
+    """The cheap part of :func:`_point`: altitude band, reach circle, under the
+    fly-out ceiling, guided, approaching (where every receding geometry is a
+    tail chase)."""
     h = thr_h[i, k]
     px, py, pz = thr_r[i, k, 0], thr_r[i, k, 1], thr_r[i, k, 2]
     c = px * site_u[b, 0] + py * site_u[b, 1] + pz * site_u[b, 2]
     rr = (px - site[b, 0]) * thr_v[i, k, 0] + (py - site[b, 1]) * thr_v[i, k, 1] + (pz - site[b, 2]) * thr_v[i, k, 2]
     g = gidx[b]
-    return (h >= cons[b, 0]) & (h <= cons[b, 1]) & (c >= cos_rmax * math.sqrt(px * px + py * py + pz * pz)) & (
+    pn = math.sqrt(px * px + py * py + pz * pz)
+    ok = (h >= cons[b, 0]) & (h <= cons[b, 1]) & (c >= cos_rmax * pn) & (
         (cons[b, 4] != 0.0) | (cons[b, 5] != np.inf) | (rr <= 0.0)) & ((g < 0) or G[g, i, k])
+    return ok and _in_envelope(c, pn, h, HRb)
+
+
+@numba.njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
+def _closing_speed(i, k, thr_r, thr_v, px, py, pz, pn, dx, dy, dz, spd, fpa):
+    """The closing speed alone (:func:`_closing` without the angle), from the
+    sample position ``p`` (norm ``pn``) and the site-to-sample vector ``d``."""
+    ux, uy, uz = px / pn, py / pn, pz / pn
+    du = dx * ux + dy * uy + dz * uz
+    hx, hy, hz = dx - du * ux, dy - du * uy, dz - du * uz
+    hn = math.sqrt(hx * hx + hy * hy + hz * hz)
+    if hn > 0:
+        hx, hy, hz = hx / hn, hy / hn, hz / hn
+    cg, sg = math.cos(fpa), math.sin(fpa)
+    rx = spd * (cg * hx + sg * ux) - thr_v[i, k, 0]
+    ry = spd * (cg * hy + sg * uy) - thr_v[i, k, 1]
+    rz = spd * (cg * hz + sg * uz) - thr_v[i, k, 2]
+    return math.sqrt(rx * rx + ry * ry + rz * rz)
 
 
 @numba.njit(cache=True)
@@ -663,6 +732,18 @@ def _closing(i, b, k, thr_r, thr_v, site, spd, fpa):
 
 
 @numba.njit(cache=True, inline="always")
+def _min_closing(i, k, thr_r, thr_v, px, py, pz, pn, dx, dy, dz, vmax):
+    """A lower bound on the closing speed whatever the interceptor's arrival
+    state (at most ``vmax``, in the vertical plane through the site and the
+    sample): the threat's speed across that plane, and in it, its speed beyond
+    ``vmax``."""
+    vn = _normal_speed(i, k, thr_r, thr_v, px, py, pz, pn, dx, dy, dz)
+    v2 = thr_v[i, k, 0] * thr_v[i, k, 0] + thr_v[i, k, 1] * thr_v[i, k, 1] + thr_v[i, k, 2] * thr_v[i, k, 2]
+    gap = max(0.0, math.sqrt(max(0.0, v2 - vn * vn)) - vmax)
+    return math.sqrt(vn * vn + gap * gap)
+
+
+@numba.njit(cache=True, inline="always")
 def _normal_speed(i, k, thr_r, thr_v, px, py, pz, pn, dx, dy, dz):
     """The threat's speed across the vertical plane through the site and the
     sample: the interceptor arrives in that plane, so the closing speed is at
@@ -675,22 +756,10 @@ def _normal_speed(i, k, thr_r, thr_v, px, py, pz, pn, dx, dy, dz):
     return abs(thr_v[i, k, 0] * cx + thr_v[i, k, 1] * cy + thr_v[i, k, 2] * cz) / cn
 
 
-@numba.njit(cache=True, inline="always")
-def _tail_open(i, k, thr_r, thr_v, x0, y0, z0, thr):
-    """A receding sample whose tail-chase test needs the interceptor's arrival
-    state (the closing-speed rule may switch there)."""
-    dx, dy, dz = thr_r[i, k, 0] - x0, thr_r[i, k, 1] - y0, thr_r[i, k, 2] - z0
-    if dx * thr_v[i, k, 0] + dy * thr_v[i, k, 1] + dz * thr_v[i, k, 2] <= 0.0:
-        return False
-    px, py, pz = thr_r[i, k, 0], thr_r[i, k, 1], thr_r[i, k, 2]
-    pn = math.sqrt(px * px + py * py + pz * pz)
-    return _normal_speed(i, k, thr_r, thr_v, px, py, pz, pn, dx, dy, dz) < thr
-
-
 @numba.njit(cache=True, fastmath=FAST, error_model="numpy")
 def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
           site_n, cons, tidx, dr, dh, T, SP, FP, tlaunch, assess, stride, cok, ctl, ck, cint, cpre, sa, sz, sta, stz, out,
-          G, gidx):
+          G, gidx, ctc, stk, HR):
     """Window search for one pair, coarse to fine.
 
     Coarse samples every ``stride`` samples: a cheap filter (altitude band,
@@ -723,8 +792,8 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
     # receding) over the coarse samples, then the fly-out lookup where it passes
     nc = (ns - 1 + stride - 1) // stride + 1
     tail_ok = (cons[b, 4] != 0.0) | (cons[b, 5] != np.inf)  # receding samples pass the cheap filter
-    speed_rule = (cons[b, 4] == 0.0) & (cons[b, 5] != np.inf)  # receding ones are decided by closing speed
     gb = gidx[b]
+    HRb = HR[tidx[b]]
     x0, y0, z0 = site[b, 0], site[b, 1], site[b, 2]
     # contiguous coarse copies (struct of arrays) make this loop vectorise
     # groups of coarse samples whose cap of sub-points lies beyond the reach
@@ -743,6 +812,7 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
                 cok[j] = False
                 cpre[j] = False
                 cint[j] = False
+                ctc[j] = False
                 ck[j] = j * stride
         else:
             live += 1
@@ -754,9 +824,12 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
                 okj = (hj >= hmin) & (hj <= hmax) & (c >= cos_rmax * co[i, 7, j]) & (tail_ok | (rr <= 0.0))
                 if gb >= 0:
                     okj = okj & G[gb, i, j * stride]
+                if okj:
+                    okj = _in_envelope(c, co[i, 7, j], hj, HRb)
                 cok[j] = okj
                 cpre[j] = okj
                 cint[j] = False
+                ctc[j] = False
                 ck[j] = j * stride
     k = ns - 1
     px, py, pz = thr_r[i, k, 0], thr_r[i, k, 1], thr_r[i, k, 2]
@@ -764,12 +837,16 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
     last_ok = (thr_h[i, k] >= hmin) & (thr_h[i, k] <= hmax) & (tail_ok | (rr <= 0.0))
     if gb >= 0:
         last_ok = last_ok & G[gb, i, k]
+    if last_ok:
+        last_ok = _in_envelope(px * s_x + py * s_y + pz * s_z, math.sqrt(px * px + py * py + pz * pz), thr_h[i, k],
+                               HRb)
     if live == 0 and not last_ok:
         return  # every group out of reach or out of the altitude band
     ck[nc - 1] = k
     cok[nc - 1] = last_ok
     cpre[nc - 1] = last_ok
     cint[nc - 1] = False
+    ctc[nc - 1] = False
     every = LOOKUP_EVERY if stride > 1 else 1  # the exhaustive scan looks up every sample
     # the fly-out lookups (the costly, cache-missing part): at both ends of
     # each run of coarse samples that pass the filter and every LOOKUP_EVERY
@@ -793,24 +870,48 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
                                   tidx, dr, dh, T, SP, FP, False, G, gidx)
             cint[jj] = False
             cok[jj] = ok
+            ctc[jj] = tf == TAIL
             ctl[jj] = ck[jj] * dt - tf if ok else -np.inf
             if last >= 0 and jj - last > 1:
-                # interpolate only where both ends are reachable and equally timely
-                # nor where the closing-speed tail-chase rule may switch inside
-                # (a receding end): there every sample is looked up
-                if cok[last] and ok and ((ctl[last] >= tl_min) == (ctl[jj] >= tl_min)) and not (
-                        speed_rule and (_tail_open(i, ck[last], thr_r, thr_v, x0, y0, z0, cons[b, 5])
-                                        or _tail_open(i, ck[jj], thr_r, thr_v, x0, y0, z0, cons[b, 5]))):
-                    for q in range(last + 1, jj):
-                        w = (q - last) / (jj - last)
-                        ctl[q] = ctl[last] + w * (ctl[jj] - ctl[last])
-                        cint[q] = True
-                else:
-                    for q in range(last + 1, jj):
+                # the coarse samples between two lookups, by subdivision:
+                # interpolated where both ends are reachable and equally timely;
+                # split at the middle where the ends differ in timeliness or
+                # one is reachable and the other a tail chase; elsewhere every
+                # coarse sample is looked up (a tail chase on both ends can
+                # hide a feasible stretch: the closing speed rises again where
+                # the interceptor arrives slower)
+                stk[0], stk[1] = last, jj
+                top = 1
+                while top > 0:
+                    top -= 1
+                    l0, l1 = stk[2 * top], stk[2 * top + 1]
+                    if l1 - l0 < 2:
+                        continue
+                    if cok[l0] and cok[l1] and (ctl[l0] >= tl_min) == (ctl[l1] >= tl_min):
+                        for q in range(l0 + 1, l1):
+                            w = (q - l0) / (l1 - l0)
+                            ctl[q] = ctl[l0] + w * (ctl[l1] - ctl[l0])
+                            cint[q] = True
+                            ctc[q] = False
+                        continue
+                    if l1 - l0 > 2 and ((cok[l0] and cok[l1]) or ((cok[l0] or cok[l1]) and (ctc[l0] or ctc[l1]))):
+                        q = (l0 + l1) // 2
                         ok2, tf2, _, _ = _point(i, b, ck[q], thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons,
                                                 cos_rmax, tidx, dr, dh, T, SP, FP, False, G, gidx)
                         cint[q] = False
                         cok[q] = ok2
+                        ctc[q] = tf2 == TAIL
+                        ctl[q] = ck[q] * dt - tf2 if ok2 else -np.inf
+                        stk[2 * top], stk[2 * top + 1] = l0, q
+                        stk[2 * top + 2], stk[2 * top + 3] = q, l1
+                        top += 2
+                        continue
+                    for q in range(l0 + 1, l1):
+                        ok2, tf2, _, _ = _point(i, b, ck[q], thr_r, thr_v, thr_h, site, site_u, site_e, site_n, cons,
+                                                cos_rmax, tidx, dr, dh, T, SP, FP, False, G, gidx)
+                        cint[q] = False
+                        cok[q] = ok2
+                        ctc[q] = tf2 == TAIL
                         ctl[q] = ck[q] * dt - tf2 if ok2 else -np.inf
             last = jj
         j = r1 + 1
@@ -893,7 +994,7 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
                 # bisect on it, then one lookup at the boundary sample
                 while hi - lo > 1:
                     mid = (lo + hi) // 2
-                    if _pre(i, b, mid, thr_r, thr_v, thr_h, site, site_u, cons, cos_rmax, G, gidx) == okA:
+                    if _pre(i, b, mid, thr_r, thr_v, thr_h, site, site_u, cons, cos_rmax, G, gidx, HR[tidx[b]]) == okA:
                         lo = mid
                     else:
                         hi = mid
@@ -1045,7 +1146,7 @@ def _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
 
 @numba.njit(parallel=True, cache=True, error_model="numpy")
 def _engage_kernel(thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e,
-                   site_n, cons, tidx, dr, dh, T, SP, FP, tlaunch, assess, stride, out, G, gidx):
+                   site_n, cons, tidx, dr, dh, T, SP, FP, tlaunch, assess, stride, out, G, gidx, HR):
     n = thr_r.shape[0]
     m = site.shape[0]
     kmax = thr_r.shape[1]
@@ -1059,6 +1160,8 @@ def _engage_kernel(thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e
         ck = np.zeros(nmax, dtype=np.int64)
         cint = np.zeros(nmax, dtype=np.bool_)
         cpre = np.zeros(nmax, dtype=np.bool_)
+        ctc = np.zeros(nmax, dtype=np.bool_)
+        stk = np.zeros(128, dtype=np.int64)
         sa = np.zeros(nmax, dtype=np.int64)
         sz = np.zeros(nmax, dtype=np.int64)
         sta = np.zeros(nmax)
@@ -1066,7 +1169,7 @@ def _engage_kernel(thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u, site_e
         for b in range(m):
             _pair(i, b, thr_r, thr_v, thr_h, thr_ns, dt, co, sb, site, site_u,
                   site_e, site_n, cons, tidx, dr, dh, T, SP, FP, tlaunch, assess, stride, cok, ctl, ck, cint, cpre, sa,
-                  sz, sta, stz, out, G, gidx)
+                  sz, sta, stz, out, G, gidx, ctc, stk, HR)
 
 
 # ------------------------------------------------------------- threats ----
@@ -1260,6 +1363,12 @@ LOOKUP_EVERY = 8  # coarse samples between fly-out lookups inside a run that pas
 _STACK: dict = {}
 
 
+def _max_speed(tab) -> float:
+    """The fastest arrival in a fly-out table (m/s; 0 if nothing is reachable)."""
+    fin = np.isfinite(tab.time)
+    return float(tab.speed[fin].max()) if fin.any() else 0.0
+
+
 def _stacked(tables):
     """The tables' arrays stacked for the kernel; the last stack is kept, so
     repeated engagements with the same tables (sweeps) do not copy them again."""
@@ -1268,8 +1377,8 @@ def _stacked(tables):
     if hit is None or hit[0] != key or any(a is not b for a, b in zip(hit[1], tables)):
         # the times in single precision (0.1 ms at 1,000 s): half the memory
         # traffic of the hot lookups, which are bound by cache misses
-        arrays = (np.stack([t.time for t in tables]).astype(np.float32),
-                  np.stack([t.speed for t in tables]), np.stack([t.fpa for t in tables]))
+        arrays = (np.stack([t.time for t in tables]).astype(np.float32), np.stack([t.speed for t in tables]),
+                  np.stack([t.fpa for t in tables]), _ceiling(tables), np.array([_max_speed(t) for t in tables]))
         _STACK["key"] = (key, list(tables), arrays)
     return _STACK["key"][2]
 
@@ -1313,7 +1422,7 @@ def engage(threats, batteries, *, assessment_time: float = 60.0, tables=None, co
     shapes = {t.time.shape for t in ulist}
     if len(shapes) != 1:
         raise EngagementError("the fly-out tables of one engagement need the same grid shape")
-    T, SP, FP = _stacked(ulist)
+    T, SP, FP, HR, VM = _stacked(ulist)
     dr = np.array([t.range_grid[1] for t in ulist])
     dh = np.array([t.alt_grid[1] for t in ulist])
     blat = np.array([bat.lat for bat in batteries])
@@ -1323,14 +1432,14 @@ def engage(threats, batteries, *, assessment_time: float = 60.0, tables=None, co
     site_u = site / np.linalg.norm(site, axis=-1, keepdims=True)
     e_, n_, _ = E.enu_basis(blat, blon)
     site_e, site_n = np.ascontiguousarray(e_), np.ascontiguousarray(n_)
-    cons = np.zeros((m, 6))
+    cons = np.zeros((m, 7))
     for b, bat in enumerate(batteries):
         ic = bat.interceptor
         tab = tables[b]
         # the table ends where the fly-out fan does: nothing beyond it is reachable
         cons[b] = (ic.min_intercept_altitude, min(ic.max_intercept_altitude, tab.alt_grid[-1]),
                    min(ic.max_range, tab.range_grid[-1]), ic.min_closing_speed, 1.0 if ic.tail_chase else 0.0,
-                   ic.tail_chase_closing_speed)
+                   ic.tail_chase_closing_speed, VM[tidx[b]])
     if launch_times is not None:
         tl = np.asarray(launch_times, dtype=float)
         if tl.shape != (len(ts.ns), m):
@@ -1354,7 +1463,7 @@ def engage(threats, batteries, *, assessment_time: float = 60.0, tables=None, co
     out = np.empty((len(ts.ns), m, NOUT))
     co, sb = ts.coarse(stride)
     _engage_kernel(ts.r, ts.v, ts.h, ts.ns, ts.dt, co, sb, site, site_u, site_e, site_n, cons, tidx, dr, dh, T, SP, FP,
-                   np.ascontiguousarray(tl), float(assessment_time), stride, out, G, gidx)
+                   np.ascontiguousarray(tl), float(assessment_time), stride, out, G, gidx, HR)
     return Engagements(ts, batteries, out, float(assessment_time), tables)
 
 
