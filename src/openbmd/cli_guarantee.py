@@ -1,4 +1,4 @@
-"""``openbmd guarantee verify | synthesize | uncertainty``.
+"""``openbmd guarantee verify | list | table | synthesize | uncertainty | observe``.
 
 Exit status of ``verify``: 0 when every check passes, 1 when any fails, 2 on
 bad input."""
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 
 def _inputs(args):
@@ -62,7 +63,10 @@ def cmd_verify(args) -> int:
         m = "" if not math.isfinite(c.margin) else f"{c.margin:+.3g} {c.unit}"
         print(f"    [{'ok' if c.passed else 'FAIL'}] {c.what}: {m}  ({c.detail})")
     print(f"(b) physical claim: {'PASS' if v.claim_holds else 'FAIL'}: {v.protected_engageable} of "
-          f"{v.protected_trajectories} protected trajectories can be engaged")
+          f"{v.protected_trajectories} protected trajectories can be engaged under the binding assumption set "
+          f"({v.binding})")
+    for line in v.set_table():
+        print(f"    {line}")
     if v.smallest_margin_s is not None:
         print(f"    smallest margin {v.smallest_margin_s:+.0f} s (positive: holds); closest: {v.closest} "
               f"(battery {v.closest_battery})")
@@ -78,6 +82,73 @@ def cmd_verify(args) -> int:
         print(f"  - {a}")
     print(f"\n{'PASS' if v.passed else 'FAIL'}")
     return 0 if v.passed else 1
+
+
+def cmd_list(args) -> int:
+    from .guarantee import bundled_guarantees, load_guarantee
+
+    rows = []
+    for name in bundled_guarantees():
+        g = load_guarantee(name)
+        rows.append({"name": name, "title": g.name, "protected_party": g.protected_party,
+                     "limits": len(g.limits), "assumption_sets": list(g.set_names), "description": g.description})
+    if args.json:
+        print(json.dumps(rows))
+        return 0
+    w = max(len(r["name"]) for r in rows)
+    for r in rows:
+        print(f"{r['name']:<{w}}  {r['title']} ({r['limits']} limits; protects {r['protected_party'] or '-'})")
+    return 0
+
+
+def guarantee_table(guarantees=None, scenarios=None, progress=None):
+    """Every guarantee against every scenario (default: all bundled, the
+    comparisons left out): one row per pair with ``guarantee``,
+    ``scenario``, ``complies``, ``claim_holds``, ``binding_assumption``,
+    ``min_margin_s``, ``mission_coverage`` and ``passed``. The judgement of a
+    scenario under one assumption set is shared by the guarantees that judge
+    it alike (same roles, decision time and cue)."""
+    from . import guarantee as G
+    from .scenario import bundled_names, load
+
+    gs = [G.load_guarantee(n) for n in (guarantees or G.bundled_guarantees())]
+    scs = [load(n) for n in (scenarios or bundled_names())]
+    scs = [s for s in scs if not s.is_comparison]
+    memo: dict = {}
+    rows = []
+    for sc in scs:
+        for g in gs:
+            v = G.verify(g, sc, cache=memo)
+            rows.append({"guarantee": Path(g.path).stem, "scenario": sc.name, "complies": v.compliant,
+                         "claim_holds": v.claim_holds, "binding_assumption": v.binding,
+                         "min_margin_s": v.smallest_margin_s, "mission_coverage": v.mission_coverage,
+                         "passed": v.passed,
+                         "failed_limits": [c.what for c in v.compliance if not c.passed]})
+            if progress:
+                progress(1)
+    return rows
+
+
+def cmd_table(args) -> int:
+    from .cli_scenario import progress
+    from .guarantee import bundled_guarantees
+    from .scenario import bundled_names, load
+
+    n = len(bundled_guarantees()) * sum(not load(s).is_comparison for s in bundled_names())
+    with progress("guarantee table", n, args.quiet) as bar:
+        rows = _guard(guarantee_table, progress=bar)
+    if args.json:
+        print(json.dumps(rows))
+        return 0
+    wg = max(len(r["guarantee"]) for r in rows)
+    ws = max(len(r["scenario"]) for r in rows)
+    print(f"{'guarantee':<{wg}}  {'scenario':<{ws}}  complies  claim   binding assumption     margin   mission")
+    for r in rows:
+        m = "-" if r["min_margin_s"] is None else f"{r['min_margin_s']:+.0f} s"
+        c = "-" if r["mission_coverage"] is None else f"{100 * r['mission_coverage']:.1f} %"
+        print(f"{r['guarantee']:<{wg}}  {r['scenario']:<{ws}}  {'yes' if r['complies'] else 'NO':<8}  "
+              f"{'holds' if r['claim_holds'] else 'FAILS':<6}  {r['binding_assumption']:<21}  {m:>7}  {c:>7}")
+    return 0
 
 
 def cmd_speed_map(args) -> int:
@@ -303,6 +374,14 @@ def add_parsers(sub):
                    help="also find the smallest single changes that break it (always done with --report)")
     v.add_argument("--quiet", action="store_true")
     v.set_defaults(func=cmd_verify)
+    ls = gsub.add_parser("list", help="the bundled guarantees, a line each")
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(func=cmd_list)
+    tb = gsub.add_parser("table", help="every bundled guarantee against every bundled scenario: complies, claim, "
+                                      "binding assumption")
+    tb.add_argument("--json", action="store_true")
+    tb.add_argument("--quiet", action="store_true")
+    tb.set_defaults(func=cmd_table)
     s = gsub.add_parser("synthesize", help="synthesise guarantees (the permissible-speed map)")
     ssub = s.add_subparsers(dest="scommand", metavar="WHAT", parser_class=type(gp))
     ssub.required = True

@@ -4,11 +4,16 @@ physical claim they are meant to back.
 A guarantee file (TOML)::
 
     [guarantee]      name, description, protected_party, sources
-    [assumptions]    cue = "scenario" (each battery as cued in the scenario) or
-                     launch_delay_s = T (every interceptor may launch T s after the
-                     threat's launch: an early-warning cue, the protected party's
-                     worst case); decision_time_s; protected_role ("strategic"),
-                     mission_role ("southern"), min_mission_coverage (0..1)
+    [assumptions]    sets = [...] the assumption sets the claim must hold under
+                     (names of :mod:`openbmd.analysis.robustness`: "own-radar",
+                     "as declared", "remote", "early-warning-launch", "tail chase
+                     allowed", ...); default: the nested cue sets "as declared",
+                     "remote" and "early-warning-launch", whose last is the
+                     protected party's worst case the deployment's sensors allow;
+                     or launch_delay_s = T (one set: every interceptor may launch
+                     T s after the threat's launch, whatever the radars see);
+                     decision_time_s; protected_role ("strategic"), mission_role
+                     ("southern"), min_mission_coverage (0..1)
     [[limit]]        kind = one of LIMIT_KINDS, with its fields (see below)
 
 Limit kinds (all angles in degrees, distances in km, speeds in km/s):
@@ -44,9 +49,11 @@ Limit kinds (all angles in degrees, distances in km, speeds in km/s):
   ``max_test_intercept_altitude`` (``max_km``).
 
 :func:`verify` checks (a) compliance with each limit (by how much it fails),
-(b) the physical claim: no protected trajectory can be engaged under the
-assumptions (the smallest margin and the closest trajectory), (c) the
-mission: the share of the mission's threats still covered.
+(b) the physical claim: no protected trajectory can be engaged under any of
+the assumption sets (per set: its verdict and smallest margin; the *binding*
+set is the one with the smallest margin), (c) the mission: the share of the
+mission's threats still covered, the smallest over the sets (the deploying
+party's worst case).
 """
 
 from __future__ import annotations
@@ -100,7 +107,7 @@ REQUIRED = {
 }
 SCHEMA = {
     "guarantee": {"name": str, "description": str, "protected_party": str, "sources": list},
-    "assumptions": {"cue": str, "launch_delay_s": float, "decision_time_s": float, "protected_role": str,
+    "assumptions": {"cue": str, "sets": list, "launch_delay_s": float, "decision_time_s": float, "protected_role": str,
                     "mission_role": str, "min_mission_coverage": float, "launch_delay_s_range": list},
 }
 
@@ -193,6 +200,14 @@ class Guarantee:
     min_mission_coverage: float
     launch_delay_range: tuple | None = None
     sources: list = field(default_factory=list)
+    sets: tuple = ()  # assumption sets (robustness names); () with cue = launch_delay: that one set
+
+    @property
+    def set_names(self) -> tuple:
+        """The assumption sets the claim is judged under, in order."""
+        if self.cue == "launch_delay":
+            return (f"launch delay {self.launch_delay:g} s",)
+        return self.sets or DEFAULT_SETS
 
     def assumptions(self) -> list[str]:
         out = [f"guarantee {self.name!r} ({self.path}) protecting {self.protected_party}: the scenario's "
@@ -201,11 +216,23 @@ class Guarantee:
             out.append(f"every interceptor may launch {self.launch_delay:g} s after the threat's launch "
                        "(an early-warning cue: the protected party's worst case), whatever the radars see")
         else:
-            out.append("interceptors launch as cued in the scenario (its radars, track and decision times)")
+            out.append("the claim must hold under every assumption set: " + "; ".join(
+                f"{n} ({_describe_set(n)})" for n in self.set_names)
+                       + ("" if self.sets else " (the default: the nested cue sets up to the protected party's worst "
+                          "case the deployment's sensors allow)"))
         if self.decision_time is not None:
             out.append(f"decision time {self.decision_time:g} s")
         out.append(f"the mission is covered when at least {100 * self.min_mission_coverage:g} % of its threats can be engaged")
         return out + [f"limit: {lim.describe()}" for lim in self.limits]
+
+
+DEFAULT_SETS = ("as declared", "remote", "early-warning-launch")
+
+
+def _describe_set(name: str) -> str:
+    from .analysis.robustness import DESCRIBE
+
+    return DESCRIBE.get(name, name)
 
 
 def bundled_guarantees() -> list[str]:
@@ -278,6 +305,20 @@ def load_guarantee(ref) -> Guarantee:
     for k in ("launch_delay_s", "decision_time_s"):
         if k in a and a[k] < 0:
             raise err(("assumptions", k), f"expected >= 0, got {a[k]:g}")
+    sets = a.get("sets", [])
+    if sets:
+        from .analysis.robustness import SETS
+
+        if not all(isinstance(x, str) for x in sets):
+            raise err(("assumptions", "sets"), f"expected a list of assumption-set names, got {sets!r}")
+        if cue == "launch_delay":
+            raise err(("assumptions", "sets"), "contradicts launch_delay_s (a launch delay is its own single set)")
+        for x in sets:
+            if x not in SETS:
+                raise err(("assumptions", "sets"), f"unknown assumption set {x!r}{_suggest(x, SETS)} "
+                          f"(known: {', '.join(SETS)})")
+        if len(set(sets)) != len(sets):
+            raise err(("assumptions", "sets"), f"a set named twice in {sets!r}")
     cov = float(a.get("min_mission_coverage", 0.0))
     if not 0.0 <= cov <= 1.0:
         raise err(("assumptions", "min_mission_coverage"), f"expected a share within 0..1, got {cov:g}")
@@ -377,7 +418,7 @@ def load_guarantee(ref) -> Guarantee:
         path=str(path), limits=limits, cue=cue, launch_delay=a.get("launch_delay_s"),
         decision_time=a.get("decision_time_s"), protected_role=a.get("protected_role", "strategic"),
         mission_role=a.get("mission_role", "southern"), min_mission_coverage=cov, launch_delay_range=rng,
-        sources=list(g.get("sources", [])),
+        sources=list(g.get("sources", [])), sets=tuple(sets),
     )
 
 
@@ -630,9 +671,15 @@ _WHOLE_DEPLOYMENT = {"max_interceptors_total": _check_total, "max_deployment_are
 
 
 # ----------------------------------------------------------------- claim ----
-def claim_scenario(g: Guarantee, sc):
-    """The scenario as the guarantee's assumptions say it is to be judged."""
+def claim_scenario(g: Guarantee, sc, set_name: str | None = None):
+    """The scenario as the guarantee's assumptions say it is to be judged
+    (under assumption set ``set_name``; default: the guarantee's last, the
+    protected party's worst case)."""
     new = sc
+    if g.cue != "launch_delay":
+        from .analysis.robustness import apply_set
+
+        new = apply_set(sc, set_name or g.set_names[-1])
     if g.cue == "launch_delay":
         new = replace(new, launch_delay=float(g.launch_delay),
                       batteries=[replace(b, cue=None) for b in sc.batteries])
@@ -655,8 +702,21 @@ class Verification:
     mission_trajectories: int
     mission_coverage: float | None
     assumptions: list
-    assessment: object = None  # the assessment under the guarantee's assumptions (for maps)
+    assessment: object = None  # the assessment under the binding assumption set (for maps)
     breaking: list = field(default_factory=list)  # what would break it: [{parameter, value, ...}]
+    sets: list = field(default_factory=list)  # per assumption set: name, claim_holds, min_margin_s, ...
+    binding: str | None = None  # the set with the smallest margin
+
+    def set_table(self) -> list[str]:
+        """One line per assumption set (for the CLI and the certificate)."""
+        out = []
+        for r in self.sets:
+            m = "no protected trajectory in reach" if r["min_margin_s"] is None else f"smallest margin {r['min_margin_s']:+.0f} s"
+            cov = "" if r["mission_coverage"] is None else f"; mission {100 * r['mission_coverage']:.1f} %"
+            mark = "  <- binding" if r["name"] == self.binding else ""
+            out.append(f"{r['name']}: {'holds' if r['claim_holds'] else 'FAILS'} ({r['protected_engageable']} of "
+                       f"{self.protected_trajectories} engageable; {m}{cov}){mark}")
+        return out
 
     @property
     def compliant(self) -> bool:
@@ -664,7 +724,7 @@ class Verification:
 
     @property
     def claim_holds(self) -> bool:
-        return self.protected_engageable == 0
+        return self.protected_engageable == 0 and all(r["claim_holds"] for r in self.sets)
 
     @property
     def mission_covered(self) -> bool:
@@ -688,22 +748,19 @@ class Verification:
             "mission_trajectories": self.mission_trajectories, "mission_coverage": self.mission_coverage,
             "min_mission_coverage": self.guarantee.min_mission_coverage, "mission_covered": self.mission_covered,
             "what_would_break_it": self.breaking, "assumptions": self.assumptions,
+            "assumption_sets": self.sets, "binding_assumption": self.binding,
         })
 
 
-def verify(g: Guarantee, sc, progress=None) -> Verification:
-    """Compliance, the physical claim and the mission, for one deployment."""
+def _judge(g: Guarantee, judged, progress=None):
+    """The claim and the mission in one judged scenario."""
     from .analysis import assess
 
-    if sc.is_comparison:
-        raise GuaranteeError(f"{sc.path}: a comparison of scenarios; verify one architecture at a time")
-    checks = compliance(g, sc)
-    judged = claim_scenario(g, sc)
     a = assess(judged, progress=progress)
     t = a.per_threat()
     prot = t[t["role"] == g.protected_role]
     if prot.empty:
-        raise GuaranteeError(f"{sc.path}: the scenario has no '{g.protected_role}' threats to protect")
+        raise GuaranteeError(f"{judged.path}: the scenario has no '{g.protected_role}' threats to protect")
     mis = t[t["role"] == g.mission_role]
     best = prot["best_margin_s"]
     if best.notna().any():
@@ -712,12 +769,46 @@ def verify(g: Guarantee, sc, progress=None) -> Verification:
         closest, cb = str(prot.loc[i, "label"]), prot.loc[i, "best_battery"]
     else:
         smallest, closest, cb = None, None, None
+    return a, prot, mis, smallest, closest, cb
+
+
+def verify(g: Guarantee, sc, progress=None, cache: dict | None = None) -> Verification:
+    """Compliance, the physical claim and the mission, for one deployment,
+    under each of the guarantee's assumption sets. The claim holds only if
+    it holds under every set; the headline figures are the binding set's
+    (the smallest margin); the mission coverage is the smallest over the
+    sets."""
+    if sc.is_comparison:
+        raise GuaranteeError(f"{sc.path}: a comparison of scenarios; verify one architecture at a time")
+    checks = compliance(g, sc)
+    runs = []
+    for name in g.set_names:
+        # ``cache``: judgements shared by guarantees that judge a scenario alike
+        key = (sc.path, sc.name, name, g.cue, g.launch_delay, g.decision_time, g.protected_role, g.mission_role)
+        if cache is None or key not in cache:
+            res = _judge(g, claim_scenario(g, sc, name), progress)
+            if cache is None:
+                runs.append((name, *res))
+                continue
+            cache[key] = res
+        runs.append((name, *cache[key]))
+    rows = []
+    for name, a, prot, mis, smallest, _, _ in runs:
+        rows.append({"name": name, "claim_holds": bool(not prot["engageable"].any()), "min_margin_s": smallest,
+                     "protected_engageable": int(prot["engageable"].sum()),
+                     "mission_coverage": float(mis["engageable"].mean()) if len(mis) else None})
+    # the binding set: the smallest margin (None: nothing in reach, ranked last); ties: the later (worse) set
+    key = [(r["min_margin_s"] if r["min_margin_s"] is not None else np.inf) for r in rows]
+    k = min(range(len(rows)), key=lambda j: (key[j], -j))
+    name, a, prot, mis, smallest, closest, cb = runs[k]
     eng = prot[prot["engageable"]]
+    covs = [r["mission_coverage"] for r in rows if r["mission_coverage"] is not None]
     return Verification(
         g, sc.name, checks, len(prot), int(len(eng)), smallest, closest, cb,
         [f"{r.label} (by {r.best_battery}, margin {r.best_margin_s:+.0f} s)" for r in eng.head(10).itertuples()],
-        len(mis), float(mis["engageable"].mean()) if len(mis) else None,
-        g.assumptions() + a.assumptions(), a,
+        len(mis), min(covs) if covs else None,
+        g.assumptions() + [f"binding assumption set: {name}"] + a.assumptions(), a,
+        sets=rows, binding=name,
     )
 
 
@@ -736,7 +827,7 @@ def what_would_break(g: Guarantee, sc, v: Verification, *, max_speed_km_s: float
     if v.smallest_margin_s is not None:
         out.append({"parameter": "interceptor launch time", "change": f"{v.smallest_margin_s:.0f} s earlier",
                     "value": v.smallest_margin_s, "unit": "s", "trajectory": v.closest, "battery": v.closest_battery})
-    judged = claim_scenario(g, sc)
+    judged = claim_scenario(g, sc, v.binding)
     prot_role = g.protected_role
     for b in judged.batteries:
         ic = b.interceptor

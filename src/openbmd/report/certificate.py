@@ -72,6 +72,16 @@ def write_certificate(verification, out_dir, *, speed_map=None, fmt: str = "png"
         else:
             claim += "No protected trajectory comes within any battery's reach."
         claim += "</p>"
+        if v.sets:
+            claim += (f"<p>The claim must hold under every assumption set; the binding one (the smallest margin) is "
+                      f"<b>{html.escape(str(v.binding))}</b>.</p>")
+            rows = pd.DataFrame([{"assumption set": r["name"], "claim": "holds" if r["claim_holds"] else "FAILS",
+                                  "protected engageable": r["protected_engageable"],
+                                  "smallest margin (s)": "–" if r["min_margin_s"] is None else f"{r['min_margin_s']:+.0f}",
+                                  "mission covered": "–" if r["mission_coverage"] is None
+                                  else f"{100 * r['mission_coverage']:.1f} %",
+                                  "binding": "yes" if r["name"] == v.binding else ""} for r in v.sets])
+            claim += _html_table(rows)
         if v.engageable_examples:
             claim += "<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in v.engageable_examples) + "</ul>"
         secs.append(("claim", "(b) The physical claim", claim))
