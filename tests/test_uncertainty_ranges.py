@@ -74,7 +74,11 @@ def test_rules_that_make_a_parameter_moot_stop_its_draw(phase3, north):
     receding = {r["parameter"] for r in drawn_parameters(replace(phase3, tail_chase="receding"), north)}
     assert not any(p.startswith("tail_chase_closing_speed_km_s[") for p in receding)
     fixed_track = {r["parameter"] for r in drawn_parameters(replace(phase3, track_time=20.0), north)}
-    assert not any(p.startswith("track_time_s[") for p in fixed_track)
+    # the doctrine's fixed track time is the radars'; a satellite's boost-track
+    # time (drawn where the worst-case set adds satellites) is its own
+    radars = {f"track_time_s[{n}]" for n in phase3.radars} | {
+        f"track_time_s[{b.own_radar.name}]" for b in phase3.batteries if b.own_radar is not None}
+    assert not any(p in radars for p in fixed_track)
     # a scenario value outside the catalog range (an override) is held, not drawn
     b = phase3.batteries[1]
     high = replace(b, interceptor=b.interceptor.replace(min_intercept_altitude=150e3))
