@@ -213,3 +213,41 @@ def test_certificate_verification_rows(near):
     mdv = near.estimates["max_test_target_range"].min_detectable_violation
     assert rng["test"] == "FTM-44" and NEAR.split(",")[0].rstrip("0").rstrip(".") in rng["sensors"]
     assert rng["smallest violation seen (95 %)"] == f"{mdv:.3g} km"
+
+
+def test_verify_report_carries_the_observation(tmp_path, capsys):
+    """`verify --report --observe TEST --sensor ...` fills the certificate's
+    Verification section with the smallest violation the sensor would see;
+    --observe without a sensor is one line, exit 2."""
+    from openbmd.cli import main
+
+    out = tmp_path / "cert"
+    assert main(["guarantee", "verify", "demarcation-1997-lower-velocity", "epaa-phase2", "--quiet", "--report",
+                 str(out), "--observe", "ftm-44-2020", "--sensor", NEAR, "--runs", "20"]) == 0
+    html = (out / "certificate.html").read_text()
+    sec = html[html.index("<h2>Verification</h2>"):]
+    assert "FTM-44" in sec and "observation ship at 22,-165" in sec and "not computed" not in sec.split("</table>")[0]
+    capsys.readouterr()
+    assert main(["guarantee", "verify", "demarcation-1997-lower-velocity", "epaa-phase2", "--quiet", "--report",
+                 str(tmp_path / "c2"), "--observe", "ftm-44-2020"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--sensor" in err
+
+
+def test_reported_sigma_is_never_over_confident_for_ftg11():
+    """FTG-11 seen from a ship under the intercept: the filter's own altitude
+    sigma is over-confident (measured: normalised errors' mean square 1.6);
+    the reported sigma, never below the Monte Carlo's scatter, keeps every
+    parameter's normalised errors inside the chi-square upper bound."""
+    fl = F.fly(F.load_test("ftg-11-2019"))
+    ob = O.observe(None, fl, ["32.2,-147.2"], runs=100, seed=5)
+    measured = [e for e in ob.estimates.values() if e.measured]
+    assert len(measured) == 4
+    for e in measured:
+        z = (e.runs_estimate - e.model_truth) / e.total_sigma
+        z = z[np.isfinite(z)]
+        assert float(np.sum(z**2)) < stats.chi2.ppf(0.9995, z.size), e.parameter
+        assert np.all(e.total_sigma >= e.scatter_sigma - 1e-15)
+    alt = ob.estimates["max_test_intercept_altitude"]
+    zf = (alt.runs_estimate - alt.model_truth) / alt.runs_sigma
+    assert float(np.mean(zf**2)) > 1.2  # the filter alone would be over-confident here

@@ -53,7 +53,7 @@ def cmd_verify(args) -> int:
     if args.report:
         from .report.certificate import write_certificate
 
-        _guard(write_certificate, v, args.report)
+        _guard(write_certificate, v, args.report, observations=_observations(args, g))
     if args.json:
         print(json.dumps(v.to_dict()))
         return 0 if v.passed else 1
@@ -82,6 +82,25 @@ def cmd_verify(args) -> int:
         print(f"  - {a}")
     print(f"\n{'PASS' if v.passed else 'FAIL'}")
     return 0 if v.passed else 1
+
+
+def _observations(args, g) -> list:
+    """The flight tests of ``--observe``, flown and observed by ``--sensor``
+    (for the certificate's Verification section)."""
+    if not getattr(args, "observe", None):
+        return []
+    from .cli import InputError
+    from .flighttests import FlightTestError, fly, load_test
+    from .observe import ObserveError, observe, parse_sensor
+    from .scenario import ScenarioError
+
+    try:
+        if not args.sensor:
+            raise ObserveError("--observe needs at least one --sensor NAME|LAT,LON")
+        sensors = [parse_sensor(x) for x in args.sensor]
+        return [observe(g, fly(load_test(t)), sensors, runs=args.runs, seed=args.seed) for t in args.observe]
+    except (FlightTestError, ObserveError, ScenarioError) as exc:
+        raise InputError(str(exc)) from None
 
 
 def cmd_list(args) -> int:
@@ -372,6 +391,12 @@ def add_parsers(sub):
     v.add_argument("--report", metavar="DIR", help="write the certificate (HTML, JSON, maps) here")
     v.add_argument("--what-breaks", action="store_true",
                    help="also find the smallest single changes that break it (always done with --report)")
+    v.add_argument("--observe", action="append", metavar="TEST",
+                   help="with --report: fly this flight test (file or bundled name; repeatable) and observe it with "
+                        "--sensor, for the certificate's Verification section")
+    v.add_argument("--sensor", action="append", metavar="NAME|LAT,LON", help="the protected party's sensor (repeatable)")
+    v.add_argument("--runs", type=int, default=200, help="seeded Monte Carlo runs of each observation (default 200)")
+    v.add_argument("--seed", type=int, default=0)
     v.add_argument("--quiet", action="store_true")
     v.set_defaults(func=cmd_verify)
     ls = gsub.add_parser("list", help="the bundled guarantees, a line each")

@@ -58,6 +58,8 @@ SHIP_RADAR = "AN/TPY-2 (forward-based mode)"  # ASSUMPTION: the observation ship
 Z_FALSE_ALARM = 1.6448536269514722  # one-sided 95 %: 5 % false alarms at the limit
 Z_DETECTION = 1.6448536269514722  # 95 % probability of detection
 PARAMETERS = tuple(TEST_LIMIT_KINDS)
+#: runs needed before the Monte Carlo's scatter may raise the reported sigma
+MIN_SCATTER_RUNS = 20
 #: model error added in quadrature to the filter's sigma (same units as the parameter): the range is
 #: extrapolated drag-free to the ground, and drag below ~100 km moves the impact by a fraction of a km in
 #: this model; 0.5 km is an ASSUMPTION (range 0.1-2 km). The speeds and the altitude are taken above 100 km.
@@ -258,9 +260,26 @@ class Estimate:
     model_sigma: float = 0.0  # added in quadrature to the filter's sigma (MODEL_SIGMA)
 
     @property
+    def scatter_sigma(self):
+        """The Monte Carlo's own rms error of the estimate (about the modelled
+        truth), over at least MIN_SCATTER_RUNS finite runs; else None."""
+        if self.runs_estimate is None or self.model_truth is None:
+            return None
+        d = self.runs_estimate - self.model_truth
+        d = d[np.isfinite(d)]
+        return float(np.sqrt(np.mean(d * d))) if d.size >= MIN_SCATTER_RUNS else None
+
+    @property
     def total_sigma(self):
-        """(runs,) the filter's sigma with the model error in quadrature (used for detection)."""
-        return None if self.runs_sigma is None else np.hypot(self.runs_sigma, self.model_sigma)
+        """(runs,) the filter's sigma with the model error in quadrature, never
+        below the Monte Carlo's own scatter (where the filter's covariance is
+        over-confident, the scatter is what the observer would see; used for
+        detection)."""
+        if self.runs_sigma is None:
+            return None
+        t = np.hypot(self.runs_sigma, self.model_sigma)
+        sc = self.scatter_sigma
+        return t if sc is None else np.maximum(t, sc)
 
     @property
     def measured(self) -> bool:
@@ -300,6 +319,7 @@ class Estimate:
             d.update(runs=int(ok.sum()), mc_mean=float(np.mean(self.runs_estimate[ok])),
                      mc_std=float(np.std(self.runs_estimate[ok], ddof=1)) if ok.sum() > 1 else None,
                      detection_rate=self.detection_rate, filter_sigma=float(self.runs_sigma[0]),
+                     scatter_sigma=self.scatter_sigma,
                      model_sigma=self.model_sigma,
                      extrapolation_error=float(np.nanmean(self.model_truth) - self.true_value))
         return d
