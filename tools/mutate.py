@@ -95,8 +95,9 @@ MUTANTS = [
     Mutant("aim.tolerance", "flight/aim.py", "tolerance: float = 100.0,", "tolerance: float = 10000.0,",
            (T + "test_aim.py",), "aim converges to 10 km instead of 100 m", kernels=False),
     # --- the engagement engine (not its tail-chase rule)
-    Mutant("engage.closing-speed-sign", "engage.py", "rx = spd * (cg * hx + sg * ux) - thr_v[i, k, 0]",
-           "rx = spd * (cg * hx + sg * ux) + thr_v[i, k, 0]", (RULES,), "relative velocity's sign in the closing speed (x)"),
+    Mutant("engage.closing-speed-sign", "engage.py", "rx, ry, rz = vix - thr_v[i, k, 0], viy - thr_v[i, k, 1], viz - thr_v[i, k, 2]",
+           "rx, ry, rz = vix + thr_v[i, k, 0], viy + thr_v[i, k, 1], viz + thr_v[i, k, 2]", (RULES,),
+           "relative velocity's sign in the closing speed"),
     Mutant("engage.min-closing-speed", "engage.py", "min(ic.max_range, tab.range_grid[-1]), ic.min_closing_speed,",
            "min(ic.max_range, tab.range_grid[-1]), 0.0,", (RULES,), "the interceptor's minimum closing speed ignored"),
     Mutant("engage.latest-launch-refinement", "engage.py", "latest_launch, kbest = kk * dt - tf, kk",

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 
 
 def _inputs(args):
@@ -121,41 +120,20 @@ def cmd_list(args) -> int:
 
 
 def guarantee_table(guarantees=None, scenarios=None, progress=None):
-    """Every guarantee against every scenario (default: all bundled, the
-    comparisons left out): one row per pair with ``guarantee``,
-    ``scenario``, ``complies``, ``claim_holds``, ``binding_assumption``,
-    ``min_margin_s``, ``mission_coverage`` and ``passed``. The judgement of a
-    scenario under one assumption set is shared by the guarantees that judge
-    it alike (same roles, decision time and cue)."""
-    from . import guarantee as G
-    from .scenario import bundled_names, load
+    """Every guarantee against every scenario, by name (default: all bundled);
+    see :func:`openbmd.guarantee.table`."""
+    from .guarantee import table, table_inputs
 
-    gs = [G.load_guarantee(n) for n in (guarantees or G.bundled_guarantees())]
-    scs = [load(n) for n in (scenarios or bundled_names())]
-    scs = [s for s in scs if not s.is_comparison]
-    memo: dict = {}
-    rows = []
-    for sc in scs:
-        for g in gs:
-            v = G.verify(g, sc, cache=memo)
-            rows.append({"guarantee": Path(g.path).stem, "scenario": sc.name, "complies": v.compliant,
-                         "claim_holds": v.claim_holds, "binding_assumption": v.binding,
-                         "min_margin_s": v.smallest_margin_s, "mission_coverage": v.mission_coverage,
-                         "passed": v.passed,
-                         "failed_limits": [c.what for c in v.compliance if not c.passed]})
-            if progress:
-                progress(1)
-    return rows
+    return table(*table_inputs(guarantees, scenarios), progress=progress)
 
 
 def cmd_table(args) -> int:
     from .cli_scenario import progress
-    from .guarantee import bundled_guarantees
-    from .scenario import bundled_names, load
+    from .guarantee import table, table_inputs
 
-    n = len(bundled_guarantees()) * sum(not load(s).is_comparison for s in bundled_names())
-    with progress("guarantee table", n, args.quiet) as bar:
-        rows = _guard(guarantee_table, progress=bar)
+    gs, scs = _guard(table_inputs)
+    with progress("guarantee table", len(gs) * len(scs), args.quiet) as bar:
+        rows = _guard(table, gs, scs, progress=bar)
     if args.json:
         print(json.dumps(rows))
         return 0

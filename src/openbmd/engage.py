@@ -693,9 +693,10 @@ def _pre(i, b, k, thr_r, thr_v, thr_h, site, site_u, cons, cos_rmax, G, gidx, HR
 
 
 @numba.njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
-def _closing_speed(i, k, thr_r, thr_v, px, py, pz, pn, dx, dy, dz, spd, fpa):
-    """The closing speed alone (:func:`_closing` without the angle), from the
-    sample position ``p`` (norm ``pn``) and the site-to-sample vector ``d``."""
+def _arrival_velocity(px, py, pz, pn, dx, dy, dz, spd, fpa):
+    """The interceptor's velocity on arrival at the sample ``p`` (norm ``pn``;
+    ``d`` from the site): in the vertical plane through the site, with the
+    tabulated speed and flight-path angle."""
     ux, uy, uz = px / pn, py / pn, pz / pn
     du = dx * ux + dy * uy + dz * uz
     hx, hy, hz = dx - du * ux, dy - du * uy, dz - du * uz
@@ -703,27 +704,24 @@ def _closing_speed(i, k, thr_r, thr_v, px, py, pz, pn, dx, dy, dz, spd, fpa):
     if hn > 0:
         hx, hy, hz = hx / hn, hy / hn, hz / hn
     cg, sg = math.cos(fpa), math.sin(fpa)
-    rx = spd * (cg * hx + sg * ux) - thr_v[i, k, 0]
-    ry = spd * (cg * hy + sg * uy) - thr_v[i, k, 1]
-    rz = spd * (cg * hz + sg * uz) - thr_v[i, k, 2]
+    return spd * (cg * hx + sg * ux), spd * (cg * hy + sg * uy), spd * (cg * hz + sg * uz)
+
+
+@numba.njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
+def _closing_speed(i, k, thr_r, thr_v, px, py, pz, pn, dx, dy, dz, spd, fpa):
+    """The closing speed alone (:func:`_closing` without the angle)."""
+    vix, viy, viz = _arrival_velocity(px, py, pz, pn, dx, dy, dz, spd, fpa)
+    rx, ry, rz = vix - thr_v[i, k, 0], viy - thr_v[i, k, 1], viz - thr_v[i, k, 2]
     return math.sqrt(rx * rx + ry * ry + rz * rz)
 
 
 @numba.njit(cache=True)
 def _closing(i, b, k, thr_r, thr_v, site, spd, fpa):
-    """Closing speed and crossing angle: the interceptor arrives in the vertical
-    plane through the site with the tabulated speed and flight-path angle."""
+    """Closing speed and crossing angle of the interceptor arriving at sample k."""
     px, py, pz = thr_r[i, k, 0], thr_r[i, k, 1], thr_r[i, k, 2]
     pn = math.sqrt(px * px + py * py + pz * pz)
-    ux, uy, uz = px / pn, py / pn, pz / pn
     dx, dy, dz = px - site[b, 0], py - site[b, 1], pz - site[b, 2]
-    du = dx * ux + dy * uy + dz * uz
-    hx, hy, hz = dx - du * ux, dy - du * uy, dz - du * uz
-    hn = math.sqrt(hx * hx + hy * hy + hz * hz)
-    if hn > 0:
-        hx, hy, hz = hx / hn, hy / hn, hz / hn
-    cg, sg = math.cos(fpa), math.sin(fpa)
-    vix, viy, viz = spd * (cg * hx + sg * ux), spd * (cg * hy + sg * uy), spd * (cg * hz + sg * uz)
+    vix, viy, viz = _arrival_velocity(px, py, pz, pn, dx, dy, dz, spd, fpa)
     vtx, vty, vtz = thr_v[i, k, 0], thr_v[i, k, 1], thr_v[i, k, 2]
     rx, ry, rz = vix - vtx, viy - vty, viz - vtz
     vt = math.sqrt(vtx * vtx + vty * vty + vtz * vtz)

@@ -32,14 +32,13 @@ Errors are :class:`FlightTestError`: ``FILE:LINE: field 'target.missile':
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
-from .scenario import MAX_FILE_BYTES, ScenarioError, _fmt_path, _Locator, _Source, _suggest
+from .scenario import ScenarioError, _fmt_path, _suggest, read_toml
 
 SCHEMA = {
     "test": {"name": str, "date": str, "description": str, "sources": list},
@@ -108,16 +107,7 @@ def load_test(ref) -> FlightTest:
     from .catalog import CatalogError, default_catalog
 
     path = _resolve(ref)
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise FlightTestError(f"{path}: a flight-test file must be under {MAX_FILE_BYTES / 1e6:g} MB")
-    try:
-        text = path.read_text(encoding="utf-8")
-        doc = tomllib.loads(text)
-    except UnicodeDecodeError:
-        raise FlightTestError(f"{path}: not a UTF-8 text file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise FlightTestError(f"{path}: not valid TOML: {exc}") from None
-    src = _Source(str(path), _Locator(text))
+    doc, src = read_toml(path, FlightTestError, "flight-test")
 
     def err(pth, msg):
         return FlightTestError(f"{src.where(pth)}: field '{_fmt_path(pth)}': {msg}")

@@ -67,7 +67,7 @@ from pathlib import Path
 import numpy as np
 
 from . import geo
-from .scenario import (MAX_FILE_BYTES, ScenarioError, _fmt_path, _Locator, _Source, _suggest)
+from .scenario import ScenarioError, _fmt_path, _suggest, read_toml
 
 LIMIT_KINDS = ("max_burnout_speed", "no_naval_north_of", "keep_out", "min_distance_from_border", "no_sites_east_of",
                "radar_sector", "max_interceptors_per_site", "max_interceptors_total", "max_deployment_areas",
@@ -267,17 +267,7 @@ _TNAME = {str: "a string", bool: "true or false", int: "an integer", float: "a f
 def load_guarantee(ref) -> Guarantee:
     """Load and validate a guarantee file (a path or a bundled name)."""
     path = _resolve(ref)
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise GuaranteeError(f"{path}: file is {size / 1e6:.1f} MB; a guarantee file must be under {MAX_FILE_BYTES / 1e6:g} MB")
-    try:
-        text = path.read_text(encoding="utf-8")
-        doc = tomllib.loads(text)
-    except UnicodeDecodeError:
-        raise GuaranteeError(f"{path}: not a UTF-8 text file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise GuaranteeError(f"{path}: not valid TOML: {exc}") from None
-    src = _Source(str(path), _Locator(text))
+    doc, src = read_toml(path, GuaranteeError, "guarantee")
 
     def err(pth, msg):
         return GuaranteeError(f"{src.where(pth)}: field '{_fmt_path(pth)}': {msg}")
@@ -675,14 +665,12 @@ def claim_scenario(g: Guarantee, sc, set_name: str | None = None):
     """The scenario as the guarantee's assumptions say it is to be judged
     (under assumption set ``set_name``; default: the guarantee's last, the
     protected party's worst case)."""
-    new = sc
-    if g.cue != "launch_delay":
+    if g.cue == "launch_delay":
+        new = replace(sc, launch_delay=float(g.launch_delay), batteries=[replace(b, cue=None) for b in sc.batteries])
+    else:
         from .analysis.robustness import apply_set
 
         new = apply_set(sc, set_name or g.set_names[-1])
-    if g.cue == "launch_delay":
-        new = replace(new, launch_delay=float(g.launch_delay),
-                      batteries=[replace(b, cue=None) for b in sc.batteries])
     if g.decision_time is not None:
         new = replace(new, decision_time=float(g.decision_time))
     return new
@@ -781,16 +769,13 @@ def verify(g: Guarantee, sc, progress=None, cache: dict | None = None) -> Verifi
     if sc.is_comparison:
         raise GuaranteeError(f"{sc.path}: a comparison of scenarios; verify one architecture at a time")
     checks = compliance(g, sc)
+    cache = {} if cache is None else cache
     runs = []
     for name in g.set_names:
         # ``cache``: judgements shared by guarantees that judge a scenario alike
         key = (sc.path, sc.name, name, g.cue, g.launch_delay, g.decision_time, g.protected_role, g.mission_role)
-        if cache is None or key not in cache:
-            res = _judge(g, claim_scenario(g, sc, name), progress)
-            if cache is None:
-                runs.append((name, *res))
-                continue
-            cache[key] = res
+        if key not in cache:
+            cache[key] = _judge(g, claim_scenario(g, sc, name), progress)
         runs.append((name, *cache[key]))
     rows = []
     for name, a, prot, mis, smallest, _, _ in runs:
@@ -810,6 +795,36 @@ def verify(g: Guarantee, sc, progress=None, cache: dict | None = None) -> Verifi
         g.assumptions() + [f"binding assumption set: {name}"] + a.assumptions(), a,
         sets=rows, binding=name,
     )
+
+
+def table_inputs(guarantees=None, scenarios=None):
+    """Guarantees and single-architecture scenarios by name (default: all
+    bundled; comparisons left out), loaded once."""
+    from .scenario import bundled_names, load
+
+    gs = [load_guarantee(n) for n in (guarantees or bundled_guarantees())]
+    scs = [s for s in (load(n) for n in (scenarios or bundled_names())) if not s.is_comparison]
+    return gs, scs
+
+
+def table(gs, scs, progress=None) -> list[dict]:
+    """Every guarantee against every scenario: one row per pair with
+    ``guarantee``, ``scenario``, ``complies``, ``claim_holds``,
+    ``binding_assumption``, ``min_margin_s``, ``mission_coverage``,
+    ``passed`` and ``failed_limits``. A scenario's judgement under one set is
+    shared by the guarantees that judge it alike (:func:`verify`'s cache)."""
+    memo: dict = {}
+    rows = []
+    for sc in scs:
+        for g in gs:
+            v = verify(g, sc, cache=memo)
+            rows.append({"guarantee": Path(g.path).stem, "scenario": sc.name, "complies": v.compliant,
+                         "claim_holds": v.claim_holds, "binding_assumption": v.binding,
+                         "min_margin_s": v.smallest_margin_s, "mission_coverage": v.mission_coverage,
+                         "passed": v.passed, "failed_limits": [c.what for c in v.compliance if not c.passed]})
+            if progress:
+                progress(1)
+    return rows
 
 
 def what_would_break(g: Guarantee, sc, v: Verification, *, max_speed_km_s: float = 10.0, tol_km_s: float = 0.05) -> list:

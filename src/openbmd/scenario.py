@@ -192,23 +192,28 @@ def resolve(ref: str, relative_to: Path | None = None) -> Path:
                         f"(bundled: {', '.join(bundled_names())})")
 
 
-def _read(path: Path) -> tuple[dict, _Source]:
+def read_toml(path: Path, error=None, what: str = "scenario") -> tuple[dict, _Source]:
+    """A person's TOML file (scenario, guarantee, flight test) and its line
+    locator; every failure is one ``error`` (default ScenarioError) naming the
+    file: unreadable, over MAX_FILE_BYTES, not UTF-8, not TOML."""
+    error = error or ScenarioError
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read: {exc.strerror}") from None
+        raise error(f"{path}: cannot read: {exc.strerror}") from None
     if size > MAX_FILE_BYTES:
-        raise ScenarioError(f"{path}: file is {size / 1e6:.1f} MB; a scenario file must be under "
-                            f"{MAX_FILE_BYTES / 1e6:g} MB (is this the right file?)")
+        raise error(f"{path}: file is {size / 1e6:.1f} MB; a {what} file must be under "
+                    f"{MAX_FILE_BYTES / 1e6:g} MB (is this the right file?)")
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise ScenarioError(f"{path}: not a UTF-8 text file") from None
+        raise error(f"{path}: not a UTF-8 text file") from None
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+        raise error(f"{path}: not valid TOML: {exc}") from None
     return doc, _Source(str(path), _Locator(text))
+
 
 
 @dataclass
@@ -249,7 +254,7 @@ def _load_chain(path: Path, stack: tuple = ()) -> tuple[dict, dict[str, list[_En
         raise ScenarioError(f"{path}: field 'scenario.extends': the scenario extends itself ({chain})")
     if len(stack) > 20:
         raise ScenarioError(f"{path}: field 'scenario.extends': more than 20 levels of extends")
-    doc, src = _read(path)
+    doc, src = read_toml(path)
     for k in doc:
         if k not in SCHEMA or k == "footprint":
             raise ScenarioError(f"{src.where((k,))}: unknown table '{k}'{_suggest(k, [s for s in SCHEMA if s != 'footprint'])}")
