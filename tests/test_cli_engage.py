@@ -45,7 +45,7 @@ def test_engage_bad_input():
     assert "unknown radar" in _bad(*base, "--site", "68,5", "--interceptor", "SM-3 IIA", "--radar", "Krasnoyarsk")
     assert "unknown place" in _bad(*base, "--site", "Atlantis", "--interceptor", "SM-3 IIA", "--launch-delay-s", "100")
     assert "unknown interceptor" in _bad(*base, "--site", "68,5", "--interceptor", "SM-4", "--launch-delay-s", "100")
-    assert "positive" in _bad(*base, "--site", "68,5", "--interceptor-burnout-speed-km-s", "-3", "--launch-delay-s", "1")
+    assert "> 0" in _bad(*base, "--site", "68,5", "--interceptor-burnout-speed-km-s", "-3", "--launch-delay-s", "1")
     assert ">= 0" in _bad(*base, "--site", "68,5", "--interceptor", "SM-3 IIA", "--launch-delay-s", "-10")
     assert "launch area" in _bad(*base, "--site", "Teykovo", "--interceptor", "SM-3 IIA", "--launch-delay-s", "100")
     assert "one of --launch-delay-s or --radar" in _bad(*base, "--site", "68,5", "--interceptor", "SM-3 IIA")

@@ -26,6 +26,125 @@ class InputError(ValueError):
     """Bad user input: printed as one line, exit status 2."""
 
 
+# ------------------------------------------------------------------ input bounds ----
+# Every number the command line takes has a physical range, checked by argparse
+# before anything is computed (one line, exit 2). The limits are generous
+# sanity bounds, not modelling claims:
+MAX_BURNOUT_SPEED_KM_S = 11.0  # below escape speed at the surface (11.2 km/s): a ballistic vehicle comes back
+MAX_DELAY_S = 86_400.0  # delays, track and decision times: at most a day
+MAX_STEP_S = 600.0  # time-series and search steps
+MAX_ALTITUDE_KM = 10_000.0  # apogees and intercept altitudes (ICBM apogees are ~1,000-4,000 km)
+MAX_FLIGHT_TIME_S = 20_000.0  # aimed flight time (a fractional orbit takes ~5,000 s)
+MAX_RCS_M2 = 10_000.0
+MAX_SAMPLES = 1_000_000  # Monte Carlo samples and runs
+MAX_COUNT = 1_000_000  # missiles in a raid, interceptors, ...
+MAX_PER_MISSILE = 1_000  # warheads or decoys per missile
+MAX_WORKERS = 1_024
+MAX_SEED = 2**32 - 1
+
+
+def _fmt_bound(x) -> str:
+    return f"{int(x):,}" if float(x).is_integer() else f"{x:,g}"
+
+
+def number(lo=None, hi=None, unit="", *, lo_open=False, hi_open=False, integer=False, why=""):
+    """An argparse ``type``: a finite number (an integer with ``integer``)
+    within lo..hi (either end open with lo_open / hi_open); anything else is
+    refused at parse time naming the option, the range and the value."""
+    kind = "an integer" if integer else "a number"
+    parts = []
+    if lo is not None:
+        parts.append(f"{'>' if lo_open else '>='} {_fmt_bound(lo)}")
+    if hi is not None:
+        parts.append(f"{'<' if hi_open else '<='} {_fmt_bound(hi)}{' ' + unit if unit else ''}")
+    want = f"expected {kind} {' and '.join(parts)}".rstrip() + (f" ({why})" if why else "")
+
+    def parse(text):
+        try:
+            v = int(text) if integer else float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{want}, got {text!r}") from None
+        ok = math.isfinite(v)
+        if ok and lo is not None:
+            ok = v > lo if lo_open else v >= lo
+        if ok and hi is not None:
+            ok = v < hi if hi_open else v <= hi
+        if not ok:
+            raise argparse.ArgumentTypeError(f"{want}, got {text}")
+        return v
+
+    parse.__name__ = kind.split()[-1]
+    return parse
+
+
+def burnout_speed(why="escape speed is 11.2 km/s; a ballistic vehicle stays below it"):
+    return number(0, MAX_BURNOUT_SPEED_KM_S, "km/s", lo_open=True, hi_open=True, why=why)
+
+
+def delay(why="at most a day"):
+    return number(0, MAX_DELAY_S, "s", why=why)
+
+
+def seed():
+    return number(0, MAX_SEED, integer=True)
+
+
+def _plot_formats(restricted):
+    if restricted:  # report.maps.save: the formats the report's figures are written in
+        return ("pdf", "png", "svg")
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    return tuple(sorted(FigureCanvasBase.get_supported_filetypes()))
+
+
+def output_file(plot=None):
+    """An argparse ``type`` for a file to write: not a directory, in a folder
+    that exists; for ``plot`` ("any": matplotlib's formats; "map": PNG, SVG,
+    PDF) an extension the plot can be written in. Checked before computing."""
+
+    def parse(text):
+        p = Path(text)
+        if not text or p.is_dir():
+            raise argparse.ArgumentTypeError(f"{text!r} is a directory; expected a file name to write")
+        parent = p.parent
+        if not parent.is_dir():
+            raise argparse.ArgumentTypeError(f"cannot write {text!r}: folder {str(parent)!r} does not exist")
+        if plot:
+            fmts = _plot_formats(plot == "map")
+            ext = p.suffix.lower().lstrip(".")
+            if ext not in fmts:
+                raise argparse.ArgumentTypeError(f"cannot write a plot as {text!r}: expected a file name ending in "
+                                                 f"one of {', '.join('.' + f for f in fmts)}")
+        return text
+
+    parse.__name__ = "file"
+    return parse
+
+
+def output_folder():
+    """A folder to write into: created if missing, but never a file."""
+
+    def parse(text):
+        if not text or (Path(text).exists() and not Path(text).is_dir()):
+            raise argparse.ArgumentTypeError(f"{text!r} is a file; expected a folder to write into")
+        return text
+
+    parse.__name__ = "folder"
+    return parse
+
+
+def existing_file(what="file"):
+    """A file to read: a directory is refused as such (not 'no such file')."""
+
+    def parse(text):
+        if Path(text).is_dir():
+            raise argparse.ArgumentTypeError(f"{text!r} is a directory; expected a {what} file or a bundled name")
+        return text
+
+    parse.__name__ = "file"
+    return parse
+
+
 def parse_point(text: str, what: str):
     """``LAT,LON`` in degrees or a catalog place name -> (label, lat_rad, lon_rad)."""
     m = _LATLON.match(text)
@@ -172,6 +291,8 @@ def _batch_shots(path_or_name, args):
     else:
         src = Path(path_or_name)
         label = str(src)
+        if src.is_dir():
+            raise InputError(f"--batch: {label!r} is a directory; expected a TOML file of [[shot]] tables")
         if not src.is_file():
             raise InputError(f"--batch: no such file {label!r}")
     try:
@@ -200,17 +321,21 @@ def _batch_shots(path_or_name, args):
         o = parse_point(str(s["from"]), f"{where}: field 'from'")
         t = parse_point(str(s["to"]), f"{where}: field 'to'")
         mode, val, tag = "min-energy", None, ""
-        try:
-            if "apogee_km" in s:
-                mode, val = "apogee", float(s["apogee_km"]) * 1e3
-                tag = f" [apogee {s['apogee_km']:,} km]"
-            elif "flight_time_s" in s:
-                mode, val = "flight-time", float(s["flight_time_s"])
-                tag = f" [flight time {s['flight_time_s']:,} s]"
-        except (TypeError, ValueError):
-            raise InputError(f"{where}: apogee_km / flight_time_s must be a number") from None
-        if val is not None and not (val > 0 and math.isfinite(val)):
-            raise InputError(f"{where}: apogee_km / flight_time_s must be positive, got {val:g}")
+        for key, check in (("apogee_km", number(0, MAX_ALTITUDE_KM, "km", lo_open=True)),
+                           ("flight_time_s", number(0, MAX_FLIGHT_TIME_S, "s", lo_open=True))):
+            if key in s:
+                if isinstance(s[key], bool) or not isinstance(s[key], (int, float)):
+                    raise InputError(f"{where}: field '{key}': expected a number, got {s[key]!r}")
+                try:
+                    check(str(s[key]))
+                except argparse.ArgumentTypeError as exc:
+                    raise InputError(f"{where}: field '{key}': {exc}") from None
+        if "apogee_km" in s:
+            mode, val = "apogee", float(s["apogee_km"]) * 1e3
+            tag = f" [apogee {s['apogee_km']:,} km]"
+        elif "flight_time_s" in s:
+            mode, val = "flight-time", float(s["flight_time_s"])
+            tag = f" [flight time {s['flight_time_s']:,} s]"
         if "label" in s:
             tag = f" [{s['label']}]"
         groups.setdefault(mode, []).append((j, m, o, (t[0] + tag, t[1], t[2]), val))
@@ -614,12 +739,13 @@ def _threat_args(f, batch=False):
     g = f.add_argument_group("geometry")
     g.add_argument("--from", dest="frm", action="append", metavar="PLACE|LAT,LON", help="launch point (repeatable)")
     g.add_argument("--to", action="append", metavar="PLACE|LAT,LON", help="target: the shot is aimed (repeatable)")
-    g.add_argument("--apogee-km", type=float, help="aimed lofted/depressed shot with this apogee")
-    g.add_argument("--flight-time-s", type=float, help="aimed lofted/depressed shot with this flight time")
-    g.add_argument("--azimuth-deg", type=float, help="launch azimuth when not aimed")
+    g.add_argument("--apogee-km", type=number(0, MAX_ALTITUDE_KM, "km", lo_open=True), help="aimed lofted/depressed shot with this apogee")
+    g.add_argument("--flight-time-s", type=number(0, MAX_FLIGHT_TIME_S, "s", lo_open=True), help="aimed lofted/depressed shot with this flight time")
+    g.add_argument("--azimuth-deg", type=number(-360, 360, "deg"), help="launch azimuth when not aimed")
     g.add_argument("--max-range", action="store_true", help="the elevation/kick that maximises range")
-    g.add_argument("--burnout-speed-km-s", type=float, help="impulsive burnout speed, relative to the rotating Earth")
-    g.add_argument("--elevation-deg", type=float, help="impulsive burnout elevation above the horizon")
+    g.add_argument("--burnout-speed-km-s", type=burnout_speed(),
+                   help=f"impulsive burnout speed, relative to the rotating Earth (below {MAX_BURNOUT_SPEED_KM_S:g} km/s)")
+    g.add_argument("--elevation-deg", type=number(-90, 90, "deg", lo_open=True), help="impulsive burnout elevation above the horizon")
     if batch:
         g.add_argument("--batch", metavar="FILE|default", help="fly the [[shot]] tables of a TOML file ('default': the bundled set)")
     m = f.add_argument_group("model switches")
@@ -633,24 +759,24 @@ def _engage_args(e):
     d = e.add_argument_group("defence")
     d.add_argument("--site", action="append", metavar="PLACE|LAT,LON", help="interceptor site (repeatable)")
     d.add_argument("--interceptor", metavar="NAME", help="catalog interceptor (its staged fly-out is flown)")
-    d.add_argument("--interceptor-burnout-speed-km-s", type=float, metavar="V",
+    d.add_argument("--interceptor-burnout-speed-km-s", type=burnout_speed(), metavar="V",
                    help="an impulsive interceptor: burnout at the site, at ground level, at launch")
-    d.add_argument("--min-intercept-altitude-km", type=float, help="override the interceptor's lowest intercept altitude")
-    d.add_argument("--max-intercept-altitude-km", type=float, help="override the interceptor's highest intercept altitude")
+    d.add_argument("--min-intercept-altitude-km", type=number(0, MAX_ALTITUDE_KM, "km"), help="override the interceptor's lowest intercept altitude")
+    d.add_argument("--max-intercept-altitude-km", type=number(0, MAX_ALTITUDE_KM, "km", lo_open=True), help="override the interceptor's highest intercept altitude")
     d.add_argument("--tail-chase", action="store_true", help="allow every intercept geometry, tail chases too")
-    d.add_argument("--tail-chase-closing-speed-km-s", type=float, metavar="V",
+    d.add_argument("--tail-chase-closing-speed-km-s", type=number(0, 30, "km/s"), metavar="V",
                    help="a receding geometry closing slower than V is a tail chase (default 3, an assumption)")
     d.add_argument("--receding-is-tail-chase", action="store_true",
                    help="the older rule: refuse every geometry whose range from the site is opening")
     t = e.add_argument_group("timeline (one of --launch-delay-s or --radar)")
-    t.add_argument("--launch-delay-s", type=float, help="earliest interceptor launch, s after threat launch")
+    t.add_argument("--launch-delay-s", type=delay(), help="earliest interceptor launch, s after threat launch (0 to a day)")
     t.add_argument("--radar", metavar="NAME", help="cueing radar (catalog); a radar without a fixed site sits at each battery")
-    t.add_argument("--track-time-s", type=float, help="detection to firm track (default: the radar's)")
-    t.add_argument("--decision-time-s", type=float, default=30.0, help="track to launch decision (default 30 s, assumed)")
-    t.add_argument("--rcs-m2", type=float, default=0.1, help="threat radar cross-section (default 0.1 m^2)")
-    t.add_argument("--assessment-time-s", type=float, default=60.0, help="kill assessment for shoot-look-shoot (default 60 s)")
-    t.add_argument("--threat-step-s", type=float, default=1.0, help="threat time-series step (default 1 s)")
-    t.add_argument("--coarse-step-s", type=float, default=None,
+    t.add_argument("--track-time-s", type=delay(), help="detection to firm track (default: the radar's)")
+    t.add_argument("--decision-time-s", type=delay(), default=30.0, help="track to launch decision (default 30 s, assumed)")
+    t.add_argument("--rcs-m2", type=number(0, MAX_RCS_M2, "m^2", lo_open=True), default=0.1, help="threat radar cross-section (default 0.1 m^2)")
+    t.add_argument("--assessment-time-s", type=delay(), default=60.0, help="kill assessment for shoot-look-shoot (default 60 s)")
+    t.add_argument("--threat-step-s", type=number(0, MAX_STEP_S, "s", lo_open=True), default=1.0, help="threat time-series step (default 1 s)")
+    t.add_argument("--coarse-step-s", type=number(0, MAX_STEP_S, "s"), default=None,
                    help="coarse step of the window search (default 24 s; 0: look at every sample)")
 
 
@@ -666,11 +792,11 @@ def build_parser() -> argparse.ArgumentParser:
     _threat_args(f, batch=True)
     o = f.add_argument_group("output")
     o.add_argument("--json", action="store_true", help="one JSON object per trajectory")
-    o.add_argument("--plot", metavar="FILE", help="altitude versus ground range plot (PNG, PDF, SVG)")
-    o.add_argument("--csv", metavar="FILE", help="write the summary table as CSV")
-    o.add_argument("--parquet", metavar="FILE", help="write the summary table as Parquet")
-    o.add_argument("--samples", metavar="FILE", help="write the time series (CSV, or Parquet by extension)")
-    o.add_argument("--output-step-s", type=float, help="time step of the time series (default 5 s)")
+    o.add_argument("--plot", metavar="FILE", type=output_file("any"), help="altitude versus ground range plot (PNG, PDF, SVG)")
+    o.add_argument("--csv", metavar="FILE", type=output_file(), help="write the summary table as CSV")
+    o.add_argument("--parquet", metavar="FILE", type=output_file(), help="write the summary table as Parquet")
+    o.add_argument("--samples", metavar="FILE", type=output_file(), help="write the time series (CSV, or Parquet by extension)")
+    o.add_argument("--output-step-s", type=number(0, MAX_STEP_S, "s", lo_open=True), help="time step of the time series (default 5 s)")
     f.set_defaults(func=cmd_fly)
     e = sub.add_parser(
         "engage",
@@ -680,14 +806,14 @@ def build_parser() -> argparse.ArgumentParser:
     _threat_args(e)
     _engage_args(e)
     e.add_argument("--json", action="store_true", help="one JSON object per threat and site")
-    e.add_argument("--csv", metavar="FILE", help="write the engagement table as CSV")
+    e.add_argument("--csv", metavar="FILE", type=output_file(), help="write the engagement table as CSV")
     e.set_defaults(func=cmd_engage, output_step_s=None, plot=None, samples=None)
     r = sub.add_parser("radar", help="when do these radars detect and track these threats?")
     _threat_args(r)
     r.add_argument("--radar", action="append", metavar="NAME", required=True, help="catalog radar (repeatable)")
     r.add_argument("--radar-at", metavar="PLACE|LAT,LON", help="place a radar without a fixed site (a ship's) here")
-    r.add_argument("--rcs-m2", type=float, default=0.1, help="threat radar cross-section (default 0.1 m^2)")
-    r.add_argument("--threat-step-s", type=float, default=1.0)
+    r.add_argument("--rcs-m2", type=number(0, MAX_RCS_M2, "m^2", lo_open=True), default=0.1, help="threat radar cross-section (default 0.1 m^2)")
+    r.add_argument("--threat-step-s", type=number(0, MAX_STEP_S, "s", lo_open=True), default=1.0)
     r.add_argument("--json", action="store_true")
     r.set_defaults(func=cmd_radar, output_step_s=None, plot=None, samples=None)
     c = sub.add_parser("catalog", help="list catalog entries or show one with its sources")

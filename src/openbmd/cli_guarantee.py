@@ -251,8 +251,11 @@ def cmd_tradeoff(args) -> int:
             speeds = [float(x) for x in args.speeds.split(",")]
         except ValueError:
             raise InputError(f"--speeds: expected comma-separated km/s values, got {args.speeds!r}") from None
-        if any(not (x > 0 and math.isfinite(x)) for x in speeds):
-            raise InputError("--speeds: every speed must be positive")
+        from .cli import MAX_BURNOUT_SPEED_KM_S
+
+        bad = [x for x in speeds if not (0 < x < MAX_BURNOUT_SPEED_KM_S)]
+        if bad:
+            raise InputError(f"--speeds: expected every speed > 0 and < {MAX_BURNOUT_SPEED_KM_S:g} km/s, got {bad[0]:g}")
     with progress("trade-off", None, args.quiet) as bar:
         df = _guard(tradeoff, g, sc, speeds, workers=args.workers, scheduler=args.scheduler,
                     checkpoint=args.checkpoint, progress=lambda n: bar(1))
@@ -359,22 +362,25 @@ def cmd_observe(args) -> int:
 
 
 def add_parsers(sub):
+    from .cli import MAX_SAMPLES, burnout_speed, delay, existing_file, number, output_file, output_folder, seed
+
+    gfile, sfile = existing_file("guarantee"), existing_file("scenario")
     gp = sub.add_parser("guarantee", help="verify, synthesise and stress technical guarantees")
     gsub = gp.add_subparsers(dest="gcommand", metavar="ACTION", parser_class=type(gp))
     gsub.required = True
     v = gsub.add_parser("verify", help="does a deployment satisfy a guarantee, and does its claim hold? (exit 0/1)")
-    v.add_argument("guarantee", help="guarantee file or bundled name")
-    v.add_argument("scenario", help="scenario file or bundled name")
+    v.add_argument("guarantee", type=gfile, help="guarantee file or bundled name")
+    v.add_argument("scenario", type=sfile, help="scenario file or bundled name")
     v.add_argument("--json", action="store_true")
-    v.add_argument("--report", metavar="DIR", help="write the certificate (HTML, JSON, maps) here")
+    v.add_argument("--report", metavar="DIR", type=output_folder(), help="write the certificate (HTML, JSON, maps) here")
     v.add_argument("--what-breaks", action="store_true",
                    help="also find the smallest single changes that break it (always done with --report)")
-    v.add_argument("--observe", action="append", metavar="TEST",
+    v.add_argument("--observe", action="append", metavar="TEST", type=existing_file("flight-test"),
                    help="with --report: fly this flight test (file or bundled name; repeatable) and observe it with "
                         "--sensor, for the certificate's Verification section")
     v.add_argument("--sensor", action="append", metavar="NAME|LAT,LON", help="the protected party's sensor (repeatable)")
-    v.add_argument("--runs", type=int, default=200, help="seeded Monte Carlo runs of each observation (default 200)")
-    v.add_argument("--seed", type=int, default=0)
+    v.add_argument("--runs", type=number(1, MAX_SAMPLES, integer=True), default=200, help="seeded Monte Carlo runs of each observation (default 200)")
+    v.add_argument("--seed", type=seed(), default=0)
     v.add_argument("--quiet", action="store_true")
     v.set_defaults(func=cmd_verify)
     ls = gsub.add_parser("list", help="the bundled guarantees, a line each")
@@ -389,70 +395,72 @@ def add_parsers(sub):
     ssub = s.add_subparsers(dest="scommand", metavar="WHAT", parser_class=type(gp))
     ssub.required = True
     m = ssub.add_parser("speed-map", help="largest permissible interceptor burnout speed at each candidate site")
-    m.add_argument("guarantee")
-    m.add_argument("scenario", help="the scenario whose protected threats count")
-    m.add_argument("--step-deg", type=float, default=0.5)
-    m.add_argument("--launch-delay-s", type=float, help="interceptor launch after threat launch (default: the guarantee's)")
+    m.add_argument("guarantee", type=gfile)
+    m.add_argument("scenario", type=sfile, help="the scenario whose protected threats count")
+    m.add_argument("--step-deg", type=number(0.1, 30, "deg"), default=0.5)
+    m.add_argument("--launch-delay-s", type=delay(), help="interceptor launch after threat launch (default: the guarantee's)")
     m.add_argument("--template", default="SM-3 Block IIB", help="interceptor whose altitude band and range limits apply")
-    m.add_argument("--csv", metavar="FILE")
-    m.add_argument("--plot", metavar="FILE")
-    m.add_argument("--write-guarantee", metavar="FILE", help="write a guarantee file with the limits at --site points")
+    m.add_argument("--csv", metavar="FILE", type=output_file())
+    m.add_argument("--plot", metavar="FILE", type=output_file("map"))
+    m.add_argument("--write-guarantee", metavar="FILE", type=output_file(), help="write a guarantee file with the limits at --site points")
     m.add_argument("--site", action="append", metavar="PLACE|LAT,LON", help="sites for --write-guarantee (default: the scenario's)")
     _dask_args(m)
     m.set_defaults(func=cmd_speed_map)
     k = ssub.add_parser("keep-out", help="where an interceptor of a given speed must not be based")
-    k.add_argument("guarantee")
-    k.add_argument("scenario")
+    k.add_argument("guarantee", type=gfile)
+    k.add_argument("scenario", type=sfile)
     k.add_argument("--interceptor", metavar="NAME", help="catalog interceptor (its burnout speed)")
-    k.add_argument("--speed-km-s", type=float, help="or a burnout speed")
-    k.add_argument("--step-deg", type=float, default=0.5)
-    k.add_argument("--launch-delay-s", type=float)
+    k.add_argument("--speed-km-s", type=burnout_speed(), help="or a burnout speed")
+    k.add_argument("--step-deg", type=number(0.1, 30, "deg"), default=0.5)
+    k.add_argument("--launch-delay-s", type=delay())
     k.add_argument("--template", default="SM-3 Block IIB")
-    k.add_argument("--csv", metavar="FILE")
-    k.add_argument("--write-guarantee", metavar="FILE")
+    k.add_argument("--csv", metavar="FILE", type=output_file())
+    k.add_argument("--write-guarantee", metavar="FILE", type=output_file())
     _dask_args(k)
     k.set_defaults(func=cmd_keep_out)
     r = ssub.add_parser("radar-sector", help="the field of view a radar may keep without seeing protected trajectories")
-    r.add_argument("guarantee")
-    r.add_argument("scenario")
+    r.add_argument("guarantee", type=gfile)
+    r.add_argument("scenario", type=sfile)
     r.add_argument("--radar", required=True, help="a radar of the scenario")
-    r.add_argument("--guard-deg", type=float, default=2.0)
-    r.add_argument("--write-guarantee", metavar="FILE")
+    r.add_argument("--guard-deg", type=number(0, 180, "deg"), default=2.0)
+    r.add_argument("--write-guarantee", metavar="FILE", type=output_file())
     r.set_defaults(func=cmd_radar_sector)
     t = ssub.add_parser("tradeoff", help="protected exposure versus mission coverage as a speed limit tightens")
-    t.add_argument("guarantee")
-    t.add_argument("scenario")
+    t.add_argument("guarantee", type=gfile)
+    t.add_argument("scenario", type=sfile)
     t.add_argument("--speeds", help="comma-separated speed limits in km/s (default: 2 km/s up to the fastest deployed)")
-    t.add_argument("--csv", metavar="FILE")
-    t.add_argument("--plot", metavar="FILE")
+    t.add_argument("--csv", metavar="FILE", type=output_file())
+    t.add_argument("--plot", metavar="FILE", type=output_file("map"))
     t.add_argument("--json", action="store_true")
-    t.add_argument("--write-guarantee", metavar="FILE", help="the limit at --at-km-s as a guarantee file")
-    t.add_argument("--at-km-s", type=float, help="the speed limit of the curve to write")
+    t.add_argument("--write-guarantee", metavar="FILE", type=output_file(), help="the limit at --at-km-s as a guarantee file")
+    t.add_argument("--at-km-s", type=burnout_speed(), help="the speed limit of the curve to write")
     _dask_args(t)
     t.set_defaults(func=cmd_tradeoff)
     o = gsub.add_parser("observe", help="fly a flight test, simulate the protected party's observation, estimate "
                                         "the limited parameters and whether a violation would be seen")
-    o.add_argument("guarantee", help="guarantee file or bundled name (its limits on tests)")
-    o.add_argument("test", help="flight-test file or bundled name (src/openbmd/data/flight_tests)")
+    o.add_argument("guarantee", type=gfile, help="guarantee file or bundled name (its limits on tests)")
+    o.add_argument("test", type=existing_file("flight-test"), help="flight-test file or bundled name (src/openbmd/data/flight_tests)")
     o.add_argument("--sensor", action="append", metavar="NAME|LAT,LON",
                    help="a catalog radar, early-warning satellites, or LAT,LON for an observation ship (repeatable)")
-    o.add_argument("--runs", type=int, default=200, help="seeded Monte Carlo runs of the measurement noise")
-    o.add_argument("--seed", type=int, default=1)
+    o.add_argument("--runs", type=number(1, MAX_SAMPLES, integer=True), default=200, help="seeded Monte Carlo runs of the measurement noise")
+    o.add_argument("--seed", type=seed(), default=1)
     o.add_argument("--json", action="store_true")
     o.set_defaults(func=cmd_observe)
     u = gsub.add_parser("uncertainty", help="Monte Carlo over the catalog's ranges: P(claim holds), sensitivity")
-    u.add_argument("guarantee")
-    u.add_argument("scenario")
-    u.add_argument("--samples", type=int, default=1000)
-    u.add_argument("--seed", type=int, default=1)
-    u.add_argument("--csv", metavar="FILE")
+    u.add_argument("guarantee", type=gfile)
+    u.add_argument("scenario", type=sfile)
+    u.add_argument("--samples", type=number(1, MAX_SAMPLES, integer=True), default=1000)
+    u.add_argument("--seed", type=seed(), default=1)
+    u.add_argument("--csv", metavar="FILE", type=output_file())
     u.add_argument("--json", action="store_true")
     _dask_args(u)
     u.set_defaults(func=cmd_uncertainty)
 
 
 def _dask_args(p):
-    p.add_argument("--workers", type=int, help="local Dask cluster with N workers (default: in process)")
+    from .cli import MAX_WORKERS, number, output_folder
+
+    p.add_argument("--workers", type=number(0, MAX_WORKERS, integer=True), help="local Dask cluster with N workers (default: in process)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask cluster")
-    p.add_argument("--checkpoint", metavar="DIR", help="save each finished chunk here; a rerun resumes")
+    p.add_argument("--checkpoint", metavar="DIR", type=output_folder(), help="save each finished chunk here; a rerun resumes")
     p.add_argument("--quiet", action="store_true")

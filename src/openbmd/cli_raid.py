@@ -210,54 +210,58 @@ def _output_args(p, json_help):
 
 
 def _doctrine_args(p):
+    from .cli import number
+
     g = p.add_argument_group("doctrine (default: the scenario's [doctrine])")
     g.add_argument("--doctrine", choices=("shoot-look-shoot", "shoot-shoot"))
-    g.add_argument("--salvo", type=int, help="interceptors per engagement")
-    g.add_argument("--max-engagements", type=int, help="engagements per object")
-    g.add_argument("--pk", type=float, help="single-shot kill probability")
+    g.add_argument("--salvo", type=number(1, 100, integer=True), help="interceptors per engagement")
+    g.add_argument("--max-engagements", type=number(1, 100, integer=True), help="engagements per object")
+    g.add_argument("--pk", type=number(0, 1, why="a kill probability in [0, 1]"), help="single-shot kill probability")
     g.add_argument("--method", choices=("auto", "optimal", "greedy"), default=None,
                    help="assignment: integer program, greedy, or auto (both where the program fits; the default)")
     g.add_argument("--tracking", action="store_true",
                    help="launch times from simulated radar tracks (openbmd track) instead of the fixed track time")
-    g.add_argument("--pip-accuracy-m", type=float, help="with --tracking: predicted-intercept-point accuracy to fire")
+    g.add_argument("--pip-accuracy-m", type=number(0, 1e6, "m", lo_open=True), help="with --tracking: predicted-intercept-point accuracy to fire")
 
 
 def add_parsers(sub):
+    from .cli import MAX_COUNT, MAX_PER_MISSILE, MAX_SAMPLES, delay, existing_file, number, output_file, seed
+
     r = sub.add_parser("raid", help="a raid of many missiles against the architecture: battle management, leakers")
-    r.add_argument("scenario", help="scenario file or bundled name")
+    r.add_argument("scenario", type=existing_file("scenario"), help="scenario file or bundled name")
     r.add_argument("--threat", help="raid from this [[threat]] group (default: the scenario's [[raid]] tables)")
     r.add_argument("--from", dest="launch", action="append", metavar="PLACE", help="only these launch points (repeat)")
-    r.add_argument("--missiles", type=int, default=100)
-    r.add_argument("--warheads-per-missile", type=int, default=1)
-    r.add_argument("--decoys-per-missile", type=int, default=0)
-    r.add_argument("--spacing-s", type=float, default=10.0, help="launch interval between missiles")
-    r.add_argument("--inventory-factor", type=float, help="scale every battery's interceptor count")
+    r.add_argument("--missiles", type=number(1, MAX_COUNT, integer=True), default=100)
+    r.add_argument("--warheads-per-missile", type=number(1, MAX_PER_MISSILE, integer=True), default=1)
+    r.add_argument("--decoys-per-missile", type=number(0, MAX_PER_MISSILE, integer=True), default=0)
+    r.add_argument("--spacing-s", type=delay(), default=10.0, help="launch interval between missiles")
+    r.add_argument("--inventory-factor", type=number(0, 1000), help="scale every battery's interceptor count")
     r.add_argument("--unlimited", action="store_true", help="no inventory limit")
     r.add_argument("--per", choices=("battery", "field", "object"), default="battery")
-    r.add_argument("--csv", metavar="FILE")
+    r.add_argument("--csv", metavar="FILE", type=output_file())
     _output_args(r, "one JSON object per scenario (phase) with the totals")
     _doctrine_args(r)
     r.set_defaults(func=cmd_raid)
 
     b = sub.add_parser("balance", help="how many strategic warheads could the defence engage or attrit, per phase")
-    b.add_argument("scenario", nargs="?", default="default", help="scenario or comparison (default: the EPAA phases)")
+    b.add_argument("scenario", nargs="?", default="default", type=existing_file("scenario"), help="scenario or comparison (default: the EPAA phases)")
     b.add_argument("--force", action="append", metavar="NAME", help="force of the catalog (repeat; default: the scenario's)")
     b.add_argument("--attack", action="append", metavar="NAME",
                    help="'full launch' or 'retaliation after a first strike' (repeat; default: the scenario's)")
-    b.add_argument("--decoys-per-missile", type=int)
+    b.add_argument("--decoys-per-missile", type=number(0, MAX_PER_MISSILE, integer=True))
     b.add_argument("--no-sensitivity", action="store_true", help="skip the inventory / kill probability / reaction time runs")
     b.add_argument("--per-unit", action="store_true", help="also a table per force unit")
-    b.add_argument("--samples", type=int, default=0, metavar="N",
+    b.add_argument("--samples", type=number(0, MAX_SAMPLES, integer=True), default=0, metavar="N",
                    help="also N Monte Carlo samples of the force data, launched shares and kill probability")
-    b.add_argument("--seed", type=int, default=0)
-    b.add_argument("--csv", metavar="FILE")
+    b.add_argument("--seed", type=seed(), default=0)
+    b.add_argument("--csv", metavar="FILE", type=output_file())
     _output_args(b, "one JSON object per phase")
     _doctrine_args(b)
     b.set_defaults(func=cmd_balance)
 
     t = sub.add_parser("track", help="simulated radar tracks (Kalman filter) instead of the fixed track time")
-    t.add_argument("scenario", help="scenario file or bundled name")
-    t.add_argument("--pip-accuracy-m", type=float, help="predicted-intercept-point accuracy needed to fire")
-    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("scenario", type=existing_file("scenario"), help="scenario file or bundled name")
+    t.add_argument("--pip-accuracy-m", type=number(0, 1e6, "m", lo_open=True), help="predicted-intercept-point accuracy needed to fire")
+    t.add_argument("--seed", type=seed(), default=0)
     _output_args(t, "one JSON object per battery and role")
     t.set_defaults(func=cmd_track)

@@ -357,14 +357,17 @@ def cmd_serve(args) -> int:
 
 
 def add_parsers(sub):
+    from .cli import existing_file, number, output_file, output_folder
+
+    sfile = existing_file("scenario")
     v = sub.add_parser("validate", help="check scenario files (errors name the file, line and field)")
-    v.add_argument("file", nargs="+", help="scenario file or bundled name")
+    v.add_argument("file", nargs="+", type=sfile, help="scenario file or bundled name")
     v.set_defaults(func=cmd_validate)
     s = sub.add_parser("scenarios", help="list the bundled scenarios")
     s.set_defaults(func=cmd_scenarios)
 
     def common(p, json_help="one JSON object per row"):
-        p.add_argument("scenario", nargs="?" if p.prog.endswith("phases") else None, default="default",
+        p.add_argument("scenario", nargs="?" if p.prog.endswith("phases") else None, default="default", type=sfile,
                        help="scenario file or bundled name (see 'openbmd scenarios')")
         p.add_argument("--json", action="store_true", help=json_help)
         p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -372,22 +375,22 @@ def add_parsers(sub):
     a = sub.add_parser("assess", help="the engagement matrix of every threat against every battery")
     common(a)
     a.add_argument("--per", choices=("threat", "field", "pair"), default="threat", help="rows: per threat (default), field or pair")
-    a.add_argument("--csv", metavar="FILE")
+    a.add_argument("--csv", metavar="FILE", type=output_file())
     a.add_argument("--no-assumptions", action="store_true")
     a.set_defaults(func=cmd_assess)
     f = sub.add_parser("footprint", help="the defended area over a grid of aim points")
     common(f, "one JSON object with the figures")
-    f.add_argument("--step-deg", type=float, help="grid step (default: the scenario's)")
-    f.add_argument("--csv", metavar="FILE", help="every aim point")
-    f.add_argument("--plot", metavar="FILE", help="footprint map (PNG, SVG, PDF)")
+    f.add_argument("--step-deg", type=number(0.05, 30, "deg"), help="grid step (default: the scenario's)")
+    f.add_argument("--csv", metavar="FILE", type=output_file(), help="every aim point")
+    f.add_argument("--plot", metavar="FILE", type=output_file("map"), help="footprint map (PNG, SVG, PDF)")
     f.set_defaults(func=cmd_footprint)
     p = sub.add_parser("phases", help="architectures side by side (default: the bundled EPAA comparison)")
     common(p, "one JSON object per phase")
-    p.add_argument("--csv", metavar="FILE")
+    p.add_argument("--csv", metavar="FILE", type=output_file())
     p.add_argument("--no-footprint", action="store_true", help="skip the defended-area footprints (faster)")
     p.set_defaults(func=cmd_phases)
     rb = sub.add_parser("robustness", help="every headline under each assumption set (cues, tail chase, signatures)")
-    rb.add_argument("scenario", nargs="?", default="default", help="scenario file or bundled name (default: the EPAA comparison)")
+    rb.add_argument("scenario", nargs="?", default="default", type=sfile, help="scenario file or bundled name (default: the EPAA comparison)")
     rb.add_argument("--json", action="store_true", help="one JSON object per phase and assumption set")
     rb.add_argument("--quiet", action="store_true", help="no progress bar")
     rb.add_argument("--sets", metavar="A,B", help="comma-separated assumption sets (default: all)")
@@ -397,15 +400,15 @@ def add_parsers(sub):
     common(n)
     n.set_defaults(func=cmd_south_vs_north)
     r = sub.add_parser("report", help="HTML report with maps, plots and tables, plus CSV/Parquet/JSON/GeoJSON/KML/CZML")
-    r.add_argument("scenario", help="scenario file or bundled name ('default': the EPAA phase comparison)")
-    r.add_argument("-o", "--output", required=True, metavar="DIR", help="report folder (created; an earlier report there is replaced)")
+    r.add_argument("scenario", type=sfile, help="scenario file or bundled name ('default': the EPAA phase comparison)")
+    r.add_argument("-o", "--output", required=True, metavar="DIR", type=output_folder(), help="report folder (created; an earlier report there is replaced)")
     r.add_argument("--format", choices=("png", "svg", "pdf"), default="png", help="figure format (vector: svg, pdf)")
     r.add_argument("--quiet", action="store_true")
     r.set_defaults(func=cmd_report)
     w = sub.add_parser("serve", help="the local web view and its JSON API (127.0.0.1 unless told otherwise)")
-    w.add_argument("scenario", nargs="?", default="default", help="scenario shown first")
+    w.add_argument("scenario", nargs="?", default="default", type=sfile, help="scenario shown first")
     w.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
-    w.add_argument("--port", type=int, default=8000)
-    w.add_argument("--db", metavar="FILE", help="SQLite file for saved scenarios and results "
+    w.add_argument("--port", type=number(1, 65535, integer=True), default=8000)
+    w.add_argument("--db", metavar="FILE", type=output_file(), help="SQLite file for saved scenarios and results "
                                                 "(default: $OPENBMD_DATA_DIR or ~/.local/share/openbmd/openbmd.sqlite3)")
     w.set_defaults(func=cmd_serve)

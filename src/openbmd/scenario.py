@@ -92,6 +92,37 @@ SCHEMA = {
 }
 KINDS = ("land", "ship")
 
+# The physical range of every number a scenario file holds: (low, high, unit or
+# reason). Generous sanity bounds, checked when the file is read, so that a
+# typo (count = 1000000000000, a delay of 1e308 s) is refused, not computed.
+# The same limits as the command line's (openbmd.cli).
+MAX_BURNOUT_SPEED_KM_S = 11.0  # below escape speed at the surface (11.2 km/s)
+_DAY = (0, 86_400, "s, at most a day")
+_ALT = (0, 10_000, "km")
+_RANGE_KM = (0, 50_000, "km")
+RANGES = {  # latitudes and longitudes: in _latlon
+    "scenario": {"year": (1900, 2200, "")},
+    "model": {"threat_step_s": (0, 600, "s"), "coarse_step_s": (0, 600, "s")},
+    "doctrine": {"decision_time_s": _DAY, "track_time_s": _DAY, "rcs_m2": (0, 10_000, "m^2"),
+                 "assessment_time_s": _DAY, "launch_delay_s": _DAY, "lofted_apogee_factor": (0, 10, ""),
+                 "depressed_apogee_factor": (0, 10, ""), "salvo": (1, 100, "interceptors"),
+                 "max_engagements": (1, 100, ""),
+                 "tail_chase_closing_speed_km_s": (0, 30, "km/s"), "handover_time_s": _DAY},
+    "interceptor": {"min_intercept_altitude_km": _ALT, "max_intercept_altitude_km": _ALT,
+                    "max_range_km": (0, 20_040, "km, half the Earth's circumference"),
+                    "min_closing_speed_km_s": (0, 30, "km/s")},
+    "radar": {"boresight_azimuth_deg": (-360, 360, "deg"),
+              "azimuth_half_width_deg": (0, 180, "deg"), "min_elevation_deg": (-90, 90, "deg"),
+              "max_range_km": _RANGE_KM, "reference_range_km": _RANGE_KM, "track_time_s": _DAY},
+    "satellite": {"cloud_top_km": (0, 100, "km"), "report_latency_s": _DAY, "track_time_s": _DAY},
+    "network": {"link_latency_s": _DAY},
+    "battery": {"count": (0, 100_000, "interceptors"), "stations": (1, 1_000, "")},
+    "footprint": {"step_deg": (0, 30, "deg")},
+    "raid": {"missiles": (1, 100_000, ""), "warheads_per_missile": (1, 1_000, ""), "decoys_per_missile": (0, 1_000, ""),
+             "start_s": _DAY, "spacing_s": _DAY},
+    "balance": {"decoys_per_missile": (0, 1_000, "")},
+}
+
 
 class ScenarioError(ValueError):
     """A bad scenario: the message names the file, line, field and what was expected."""
@@ -185,6 +216,8 @@ def resolve(ref: str, relative_to: Path | None = None) -> Path:
             return cand
     if p.is_file():
         return p
+    if p.is_dir():
+        raise ScenarioError(f"{ref!r} is a directory; expected a scenario file (.toml) or a bundled name")
     b = bundled_dir() / f"{ref}.toml"
     if b.is_file():
         return b
@@ -197,6 +230,8 @@ def read_toml(path: Path, error=None, what: str = "scenario") -> tuple[dict, _So
     locator; every failure is one ``error`` (default ScenarioError) naming the
     file: unreadable, over MAX_FILE_BYTES, not UTF-8, not TOML."""
     error = error or ScenarioError
+    if path.is_dir():
+        raise error(f"{path}: is a directory; expected a {what} file (.toml)")
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -243,6 +278,13 @@ def _check_fields(obj: dict, schema_key: str, src: _Source, path: tuple):
                                 f"got {v!r}")
         if want is float and not math.isfinite(v):
             raise ScenarioError(f"{src.where(path + (k,))}: field '{_fmt_path(path + (k,))}': expected a finite number, got {v!r}")
+        if k in RANGES.get(schema_key, {}):
+            lo, hi, unit = RANGES[schema_key][k]
+            if not lo <= v <= hi:
+                got = f"{v:,}" if isinstance(v, int) else f"{v:,g}"
+                raise ScenarioError(f"{src.where(path + (k,))}: field '{_fmt_path(path + (k,))}': expected "
+                                    f"{'an integer' if want is int else 'a number'} >= {lo:,} and <= {hi:,}"
+                                    f"{' (' + unit + ')' if unit else ''}, got {got}")
 
 
 def _load_chain(path: Path, stack: tuple = ()) -> tuple[dict, dict[str, list[_Entry]], list[str], _Source]:
@@ -582,9 +624,10 @@ def _interceptor(cat, d, src, path, known):
         over["tail_chase"] = d["tail_chase"]
     if "burnout_speed_km_s" in d:
         v = _positive(float(d["burnout_speed_km_s"]), src, path + ("burnout_speed_km_s",)) * 1e3
-        if v > 11e3:
+        if v >= MAX_BURNOUT_SPEED_KM_S * 1e3:
             raise ScenarioError(f"{src.where(path + ('burnout_speed_km_s',))}: field '{_fmt_path(path)}.burnout_speed_km_s': "
-                                f"{v / 1e3:g} km/s is above escape speed; expected a burnout speed below 11 km/s")
+                                f"{v / 1e3:g} km/s is above escape speed; expected a burnout speed below "
+                                f"{MAX_BURNOUT_SPEED_KM_S:g} km/s")
         over["burnout_speed"] = v
         if ic.stages and not d.get("impulsive", False):
             over["stages"] = scale_stages(ic, v)
