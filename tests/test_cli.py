@@ -128,3 +128,10 @@ def test_catalog_lists_and_shows_with_sources():
         assert rec["source"]
     msg = _bad("catalog", "Topol-N")
     assert "did you mean" in msg
+
+
+def test_version():
+    from openbmd import __version__
+
+    p = openbmd("--version")
+    assert p.stdout.strip() == f"openbmd {__version__}"

@@ -781,7 +781,10 @@ def _engage_args(e):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
     p = _Parser(prog="openbmd", description="Open ballistic-missile-defence physics from public sources.")
+    p.add_argument("--version", action="version", version=f"openbmd {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     f = sub.add_parser(
         "fly",
