@@ -135,3 +135,60 @@ def test_version():
 
     p = openbmd("--version")
     assert p.stdout.strip() == f"openbmd {__version__}"
+
+
+def test_tables_read_like_the_demo():
+    import numpy as np
+    import pandas as pd
+
+    from openbmd.cli_scenario import format_table
+
+    row = {"name": "EPAA Phase 3 (2018)", "year": 2018, "batteries": 7, "interceptors": 112,
+           "strategic_trajectories": 330, "strategic_engageable_share": 0.0848, "strategic_best_margin_s": -214.4,
+           "southern_trajectories": 120, "southern_covered_share": 0.97, "southern_median_margin_s": np.nan,
+           "defended_area_km2": 573297.2, "warheads_total": 1509.0, "warheads_attrited_expected": 10.73,
+           "interceptors_expected_fired": None, "method": "optimal"}
+    text = format_table(pd.DataFrame([row, row]))
+    assert "8.5 %" in text and "97.0 %" in text and "573,297" in text and "1,509" in text and "-214" in text
+    assert "2018" in text and "2,018" not in text and "—" in text
+    assert "e+" not in text and "NaN" not in text and "None" not in text and "0.0848" not in text
+    assert max(len(ln) for ln in text.splitlines()) <= 120
+    assert "strategic" in text and "engageable %" in text.replace("\n", " ") or "%" in text
+    wide = pd.DataFrame([{f"column_{k}_km": 1000.0 * k for k in range(30)}])
+    assert max(len(ln) for ln in format_table(wide).splitlines()) <= 120  # split into several tables
+
+
+def test_fly_and_engage_answer_first_and_no_assumptions():
+    base = ["fly", "--missile", "Shahab-3", "--from", "38.0,46.0", "--to", "38.5,36.0"]
+    p = openbmd(*base)
+    assert p.stdout.index("range km") < p.stdout.index("Assumptions:")
+    assert "Assumptions:" not in openbmd(*base, "--no-assumptions").stdout
+    from test_cli_engage import THREAT
+
+    p = openbmd("engage", *THREAT, "--site", "68,5", "--interceptor-burnout-speed-km-s", "5.5",
+                "--launch-delay-s", "180", "--no-assumptions")
+    assert "margin" in p.stdout and "Assumptions:" not in p.stdout
+
+
+def test_every_command_that_lists_assumptions_takes_no_assumptions():
+    from openbmd.cli import build_parser
+
+    parser = build_parser()
+    for argv in (["fly"], ["engage"], ["assess", "x"], ["footprint", "x"], ["robustness"], ["raid", "x"],
+                 ["balance"], ["track", "x"], ["guarantee", "verify", "g", "s"]):
+        assert parser.parse_args(argv + ["--no-assumptions"]).no_assumptions is True, argv
+
+
+def test_guarantee_margins_print_as_engagement_margins():
+    from types import SimpleNamespace
+
+    from openbmd.cli_guarantee import _set_lines
+
+    v = SimpleNamespace(sets=[{"name": "as declared", "claim_holds": True, "min_margin_s": 214.4,
+                               "protected_engageable": 0, "mission_coverage": 0.5},
+                              {"name": "early-warning-launch", "claim_holds": False, "min_margin_s": -54.0,
+                               "protected_engageable": 3, "mission_coverage": None}],
+                        binding="early-warning-launch", protected_trajectories=330)
+    lines = _set_lines(v)
+    assert "engagement margin -214 s" in lines[0] and "holds" in lines[0]
+    assert "engagement margin +54 s" in lines[1] and "FAILS" in lines[1] and "binding" in lines[1]

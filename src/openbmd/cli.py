@@ -370,7 +370,21 @@ def _summary_frame(tr, labels):
     return df
 
 
-def _print_table(df, assumptions, out=sys.stdout):
+def print_assumptions(lines, args, out=None):
+    """The list of assumptions, after the answer; ``--no-assumptions`` leaves it out."""
+    if getattr(args, "no_assumptions", False):
+        return
+    out = out or sys.stdout
+    print("\nAssumptions:", file=out)
+    for a in lines:
+        print(f"  - {a}", file=out)
+
+
+def add_no_assumptions(p):
+    p.add_argument("--no-assumptions", action="store_true", help="leave out the list of assumptions printed after the answer")
+
+
+def _print_table(df, out=sys.stdout):
     cols = [
         ("missile", "missile", None),
         ("from", "from", None),
@@ -409,9 +423,6 @@ def _print_table(df, assumptions, out=sys.stdout):
     print("  ".join("-" * w for w in widths), file=out)
     for r in rows:
         print(line(r), file=out)
-    print("\nAssumptions:", file=out)
-    for a in assumptions:
-        print(f"  - {a}", file=out)
 
 
 def cmd_fly(args) -> int:
@@ -440,7 +451,7 @@ def cmd_fly(args) -> int:
         for rec in df.to_dict(orient="records"):
             print(json.dumps({k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in rec.items()}))
     else:
-        _print_table(df, tr0.options.assumptions())
+        _print_table(df)
     if args.csv:
         df.to_csv(args.csv, index=False)
     if args.parquet:
@@ -469,6 +480,8 @@ def cmd_fly(args) -> int:
             print(f"\nplot written to {args.plot}")
     if bad.any() and not args.json:
         print(f"\nnote: {int(bad.sum())} trajectory(ies) did not impact (status column)", file=sys.stderr)
+    if not args.json:
+        print_assumptions(tr0.options.assumptions(), args)
     return 0
 
 
@@ -603,9 +616,7 @@ def cmd_engage(args) -> int:
     print("  ".join("-" * x for x in w))
     for r in rows:
         print("  ".join(c.ljust(w[i]) if i < 2 else c.rjust(w[i]) for i, c in enumerate(r)))
-    print("\nAssumptions:")
-    for a in res.assumptions():
-        print(f"  - {a}")
+    print_assumptions(res.assumptions(), args)
     return 0
 
 
@@ -799,6 +810,7 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--csv", metavar="FILE", type=output_file(), help="write the summary table as CSV")
     o.add_argument("--parquet", metavar="FILE", type=output_file(), help="write the summary table as Parquet")
     o.add_argument("--samples", metavar="FILE", type=output_file(), help="write the time series (CSV, or Parquet by extension)")
+    add_no_assumptions(o)
     o.add_argument("--output-step-s", type=number(0, MAX_STEP_S, "s", lo_open=True), help="time step of the time series (default 5 s)")
     f.set_defaults(func=cmd_fly)
     e = sub.add_parser(
@@ -810,6 +822,7 @@ def build_parser() -> argparse.ArgumentParser:
     _engage_args(e)
     e.add_argument("--json", action="store_true", help="one JSON object per threat and site")
     e.add_argument("--csv", metavar="FILE", type=output_file(), help="write the engagement table as CSV")
+    add_no_assumptions(e)
     e.set_defaults(func=cmd_engage, output_step_s=None, plot=None, samples=None)
     r = sub.add_parser("radar", help="when do these radars detect and track these threats?")
     _threat_args(r)

@@ -56,6 +56,11 @@ def cmd_verify(args) -> int:
     if args.json:
         print(json.dumps(v.to_dict()))
         return 0 if v.passed else 1
+    failed = [x for x, ok in (("(a) compliance", v.compliant), ("(b) physical claim", v.claim_holds),
+                              ("(c) mission", v.mission_covered or v.mission_trajectories == 0)) if not ok]
+    print(f"{'PASS' if v.passed else 'FAIL'}: " + ("the deployment complies, the claim holds under every assumption set "
+                                                   "and the mission is covered" if v.passed else
+                                                   "fails " + ", ".join(failed)))
     print(f"guarantee: {g.name}\nscenario:  {sc.name}\n")
     print(f"(a) compliance: {'PASS' if v.compliant else 'FAIL'}")
     for c in v.compliance:
@@ -64,11 +69,11 @@ def cmd_verify(args) -> int:
     print(f"(b) physical claim: {'PASS' if v.claim_holds else 'FAIL'}: {v.protected_engageable} of "
           f"{v.protected_trajectories} protected trajectories can be engaged under the binding assumption set "
           f"({v.binding})")
-    for line in v.set_table():
+    for line in _set_lines(v):
         print(f"    {line}")
     if v.smallest_margin_s is not None:
-        print(f"    smallest margin {v.smallest_margin_s:+.0f} s (positive: holds); closest: {v.closest} "
-              f"(battery {v.closest_battery})")
+        print(f"    closest protected trajectory: engagement margin {-v.smallest_margin_s:+.0f} s ({ENGAGEMENT_MARGIN}): "
+              f"{v.closest} (battery {v.closest_battery})")
     for e in v.engageable_examples:
         print(f"    engageable: {e}")
     cov = "-" if v.mission_coverage is None else f"{100 * v.mission_coverage:.1f} %"
@@ -76,11 +81,33 @@ def cmd_verify(args) -> int:
           f"{v.mission_trajectories} '{g.mission_role}' threats covered (required {100 * g.min_mission_coverage:g} %)")
     for b in v.breaking:
         print(f"    would break: {b['parameter']}: {b['change']}" + (f" ({b['trajectory']})" if b.get("trajectory") else ""))
-    print("\nAssumptions:")
-    for a in v.assumptions:
-        print(f"  - {a}")
-    print(f"\n{'PASS' if v.passed else 'FAIL'}")
+    from .cli import print_assumptions
+
+    print_assumptions(v.assumptions, args)
     return 0 if v.passed else 1
+
+
+# The command line prints one margin everywhere, the engagement margin of
+# `engage`, `assess` and `phases`: positive, the best battery could launch that
+# many seconds later and still intercept; negative, it is that many seconds too
+# late. A guarantee's claim holds while every protected trajectory's engagement
+# margin is negative. (The JSON keys smallest_margin_s / min_margin_s of
+# guarantee.Verification keep their own sign: the distance from engageable,
+# minus the engagement margin.)
+ENGAGEMENT_MARGIN = "negative: too late to engage, the claim holds"
+
+
+def _set_lines(v) -> list[str]:
+    """One line per assumption set, margins as engagement margins."""
+    out = []
+    for r in v.sets:
+        m = ("no protected trajectory in reach" if r["min_margin_s"] is None
+             else f"engagement margin {-r['min_margin_s']:+.0f} s")
+        cov = "" if r["mission_coverage"] is None else f"; mission {100 * r['mission_coverage']:.1f} %"
+        mark = "  <- binding" if r["name"] == v.binding else ""
+        out.append(f"{r['name']}: {'holds' if r['claim_holds'] else 'FAILS'} ({r['protected_engageable']} of "
+                   f"{v.protected_trajectories} engageable; {m}{cov}){mark}")
+    return out
 
 
 def _observations(args, g) -> list:
@@ -139,12 +166,13 @@ def cmd_table(args) -> int:
         return 0
     wg = max(len(r["guarantee"]) for r in rows)
     ws = max(len(r["scenario"]) for r in rows)
-    print(f"{'guarantee':<{wg}}  {'scenario':<{ws}}  complies  claim   binding assumption     margin   mission")
+    print(f"{'guarantee':<{wg}}  {'scenario':<{ws}}  complies  claim   binding assumption    margin*   mission")
     for r in rows:
-        m = "-" if r["min_margin_s"] is None else f"{r['min_margin_s']:+.0f} s"
+        m = "-" if r["min_margin_s"] is None else f"{-r['min_margin_s']:+.0f} s"
         c = "-" if r["mission_coverage"] is None else f"{100 * r['mission_coverage']:.1f} %"
         print(f"{r['guarantee']:<{wg}}  {r['scenario']:<{ws}}  {'yes' if r['complies'] else 'NO':<8}  "
               f"{'holds' if r['claim_holds'] else 'FAILS':<6}  {r['binding_assumption']:<21}  {m:>7}  {c:>7}")
+    print(f"\n* the closest protected trajectory's engagement margin ({ENGAGEMENT_MARGIN})")
     return 0
 
 
@@ -362,7 +390,7 @@ def cmd_observe(args) -> int:
 
 
 def add_parsers(sub):
-    from .cli import MAX_SAMPLES, burnout_speed, delay, existing_file, number, output_file, output_folder, seed
+    from .cli import MAX_SAMPLES, add_no_assumptions, burnout_speed, delay, existing_file, number, output_file, output_folder, seed
 
     gfile, sfile = existing_file("guarantee"), existing_file("scenario")
     gp = sub.add_parser("guarantee", help="verify, synthesise and stress technical guarantees")
@@ -382,6 +410,7 @@ def add_parsers(sub):
     v.add_argument("--runs", type=number(1, MAX_SAMPLES, integer=True), default=200, help="seeded Monte Carlo runs of each observation (default 200)")
     v.add_argument("--seed", type=seed(), default=0)
     v.add_argument("--quiet", action="store_true")
+    add_no_assumptions(v)
     v.set_defaults(func=cmd_verify)
     ls = gsub.add_parser("list", help="the bundled guarantees, a line each")
     ls.add_argument("--json", action="store_true")

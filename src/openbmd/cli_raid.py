@@ -116,8 +116,7 @@ def cmd_raid(args) -> int:
               + (f"; greedy {tot['greedy_intercepted_expected']:.2f}, gap {100 * tot['greedy_gap']:.2f} %"
                  if tot["greedy_gap"] is not None else "") + ")")
         _print_records(table, False)
-        if not args.no_assumptions:
-            _assumptions(res.assumptions())
+        _assumptions(res.assumptions(), args)
     return 0
 
 
@@ -165,20 +164,19 @@ def cmd_balance(args) -> int:
         return 0
     cols = ["name", "attack", "warheads_total", "warheads_engageable", "warheads_attrited_expected",
             "warheads_attrited_share", "interceptors", "interceptors_expected_fired", "method", "greedy_gap"]
-    _print_records(table[cols], False)
+    _print_records(table[cols], False, keys=2)
     sens = [c for c in table.columns if c.startswith("attrited if ")]
     if sens:
         print("\nSensitivity (expected warheads attrited):")
-        _print_records(table[["name", "attack"] + sens], False)
+        _print_records(table[["name", "attack"] + sens], False, heads={c: c[len("attrited "):] for c in sens}, keys=2)
     if unc is not None:
         print(f"\nUncertainty ({args.samples} samples, seed {args.seed}: launchers, warheads per launcher, launched "
               "shares and kill probability drawn within their ranges, triangular about the nominal):")
-        _print_records(unc.drop(columns=["samples", "seed"]), False)
+        _print_records(unc.drop(columns=["samples", "seed"]), False, keys=2)
     if args.per_unit:
         print("\nPer unit:")
-        _print_records(res.per_unit(), False)
-    if not args.no_assumptions:
-        _assumptions(res.assumptions())
+        _print_records(res.per_unit(), False, keys=2)
+    _assumptions(res.assumptions(), args)
     return 0
 
 
@@ -198,15 +196,16 @@ def cmd_track(args) -> int:
             continue
         print(f"\n== {m.name}")
         _print_records(table, False)
-        if not args.no_assumptions:
-            _assumptions(res.assumptions())
+        _assumptions(res.assumptions(), args)
     return 0
 
 
 def _output_args(p, json_help):
     p.add_argument("--json", action="store_true", help=json_help)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.add_argument("--no-assumptions", action="store_true", help="leave out the list of assumptions")
+    from .cli import add_no_assumptions
+
+    add_no_assumptions(p)
 
 
 def _doctrine_args(p):

@@ -70,23 +70,152 @@ def _clean(v):
     return v
 
 
-def _print_records(df, as_json, out=None):
+# ------------------------------------------------------------------ tables ----
+# One renderer for every table the command line prints: headers in words with
+# their unit, shares as percentages, thousands separators, counts as integers,
+# a dash for a missing value, and a width that fits the terminal (wider tables
+# are split, repeating the first column). --json and --csv stay complete.
+MISSING = "—"
+TABLE_WIDTH = 110  # the widest table printed (a 100-120 column terminal)
+MAX_TEXT = 48  # longer names are shortened with "…" (--json / --csv have them whole)
+_UNITS = (("_km_s", "km/s"), ("_km2", "km2"), ("_share", "%"), ("_coverage", "%"), ("_gap", "%"), ("_km", "km"),
+          ("_deg", "deg"), ("_m2", "m2"), ("_s", "s"), ("_m", "m"))
+HEADS = {  # shorter headers where the words alone would be long
+    "strategic_trajectories": "strategic trajectories", "strategic_engageable_share": "strategic engageable %",
+    "strategic_best_margin_s": "strategic engagement margin s",
+    "southern_trajectories": "southern trajectories", "southern_covered_share": "southern covered %",
+    "southern_median_margin_s": "southern median margin s", "defended_area_km2": "defended area km2",
+    "footprint_reachable_km2": "reachable area km2", "warheads_total": "warheads launched",
+    "warheads_engageable": "warheads engageable", "warheads_attrited_expected": "warheads attrited (expected)",
+    "warheads_attrited_share": "attrited %", "interceptors_expected_fired": "interceptors fired (expected)",
+    "greedy_gap": "greedy gap %", "name": "scenario", "best_margin_s": "best engagement margin s",
+    "margin_s": "engagement margin s",
+}
+
+
+def _is_share(name):
+    return name.endswith(("_share", "_coverage", "_gap")) or name.startswith("p_")
+
+
+def _cell(name, v) -> str:
+    """One value as the tables print it."""
+    if v is None:
+        return MISSING
+    if hasattr(v, "item") and not isinstance(v, str):
+        v = v.item()
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, str):
+        if len(v) <= MAX_TEXT:  # longer: shortened in the middle, so that a label's end ([lofted]) stays
+            return v
+        head = (MAX_TEXT - 1) * 2 // 3
+        return v[:head] + "…" + v[len(v) - (MAX_TEXT - 1 - head):]
+    if isinstance(v, (list, tuple, dict)):
+        return str(v)
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return str(v)
+    if not math.isfinite(f):
+        return MISSING
+    if name in ("year", "seed") or name.endswith("_id"):
+        return str(int(f)) if f.is_integer() else str(f)
+    if _is_share(name):
+        return f"{100 * f:.1f} %"
+    if "margin" in name:
+        return f"{f:+,.0f}"
+    if name.endswith("_km_s"):
+        return f"{f:.2f}"
+    if name.endswith("_deg"):
+        return f"{f:.2f}"
+    if name.endswith(("_km2", "_km", "_s", "_m")) or f.is_integer():
+        return f"{f:,.0f}"
+    return f"{f:,.0f}" if abs(f) >= 100 else f"{f:,.1f}" if abs(f) >= 10 else f"{f:,.2f}"
+
+
+def _head(name) -> str:
+    if name in HEADS:
+        return HEADS[name]
+    n = str(name)
+    for suffix, unit in _UNITS:
+        if n.endswith(suffix) and len(n) > len(suffix):
+            return n[: -len(suffix)].replace("_", " ") + " " + unit
+    return n.replace("_", " ")
+
+
+def _wrap(text, width) -> list[str]:
+    lines, cur = [], ""
+    for w in text.split():
+        if cur and len(cur) + 1 + len(w) > width:
+            lines.append(cur)
+            cur = w
+        else:
+            cur = f"{cur} {w}" if cur else w
+    return lines + [cur]
+
+
+def format_table(df, heads=None, keys=1, width=TABLE_WIDTH) -> str:
+    """The frame as text: headers wrapped over up to three lines, numbers
+    right-aligned, and split into several tables (each repeating the first
+    ``keys`` columns) where one would be wider than ``width``."""
+    heads = heads or {}
+    cols = list(df.columns)
+    if not cols:
+        return ""
+    recs = df.to_dict(orient="records")
+    cells = {c: [_cell(str(c), r[c]) for r in recs] for c in cols}
+    text = {c: all(isinstance(r[c], str) or r[c] is None for r in recs) and any(isinstance(r[c], str) for r in recs)
+            for c in cols}
+    hw = {}
+    for c in cols:
+        h = heads.get(c) or _head(c)
+        body = max((len(x) for x in cells[c]), default=0)
+        w = max(body, max(len(x) for x in h.split()), -(-len(h) // 3))
+        lines = _wrap(h, w)
+        while len(lines) > 3:
+            w += 1
+            lines = _wrap(h, w)
+        hw[c] = (lines, max(w, *(len(x) for x in lines)))
+    key, rest = cols[:keys], cols[keys:]
+    chunks, cur = [], []
+    base = sum(hw[c][1] + 2 for c in key)
+    used = base
+    for c in rest:
+        if cur and used + hw[c][1] + 2 > width:
+            chunks.append(cur)
+            cur, used = [], base
+        cur.append(c)
+        used += hw[c][1] + 2
+    chunks.append(cur)
+    out = []
+    for chunk in chunks:
+        cs = key + chunk
+        nh = max(len(hw[c][0]) for c in cs)
+
+        def row(vals):
+            return "  ".join(v.ljust(hw[c][1]) if text[c] else v.rjust(hw[c][1]) for c, v in zip(cs, vals)).rstrip()
+
+        for i in range(nh):
+            out.append(row([(([""] * (nh - len(hw[c][0])) + hw[c][0])[i]) for c in cs]))
+        out.append("  ".join("-" * hw[c][1] for c in cs))
+        out += [row([cells[c][j] for c in cs]) for j in range(len(recs))]
+        out.append("")
+    return "\n".join(out[:-1])
+
+
+def _print_records(df, as_json, out=None, heads=None, keys=1):
     out = out or sys.stdout
     if as_json:
         for rec in df.to_dict(orient="records"):
             print(json.dumps({k: _clean(v) for k, v in rec.items()}), file=out)
         return
-    import pandas as pd
-
-    with pd.option_context("display.max_rows", 500, "display.max_columns", 50, "display.width", 200,
-                           "display.max_colwidth", 60, "display.float_format", lambda x: f"{x:,.3g}"):
-        print(df.to_string(index=False), file=out)
+    print(format_table(df, heads=heads, keys=keys), file=out)
 
 
-def _assumptions(lines):
-    print("\nAssumptions:")
-    for a in lines:
-        print(f"  - {a}")
+def _assumptions(lines, args=None):
+    from .cli import print_assumptions
+
+    print_assumptions(lines, args)
 
 
 def _steps(sc, footprint=True):
@@ -156,8 +285,7 @@ def cmd_assess(args) -> int:
         if len(a.flights.skipped):
             print(f"\n{len(a.flights.skipped)} pair(s) not flown (no listed missile reaches, or the profile cannot be flown):")
             _print_records(a.flights.skipped, False)
-        if not args.no_assumptions:
-            _assumptions(a.assumptions())
+        _assumptions(a.assumptions(), args)
     return 0
 
 
@@ -190,7 +318,7 @@ def cmd_footprint(args) -> int:
         _print_records(fp.countries, False)
     print()
     _print_records(fp.cities, False)
-    _assumptions(fp.assumptions)
+    _assumptions(fp.assumptions, args)
     return 0
 
 
@@ -208,12 +336,24 @@ def cmd_phases(args) -> int:
     if args.json:
         _print_records(table, True)
         return 0
-    show = table.drop(columns=["strategic_closest"])
+    # the text table: the headline columns (the closest trajectory and the reachable area: --json, --csv)
+    show = table.drop(columns=["assumptions", "strategic_closest", "footprint_reachable_km2"])
+    if args.no_footprint:
+        show = show.drop(columns=["defended_area_km2"])
     _print_records(show, False)
-    print("\nThese figures use each scenario's cues as declared; `openbmd robustness` gives them under own-radar, "
-          "remote and early-warning-launch cues, the tail-chase rules and the signature models.")
-    print("\nStrategic trajectories engageable, share per launch field:")
-    _print_records(comp.per_field().reset_index().rename(columns={"index": "launch"}), False)
+    print("\nMargins are engagement margins: positive, the best battery could launch that many seconds later and "
+          "still intercept;\nnegative, it is that many seconds too late (the trajectory cannot be engaged).")
+    print("These figures use each scenario's cues as declared; `openbmd robustness` gives them under own-radar, "
+          "remote and\nearly-warning-launch cues, the tail-chase rules and the signature models.")
+    pf = comp.per_field()
+    names = list(pf.columns)
+    print("\nStrategic trajectories engageable, share per launch field and phase:")
+    for k, n in enumerate(names):
+        print(f"  [{k + 1}] {n}")
+    pf.columns = [f"phase{k + 1}_share" for k in range(len(names))]
+    pf = pf.reset_index().rename(columns={"index": "launch"})
+    print()
+    _print_records(pf, False, heads={f"phase{k + 1}_share": f"[{k + 1}]" for k in range(len(names))})
     return 0
 
 
@@ -263,9 +403,10 @@ def cmd_robustness(args) -> int:
     for row in sm.index:
         print(f"{row:<{w}s}" + "".join(f"{100 * sm.loc[row, ph]:9.1f}%" if sm.loc[row, ph] == sm.loc[row, ph]
                                        else f"{'-':>10s}" for ph in phases))
-    print()
-    for line in res.assumptions():
-        print(f"  {line}")
+    if not args.no_assumptions:
+        print()
+        for line in res.assumptions():
+            print(f"  {line}")
     return 0
 
 
@@ -357,7 +498,7 @@ def cmd_serve(args) -> int:
 
 
 def add_parsers(sub):
-    from .cli import existing_file, number, output_file, output_folder
+    from .cli import add_no_assumptions, existing_file, number, output_file, output_folder
 
     sfile = existing_file("scenario")
     v = sub.add_parser("validate", help="check scenario files (errors name the file, line and field)")
@@ -376,15 +517,19 @@ def add_parsers(sub):
     common(a)
     a.add_argument("--per", choices=("threat", "field", "pair"), default="threat", help="rows: per threat (default), field or pair")
     a.add_argument("--csv", metavar="FILE", type=output_file())
-    a.add_argument("--no-assumptions", action="store_true")
+    add_no_assumptions(a)
     a.set_defaults(func=cmd_assess)
     f = sub.add_parser("footprint", help="the defended area over a grid of aim points")
     common(f, "one JSON object with the figures")
     f.add_argument("--step-deg", type=number(0.05, 30, "deg"), help="grid step (default: the scenario's)")
     f.add_argument("--csv", metavar="FILE", type=output_file(), help="every aim point")
     f.add_argument("--plot", metavar="FILE", type=output_file("map"), help="footprint map (PNG, SVG, PDF)")
+    add_no_assumptions(f)
     f.set_defaults(func=cmd_footprint)
-    p = sub.add_parser("phases", help="architectures side by side (default: the bundled EPAA comparison)")
+    p = sub.add_parser("phases", help="architectures side by side (default: the bundled EPAA comparison)",
+                       description="Architectures side by side. Margins are engagement margins: positive, the best "
+                       "battery could launch that many seconds later and still intercept; negative, it is that many "
+                       "seconds too late. The text table shows the headline columns; --json and --csv carry all.")
     common(p, "one JSON object per phase")
     p.add_argument("--csv", metavar="FILE", type=output_file())
     p.add_argument("--no-footprint", action="store_true", help="skip the defended-area footprints (faster)")
@@ -395,6 +540,7 @@ def add_parsers(sub):
     rb.add_argument("--quiet", action="store_true", help="no progress bar")
     rb.add_argument("--sets", metavar="A,B", help="comma-separated assumption sets (default: all)")
     rb.add_argument("--no-balance", action="store_true", help="skip the warhead counts (faster)")
+    add_no_assumptions(rb)
     rb.set_defaults(func=cmd_robustness)
     n = sub.add_parser("south-vs-north", help="the stated mission and the feared one side by side")
     common(n)
