@@ -137,6 +137,57 @@ def test_version():
     assert p.stdout.strip() == f"openbmd {__version__}"
 
 
+def test_serve_opens_the_given_scenario(tmp_path):
+    import httpx
+
+    from openbmd.web.local import LocalServer
+
+    with LocalServer(tmp_path / "db.sqlite3", scenario="moscow-a135") as srv:
+        assert httpx.get(srv.base + "/api/scenarios", timeout=60).json()["initial"] == "moscow-a135"
+    with LocalServer(tmp_path / "db.sqlite3") as srv:  # the default comparison: EPAA Phase 3, as before
+        assert httpx.get(srv.base + "/api/scenarios", timeout=60).json()["initial"] == "epaa-phase3"
+    from openbmd.web.app import initial_scenario
+
+    assert initial_scenario("epaa-phases") == "epaa-phase1"  # a comparison: its first member
+    (tmp_path / "s.toml").write_text('[scenario]\nextends = "epaa-phase3"\n')
+    assert "bundled scenario by name" in _bad("serve", str(tmp_path / "s.toml"))
+
+
+def _readme_commands():
+    import re
+    import shlex
+    from pathlib import Path
+
+    text = (Path(__file__).parents[1] / "README.md").read_text()
+    out = []
+    for block in re.findall(r"```bash\n(.*?)```", text, flags=re.S):
+        for line in block.replace("\\\n", " ").splitlines():
+            for part in line.split(";"):
+                words = shlex.split(part, comments=True)
+                if words[:1] == ["openbmd"]:
+                    out.append(words[1:])
+    return out
+
+
+def test_readme_commands_parse(tmp_path, monkeypatch):
+    """Every `openbmd ...` line of the README's shell blocks is a valid command
+    line (options, choices, bounds; engage has its timeline)."""
+    from openbmd.cli import _fix_negative_coords, build_parser
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "out").mkdir()
+    cmds = _readme_commands()
+    assert len(cmds) > 20
+    parser = build_parser()
+    for argv in cmds:
+        try:
+            args = parser.parse_args(_fix_negative_coords(argv))
+        except SystemExit as exc:
+            raise AssertionError(f"README: openbmd {' '.join(argv)}: exit {exc.code}") from None
+        if args.command == "engage":
+            assert (args.launch_delay_s is None) != (args.radar is None), argv
+
+
 def test_tables_read_like_the_demo():
     import numpy as np
     import pandas as pd

@@ -462,7 +462,12 @@ def cmd_serve(args) -> int:
     if not 0 < args.port < 65536:
         raise InputError(f"--port must be within 1..65535, got {args.port}")
     if args.scenario != "default":
+        from .scenario import bundled_names
+
         _load(args.scenario)  # a bad name fails here, with the usual message
+        if args.scenario not in bundled_names():
+            raise InputError(f"serve opens a bundled scenario by name ({', '.join(bundled_names())}), not a file: "
+                             f"{args.scenario!r}")
     try:
         import uvicorn
 
@@ -484,15 +489,15 @@ def cmd_serve(args) -> int:
 
         try:
             with _COMPUTE:
-                assess(_load("epaa-phase3"))
+                assess(_load(app.state.initial_scenario))
         except Exception:  # noqa: BLE001 - warming is best effort
             pass
 
     import threading
 
     threading.Thread(target=warm, daemon=True).start()
-    print(f"openbmd web view: http://{args.host}:{args.port}/  (API docs at /docs; data in {app.state.store.path})",
-          flush=True)
+    print(f"openbmd web view: http://{args.host}:{args.port}/  opens {app.state.initial_scenario} "
+          f"(API docs at /docs; data in {app.state.store.path})", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0
 

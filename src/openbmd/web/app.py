@@ -105,6 +105,22 @@ def _records(df):
     return _clean(df.to_dict(orient="records"))
 
 
+def initial_scenario(ref: str) -> str:
+    """The architecture the page opens with (``openbmd serve SCENARIO``): a
+    bundled single architecture as given; for a comparison its first member."""
+    from .. import scenario as S
+
+    if ref in S.bundled_names():
+        sc = S.load(ref)
+        if not sc.is_comparison and sc.batteries:
+            return ref
+        members = [Path(p.path).stem for p in sc.phases or []]
+        for m in members:
+            if m in S.bundled_names() and S.load(m).batteries:
+                return m
+    return "epaa-phase3"
+
+
 def create_app(db_path=None, default_scenario: str = "default") -> FastAPI:
     from .. import scenario as S
 
@@ -113,6 +129,7 @@ def create_app(db_path=None, default_scenario: str = "default") -> FastAPI:
     store = Store(db_path)
     jobs: dict[str, Job] = {}
     app.state.store = store
+    app.state.initial_scenario = initial_scenario(default_scenario)
 
     @app.middleware("http")
     async def guard(request: Request, call_next):
@@ -347,7 +364,7 @@ def create_app(db_path=None, default_scenario: str = "default") -> FastAPI:
             sc = S.load(n)
             out.append({"id": n, "name": sc.name, "comparison": sc.is_comparison,
                         "batteries": len(sc.batteries), "year": sc.year})
-        return {"bundled": out, "saved": store.scenarios()}
+        return {"bundled": out, "saved": store.scenarios(), "initial": app.state.initial_scenario}
 
     @app.get("/api/scenarios/{ref}")
     def scenario_detail(ref: str):

@@ -12,7 +12,7 @@ class LocalServer:
     """Start on construction (returns once /api/health answers); ``base`` is
     the URL; ``stop()`` or use as a context manager."""
 
-    def __init__(self, db_path=None, start_timeout: float = 20.0):
+    def __init__(self, db_path=None, start_timeout: float = 20.0, scenario: str = "default"):
         import httpx
         import uvicorn
 
@@ -22,7 +22,7 @@ class LocalServer:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
         self.base = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(create_app(db_path), host="127.0.0.1", port=self.port,
+        self.server = uvicorn.Server(uvicorn.Config(create_app(db_path, scenario), host="127.0.0.1", port=self.port,
                                                     log_level="warning"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()

@@ -179,7 +179,7 @@ async function loadScenarios() {
   for (const s of d.saved) {
     const o = document.createElement("option"); o.value = "saved:" + s.id; o.textContent = "saved: " + s.name; sel.appendChild(o);
   }
-  sel.value = "epaa-phase3";
+  sel.value = d.initial || "epaa-phase3";  // openbmd serve SCENARIO
   listSaved(d.saved);
 }
 
