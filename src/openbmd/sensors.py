@@ -231,7 +231,10 @@ class Signature:
     """Radar cross-section by flight phase: the boosting body until burnout,
     the post-boost vehicle (bus, warheads aboard) until ``bus_release`` s after
     burnout, then the re-entry vehicle. A radar sees whatever is flying at
-    that moment (the largest object: the warheads' RCS after release)."""
+    that moment (the largest object: the warheads' RCS after release). After
+    release the warheads fly to aim points spread over ``footprint`` (along
+    track) x ``footprint_width`` (across) around the target
+    (:mod:`openbmd.analysis.mirv`)."""
 
     name: str = "warhead only"
     booster_rcs: float = 0.1  # m^2
@@ -239,7 +242,8 @@ class Signature:
     rv_rcs: float = 0.1
     decoy_rcs: float = 0.1
     bus_release: float = 0.0  # s after burnout until the last warhead leaves the bus
-    footprint: float = 0.0  # m: length over which one bus spreads its warheads (reported)
+    footprint: float = 0.0  # m: along-track length over which one bus spreads its warheads' aim points
+    footprint_width: float = 0.0  # m: cross-track width of that footprint (openbmd.analysis.mirv lays them out)
     missiles: tuple[str, ...] = ()
     source: str = ""
     notes: str = ""
@@ -250,7 +254,7 @@ class Signature:
             v = getattr(self, f_)
             if not (v > 0 and math.isfinite(v)):
                 raise ValueError(f"signature {self.name!r}: {f_} must be a positive number of m^2, got {v!r}")
-        for f_ in ("bus_release", "footprint"):
+        for f_ in ("bus_release", "footprint", "footprint_width"):
             v = getattr(self, f_)
             if not (v >= 0 and math.isfinite(v)):
                 raise ValueError(f"signature {self.name!r}: {f_} must be a number >= 0, got {v!r}")
@@ -310,6 +314,13 @@ class Signatures:
             rows = np.array([self.of(n) == sig for n in names])
             out[rows] = sig.rcs(t, bo[rows])
         return out
+
+    def footprints(self, trajectories) -> tuple[np.ndarray, np.ndarray]:
+        """Per trajectory: the along- and cross-track footprint (m) of its
+        missile's signature class (0 for single-RV classes)."""
+        sig = [self.of(n) for n in trajectories.vehicle_names]
+        return (np.array([s.footprint for s in sig], dtype=float),
+                np.array([s.footprint_width for s in sig], dtype=float))
 
     def release_time(self, trajectories) -> np.ndarray:
         names = trajectories.vehicle_names

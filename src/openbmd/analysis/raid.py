@@ -7,9 +7,19 @@ trajectories in turn, so a raid of many missiles spreads over the group's
 launch points, targets and profiles) and carries warheads and decoys. Every
 warhead and decoy is an *object*: the defence cannot tell them apart, so each
 object of a missile with w warheads and d decoys carries w / (w + d) expected
-warheads, and every object must be engaged to be sure of the warheads. The
-warheads and decoys of one missile fly its trajectory (the spread of a MIRV
-footprint is not modelled). The engine's windows are per trajectory and do
+warheads, and every object must be engaged to be sure of the warheads.
+
+MIRV buses (signatures by flight phase, catalog ``sensors.toml``): until the
+release time (burnout + ``bus_release_s``) the post-boost vehicle carries
+every warhead and decoy. A missile whose bus some battery meets before release
+is one object carrying all its warheads, engaged only by those batteries (as
+in :mod:`.balance`). Otherwise, after release, each warhead flies its own
+trajectory to an aim point spread over the class's footprint
+(``footprint_km`` along track x ``footprint_width_km`` across,
+:mod:`.mirv`), with its own engagement windows (intercepts after release
+only); decoy j accompanies warhead j mod w. Single-RV classes, and scenarios
+without signatures by flight phase, fly every object on the missile's
+trajectory. The engine's windows are per trajectory and do
 not depend on the launch time (the Earth-fixed geometry repeats), so a raid's
 launch spacing orders the engagements in time; the inventories are the whole
 raid's (no reload).
@@ -23,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .. import wta
+from . import mirv
 from .assess import Assessment, assess, assessed
 
 
@@ -43,15 +54,22 @@ class Objects:
     decoys_per_missile: np.ndarray  # per missile
     raid_names: list
     bus: np.ndarray | None = None  # per object: a whole MIRV bus (all its missile's warheads, before release)
+    warhead: np.ndarray | None = None  # per object: its row in ``released`` (own trajectory after release), -1: none
+    released: object = None  # mirv.Released: the warheads' trajectories and engagements after release
 
     def __len__(self):
         return self.traj.size
 
 
-def build_objects(assessment: Assessment, raids) -> Objects:
-    """The objects of the scenario's raids (``RaidSpec``) on its flown trajectories."""
+def build_objects(assessment: Assessment, raids, footprints: bool = True) -> Objects:
+    """The objects of the scenario's raids (``RaidSpec``) on its flown
+    trajectories. ``footprints``: fly MIRV warheads to their footprint aim
+    points after release (False: every object on its missile's trajectory,
+    the older model)."""
     meta = assessment.meta
-    tr, val, t0, mis, rid, wpm, dpm = [], [], [], [], [], [], []
+    m = len(assessment.scenario.batteries)
+    bus_ok = assessment.before_release.any(axis=1) if m else np.zeros(len(assessment.flights), dtype=bool)
+    tr, val, t0, mis, rid, wpm, dpm, bus, slot = [], [], [], [], [], [], [], [], []
     base = 0
     for r, spec in enumerate(raids):
         sel = meta["group"] == spec.threat
@@ -62,20 +80,41 @@ def build_objects(assessment: Assessment, raids) -> Objects:
             raise RaidError(f"raid {spec.name!r}: no trajectory of threat {spec.threat!r}"
                             + (f" from {', '.join(spec.launches)}" if spec.launches else "")
                             + " was flown (see the skipped table of the assessment)")
+        w, d = spec.warheads_per_missile, spec.decoys_per_missile
         k = np.arange(spec.missiles)
-        per = spec.warheads_per_missile + spec.decoys_per_missile
         traj_m = idx[k % idx.size]
+        # a bus met before release: one object with every warhead (and its decoys, still aboard)
+        on_bus = bus_ok[traj_m] & (w > 1)
+        per = np.where(on_bus, 1, w + d)
+        n_o = int(per.sum())
         tr.append(np.repeat(traj_m, per))
-        val.append(np.full(spec.missiles * per, spec.warheads_per_missile / per))
+        val.append(np.repeat(np.where(on_bus, float(w), w / max(w + d, 1)), per))
         t0.append(np.repeat(spec.start + k * spec.spacing, per))
         mis.append(np.repeat(base + k, per))
-        rid.append(np.full(spec.missiles * per, r))
-        wpm.append(np.full(spec.missiles, spec.warheads_per_missile))
-        dpm.append(np.full(spec.missiles, spec.decoys_per_missile))
+        rid.append(np.full(n_o, r))
+        bus.append(np.repeat(on_bus, per))
+        # place in the missile's footprint: warheads 0..w-1, decoy j with warhead j mod w
+        first = np.repeat(np.cumsum(per) - per, per)
+        slot.append(np.where(np.repeat(on_bus, per), -1, (np.arange(n_o) - first) % max(w, 1)))
+        wpm.append(np.full(spec.missiles, w))
+        dpm.append(np.full(spec.missiles, d))
         base += spec.missiles
     cat = lambda a, t: np.concatenate(a).astype(t) if a else np.zeros(0, dtype=t)  # noqa: E731
-    return Objects(cat(tr, np.int64), cat(val, float), cat(t0, float), cat(mis, np.int64), cat(rid, np.int64),
-                   cat(wpm, float), cat(dpm, float), [s.name for s in raids])
+    objs = Objects(cat(tr, np.int64), cat(val, float), cat(t0, float), cat(mis, np.int64), cat(rid, np.int64),
+                   cat(wpm, float), cat(dpm, float), [s.name for s in raids], cat(bus, bool))
+    if not footprints or not len(objs):
+        return objs
+    # MIRV warheads after release: their own trajectories over the footprint
+    slot = cat(slot, np.int64)
+    wobj = cat(wpm, np.int64)[objs.missile]
+    want = (slot >= 0) & (wobj > 1)
+    buses = sorted(set(zip(objs.traj[want].tolist(), wobj[want].tolist())))
+    rel = mirv.released(assessment, buses) if buses else None
+    if rel is not None:
+        first = np.array([rel.index.get((int(t), int(w)), -1) for t, w in zip(objs.traj, wobj)], dtype=np.int64)
+        objs.warhead = np.where(want & (first >= 0), first + np.maximum(slot, 0), -1)
+        objs.released = rel
+    return objs
 
 
 def inventories(scenario, factor: float = 1.0, unlimited: bool = False) -> np.ndarray:
@@ -120,6 +159,12 @@ def problem_for(assessment: Assessment, objects: Objects, doctrine: wta.Doctrine
     cap_t, el = pair_caps(assessment, doctrine) if caps is None else caps
     order = objects.t0[:, None] + el[objects.traj]
     cap = cap_t[objects.traj]
+    if objects.warhead is not None and (objects.warhead >= 0).any():
+        # a released warhead: its own trajectory's engagements, after release
+        sel = objects.warhead >= 0
+        wcap, wel = pair_caps(objects.released.assessment, doctrine)
+        cap[sel] = wcap[objects.warhead[sel]]
+        order[sel] = objects.t0[sel, None] + wel[objects.warhead[sel]]
     if objects.bus is not None and objects.bus.any():
         # a bus is engaged only by the batteries that meet it before release
         pre = assessment.before_release[objects.traj[objects.bus]]
@@ -210,9 +255,17 @@ class RaidResult:
         meta = self.assessment.meta
         names = [b.name for b in self.scenario.batteries]
         assigned = [", ".join(f"{names[j]} x{a.x[i, j]}" for j in np.nonzero(a.x[i])[0]) for i in range(p.n)]
+        # after release: the warhead's own trajectory (its footprint aim point); a bus: "bus (all warheads)"
+        after = np.full(p.n, "", dtype=object)
+        if o.warhead is not None and (o.warhead >= 0).any():
+            sel = o.warhead >= 0
+            after[sel] = o.released.assessment.meta["label"].to_numpy(dtype=object)[o.warhead[sel]]
+        if o.bus is not None:
+            after[o.bus] = "bus (all warheads)"
         return pd.DataFrame({
             "raid": np.array(o.raid_names, dtype=object)[o.raid] if len(o) else np.array([], dtype=object),
             "missile": o.missile, "trajectory": meta["label"].to_numpy(dtype=object)[o.traj],
+            "after_release": after,
             "launch_time_s": o.t0, "expected_warheads": p.value,
             "batteries_able": (p.cap > 0).sum(axis=1), "engagements": assigned,
             "kill_probability": a.p_kill,
@@ -221,8 +274,17 @@ class RaidResult:
 
     def assumptions(self) -> list[str]:
         out = self.assessment.assumptions()
-        out.append("each missile flies one trajectory of its threat group in turn; its warheads and decoys fly that "
-                   "trajectory (no MIRV footprint); the defence cannot tell warheads from decoys and must engage both")
+        o = self.objects
+        n_rel = int((o.warhead >= 0).sum()) if o.warhead is not None else 0
+        n_bus = int(o.bus.sum()) if o.bus is not None else 0
+        out.append("each missile flies one trajectory of its threat group in turn; the defence cannot tell warheads "
+                   "from decoys and must engage both")
+        out.append("MIRV buses: until release (burnout + the class's post-boost time, catalog sensors.toml) the bus "
+                   "carries every warhead; a bus some battery meets before release is one object with all its "
+                   f"warheads ({n_bus} here); otherwise each warhead flies to its own aim point over the class's "
+                   "footprint (along x across track, catalog sensors.toml, ASSUMPTIONS with ranges) and is engaged "
+                   f"after release on its own trajectory ({n_rel} objects here), with its decoys; warhead "
+                   "trajectories use the fixed track time (not the simulated track filter)")
         inv = self.problem.inventory
         per = ", ".join(f"{b.name} {'unlimited' if inv[j] >= wta.UNLIMITED else int(inv[j])}"
                         for j, b in enumerate(self.scenario.batteries))

@@ -77,9 +77,18 @@ class SensorCatalog:
                     decoy_rcs=_num(e, "decoy_rcs_m2", where, positive=True),
                     bus_release=_num(e, "bus_release_s", where, positive=True, allow_zero=True),
                     footprint=1e3 * _num(e, "footprint_km", where, positive=True, allow_zero=True),
+                    footprint_width=1e3 * _num(e, "footprint_width_km", where, required=False, default=0.0,
+                                               positive=True, allow_zero=True),
                     uncertainty=_ranges(e))
             except ValueError as exc:
                 raise CatalogError(f"{where}: {exc}") from None
+            for k in ("bus_release_s", "footprint_km", "footprint_width_km"):
+                # the MIRV numbers decide what the raid counts: each needs its source (or ASSUMPTION) and range
+                if k in e and not (isinstance(e.get(f"{k}_source"), str) and e[f"{k}_source"].strip()):
+                    raise CatalogError(f"{where}: field '{k}_source' missing (name the document, or start with "
+                                       "ASSUMPTION and give the reason)")
+                if k in e and f"{k}_range" not in e:
+                    raise CatalogError(f"{where}: field '{k}_range' missing ([low, high] around {k} = {e[k]!r})")
             self.signatures[name] = sig
         for table, entries in (("satellite", doc.get("satellite", [])), ("network", doc.get("network", [])),
                                ("signature", doc.get("signature", []))):
