@@ -248,6 +248,29 @@ class FlyoutTable:
         t_max: float = 1500.0,
         step: float = 1.0,
     ) -> "FlyoutTable":
+        """Fly the fan and tabulate it; kept in the persistent cache
+        (:mod:`openbmd.cache`) under the content of every argument."""
+        from . import cache
+
+        if n_az is None:
+            n_az = 8 if options.earth.rotation else 1
+        args = (interceptor, float(lat), float(lon), float(alt), options, int(n_fan), int(n_az), int(n_range),
+                int(n_alt), float(t_max), float(step))
+
+        def unpack(z):
+            t = cls(interceptor, lat, lon, alt, z["range_grid"], z["alt_grid"], z["az_grid"], z["time"], z["speed"],
+                    z["fpa"], options)
+            if t.time.shape != (n_az, n_alt, n_range) or t.speed.shape != t.time.shape or t.fpa.shape != t.time.shape:
+                raise ValueError("cached fly-out table has the wrong shape")
+            return t
+
+        return cache.cached(
+            "flyout", args, lambda: cls._compute(*args), unpack=unpack,
+            pack=lambda t: dict(range_grid=t.range_grid, alt_grid=t.alt_grid, az_grid=t.az_grid, time=t.time,
+                           speed=t.speed, fpa=t.fpa))
+
+    @classmethod
+    def _compute(cls, interceptor, lat, lon, alt, options, n_fan, n_az, n_range, n_alt, t_max, step) -> "FlyoutTable":
         if n_az is None:
             n_az = 8 if options.earth.rotation else 1
         az_grid = np.arange(n_az) * 2 * np.pi / n_az

@@ -74,21 +74,23 @@ def _aim_dropping(vehicles, lat, lon, tlat, tlon, options, mode="min-energy", ap
 _CACHE: dict = {}
 
 
-def fly_threats(scenario, progress=None) -> ThreatFlights:
-    """Aim and fly every threat of the scenario (cached for identical threat
-    sets and model settings, so the phases of a comparison fly them once)."""
-    key = (tuple((t.name, t.role, tuple(p.name for p in t.launches), tuple(p.name for p in t.targets),
-                  tuple(m.name for m in t.missiles), t.profiles) for t in scenario.threats),
-           scenario.options, scenario.threat_step, scenario.lofted_factor, scenario.depressed_factor)
-    hit = _CACHE.get(key)
-    if hit is not None:
-        return hit
+PROFILES = ("min-energy", "lofted", "depressed")
+SKIP_COLUMNS = ["group", "launch", "target", "profile", "reason"]
+
+
+def _rows(scenario) -> list[dict]:
     rows = []
     for t in scenario.threats:
         for lp in t.launches:
             for tp in t.targets:
                 rows.append(dict(group=t.name, role=t.role, launch=lp.name, target=tp.name, lat=lp.lat, lon=lp.lon,
                                  tlat=tp.lat, tlon=tp.lon, missiles=t.missiles, profiles=t.profiles))
+    return rows
+
+
+def _aim_rows(rows, scenario):
+    """Aim every (launch, target) row: (shots, skipped). A shot is (row,
+    missile, profile, kick, cutoff, azimuth, flight time)."""
     opts = scenario.options
     n = len(rows)
     lat = np.array([r["lat"] for r in rows])
@@ -144,9 +146,52 @@ def fly_threats(scenario, progress=None) -> ThreatFlights:
             k, c, a = guidance(tr)
             for j, i in enumerate(want[ok]):
                 shots.append((i, vs[ok[j]], prof, k[j], c[j], a[j], tr.flight_time[j]))
-    # the minimum-energy variant only where a row asked for it
     shots = [s for s in shots if s[2] != "min-energy" or "min-energy" in rows[s[0]]["profiles"]]
-    shots.sort(key=lambda s: (s[0], ("min-energy", "lofted", "depressed").index(s[2])))
+    shots.sort(key=lambda s: (s[0], PROFILES.index(s[2])))
+    return shots, skipped
+
+
+def fly_threats(scenario, progress=None) -> ThreatFlights:
+    """Aim and fly every threat of the scenario. The aim (the guidance of
+    every shot and the skipped pairs) is kept in memory and in the persistent
+    cache (:mod:`openbmd.cache`) under the content of the threat groups (their
+    places, missiles and profiles) and the model settings, so the phases of a
+    comparison, and later runs, aim them once; the shots are then flown again
+    with their time series in one batch (identical numbers either way)."""
+    from .. import cache
+
+    parts = ([(t.name, t.role, t.launches, t.targets, t.missiles, tuple(t.profiles)) for t in scenario.threats],
+             scenario.options, float(scenario.lofted_factor), float(scenario.depressed_factor))
+    key = (cache.fingerprint(*parts), scenario.threat_step)
+    hit = _CACHE.get(key)
+    if hit is not None:
+        return hit
+    rows = _rows(scenario)
+    opts = scenario.options
+
+    def pack(res):
+        shots, skipped = res
+        cols = list(zip(*shots)) if shots else [()] * 7
+        return dict(row=np.array(cols[0], dtype=np.int64), level=np.array([rows[i]["missiles"].index(m) for i, m in zip(cols[0], cols[1])], dtype=np.int64),
+                    profile=np.array([PROFILES.index(p) for p in cols[2]], dtype=np.int64),
+                    kick=np.array(cols[3], float), cutoff=np.array(cols[4], float), az=np.array(cols[5], float),
+                    flight_time=np.array(cols[6], float),
+                    **{f"skip_{c}": np.array([str(r[c]) for r in skipped], dtype=str) for c in SKIP_COLUMNS})
+
+    def unpack(z):
+        shots = [(int(i), rows[int(i)]["missiles"][int(lv)], PROFILES[int(p)], float(k), float(c), float(a), float(ft))
+                 for i, lv, p, k, c, a, ft in zip(z["row"], z["level"], z["profile"], z["kick"], z["cutoff"], z["az"],
+                                                  z["flight_time"])]
+        cols = [z[f"skip_{c}"] for c in SKIP_COLUMNS]
+        skipped = [dict(zip(SKIP_COLUMNS, map(str, vals))) for vals in zip(*cols)]
+        return shots, skipped
+
+    shots, skipped = cache.cached("threats", parts, lambda: _aim_rows(rows, scenario), pack, unpack)
+    n = len(rows)
+    lat = np.array([r["lat"] for r in rows])
+    lon = np.array([r["lon"] for r in rows])
+    tlat = np.array([r["tlat"] for r in rows])
+    tlon = np.array([r["tlon"] for r in rows])
     if not shots:
         raise AimError("no threat trajectory of the scenario can be flown: " +
                        "; ".join(f"{s['launch']} -> {s['target']}: {s['reason']}" for s in skipped[:3]))
@@ -165,7 +210,7 @@ def fly_threats(scenario, progress=None) -> ThreatFlights:
     meta["label"] = [f"{m}: {a} -> {b}" + ("" if p == "min-energy" else f" [{p}]")
                      for m, a, b, p in zip(meta.missile, meta.launch, meta.target, meta.profile)]
     meta["miss_km"] = tr.miss_distance / 1e3
-    out = ThreatFlights(tr, meta, pd.DataFrame(skipped, columns=["group", "launch", "target", "profile", "reason"]))
+    out = ThreatFlights(tr, meta, pd.DataFrame(skipped, columns=SKIP_COLUMNS))
     _CACHE[key] = out
     return out
 
