@@ -291,7 +291,10 @@ def test_track_effect_launch_times_follow_fire_control(effect):
     fc = p["fire_control_s"].to_numpy(float)
     ok = radar_cued.to_numpy() & np.isfinite(fc)
     assert ok.sum() > 20
-    want = np.maximum(fc[ok] + sc.decision_time, sc.launch_delay)
+    # launch on the earliest track at the battery: fire control + the network link (remote sources) + decision
+    link = p["link_latency_s"].to_numpy(float)[ok]
+    assert np.all(np.isfinite(link)) and np.all(link >= 0)
+    want = np.maximum(fc[ok] + link + sc.decision_time, sc.launch_delay)
     np.testing.assert_allclose(p["filter_earliest_launch_s"].to_numpy(float)[ok], want)
     # the shift is the filter's launch minus the fixed one
     np.testing.assert_allclose(p["launch_shift_s"].to_numpy(float)[ok],
@@ -320,8 +323,10 @@ def test_track_effect_table(effect):
             "launch_shift_median_s", "launch_shift_max_s", "engageable_fixed", "engageable_filter", "share_fixed",
             "share_filter", "share_change"}
     assert cols <= set(t.columns)
-    tpy = t[(t["cue"] == "Kurecik TPY-2") & (t["role"] == "southern")]
+    # the cue column lists the whole network: every cue source, the own radar, then the mode apart
+    tpy = t[t["cue"].str.startswith("Kurecik TPY-2") & (t["role"] == "southern")]
     assert len(tpy) == 5  # the Eastern Mediterranean ship and the four Rota destroyers
+    assert all("SPY-1" in c and "(own)" in c for c in tpy["cue"])
     assert np.all(tpy["fixed_track_time_s"] == 10.0)
     assert np.all(tpy["filter_track_time_median_s"] <= tpy["filter_track_time_max_s"])
     assert np.all(tpy["fire_control_reached"] > 0)
@@ -339,3 +344,34 @@ def test_track_effect_bad_input(effect):
         track_effect(sc, pip_accuracy=-1.0, assessment=fixed)
     with pytest.raises(T.TrackingError, match="seed"):
         track_effect(sc, seed=-3, assessment=fixed)
+
+
+def test_track_effect_uses_the_whole_cue_network(effect):
+    """Redzikowo lists its own SPY-1 first and the Kurecik TPY-2 second. The
+    filter must launch on the earliest track of either (the TPY-2, one network
+    link later, sees the southern threats long before the SPY-1 in Poland),
+    not only on the first cue radar: never later than the own radar alone,
+    earlier for some southern threats."""
+    from dataclasses import replace
+
+    sc, _, te = effect
+    name = "Aegis Ashore Redzikowo"
+    b = next(x for x in sc.batteries if x.name == name)
+    assert b.cues[0] == "Redzikowo SPY-1" and "Kurecik TPY-2" in b.cues and b.mode == "engage-on-remote"
+    p = te.pairs[te.pairs["battery"] == name]
+    assert set(p["cue"]) == {"Redzikowo SPY-1, Kurecik TPY-2"} and set(p["mode"]) == {"engage-on-remote"}
+    used = set(p["tracked_by"].dropna())
+    assert used <= {"Redzikowo SPY-1", "Kurecik TPY-2"}
+    south = p[p["role"] == "southern"]
+    assert (south["tracked_by"] == "Kurecik TPY-2").sum() > 0
+    # the same battery with its own radar alone (the first cue radar: the older rule)
+    alone = replace(sc, batteries=[replace(b, cues=("Redzikowo SPY-1",), cue="Redzikowo SPY-1", mode="own")])
+    q = track_effect(alone, seed=0).pairs
+    a = p["filter_earliest_launch_s"].to_numpy(float)
+    o = q["filter_earliest_launch_s"].to_numpy(float)
+    both = np.isfinite(a) & np.isfinite(o)
+    assert both.sum() > 5
+    assert np.all(a[both] <= o[both] + 1e-9)  # adding a sensor never delays the launch
+    assert np.any(a[both] < o[both] - 1.0)
+    assert np.all(np.isfinite(a)[np.isfinite(o)])  # no pair loses its track
+    assert p["filter_engageable"].sum() >= q["filter_engageable"].sum()

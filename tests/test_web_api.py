@@ -38,6 +38,11 @@ def test_health_scenarios_and_detail(client):
     assert {"epaa-phase3", "epaa-phases", "moscow-a135"} <= ids
     s = client.get("/api/scenarios/epaa-phase3").json()
     assert {b["name"] for b in s["batteries"]} >= {"Aegis Ashore Redzikowo", "Aegis Ashore Deveselu"}
+    # each battery shows its whole cue network, not only the first cue radar
+    rz = next(b for b in s["batteries"] if b["name"] == "Aegis Ashore Redzikowo")
+    assert rz["cued_by"] == ["Redzikowo SPY-1", "Kurecik TPY-2"]
+    assert rz["own_radar"] == "Redzikowo SPY-1" and rz["mode"] == "engage-on-remote"
+    assert rz["cue_network"] == "Redzikowo SPY-1, Kurecik TPY-2; engage-on-remote"
     assert s["assumptions"]
     assert client.get("/api/scenarios/default").json()["comparison"] is True
     r = client.get("/api/scenarios/epaa-phase9")

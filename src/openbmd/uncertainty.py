@@ -188,8 +188,6 @@ def _radars_used(base):
                 radars.setdefault(c, base.radars[c])
             elif c in base.satellites:
                 sats.setdefault(c, base.satellites[c])
-        if b.cue and b.cue in base.radars:
-            radars.setdefault(b.cue, base.radars[b.cue])
     return radars, sats
 
 

@@ -2,7 +2,7 @@
 
 The fixed-assumption assessment (:func:`assess`) lets a radar-cued battery
 launch no earlier than first detection + a fixed track time + the decision
-time. Here, for every battery station cued by a radar, the radar's track of
+time. Here, for every radar that cues a battery station, the radar's track of
 every threat is simulated (:mod:`openbmd.tracking`: noisy range and angle
 measurements, an extended Kalman filter) and the track is good enough for fire
 control when the predicted intercept point is known to ``pip_accuracy``. The
@@ -13,10 +13,18 @@ rerun with the earliest launch = fire-control time + decision time (and no
 earlier than the doctrine's launch delay, if set), and the two are compared
 per battery and role.
 
-One radar's track serves every battery it cues (the same measurements and
-noise); each battery station has its own intercept time and therefore its own
-fire-control time. Batteries cued by a launch delay (no radar) keep their
-timeline. ``iterations`` > 1 repeats the filter with the intercept times of
+The cue network: every station launches on the earliest usable track among
+the sources its mode admits (the engine's :class:`~openbmd.engage.Timeline`
+``sources()``: its own radar; under launch- or engage-on-remote also the
+remote radars and early-warning satellites of its ``cued_by``, one network
+link latency later). Each radar source is simulated with the filter (a ship's
+own radar at each of its stations); a satellite's boost track keeps its
+catalog timing (it is not a radar filter). The pairs name the source that
+gave the track (``tracked_by``) and list the whole network (``cue``,
+``mode``). Adding a source never delays the launch. One radar's track serves
+every battery it cues (the same measurements and noise); each battery station
+has its own intercept time and therefore its own fire-control time. Batteries
+cued by a launch delay (no source) keep their timeline. ``iterations`` > 1 repeats the filter with the intercept times of
 the previous filter run (a launch delayed by the filter intercepts later,
 which asks for a longer prediction); the default is one pass.
 """
@@ -30,6 +38,7 @@ import pandas as pd
 
 from .. import tracking as TK
 from ..engage import engage
+from ..sensors import Radar
 from .assess import Assessment, assess, engine_batteries, from_engagements, tables_for
 
 
@@ -122,11 +131,31 @@ class TrackEffect:
             f"{self.scenario.decision_time:g} s"
             + (f", and no earlier than the launch delay {self.scenario.launch_delay:g} s"
                if self.scenario.launch_delay is not None else ""),
-            "one track per radar serves every battery it cues (same measurements); batteries cued by a launch "
-            "delay (no radar) keep their timeline",
+            "each battery station launches on the earliest usable track among the cue sources its mode admits "
+            "(own radar; remote radars and satellites, one network link later): per radar the simulated filter's "
+            "fire control, per satellite its catalog boost-track time (no filter); one track per radar serves "
+            "every battery it cues (same measurements; a ship's own radar is simulated at each station); "
+            "batteries cued by a launch delay (no source) keep their timeline",
             f"noise seeds: {self.seed!r} with the radar's index in the scenario",
         ]
         return out
+
+
+def cue_network(b) -> str:
+    """A battery's cue sources as text: every [[radar]] and [[satellite]] of
+    its ``cued_by``, then its own radar (``launch delay`` when none)."""
+    names = list(b.cues)
+    own = getattr(b.own_radar, "name", None)
+    if own is not None and own not in names:
+        names.append(f"{own} (own)")
+    return ", ".join(names) if names else "launch delay"
+
+
+def cue_text(b) -> str:
+    """A battery's whole cue network and mode as one line (reports, maps):
+    ``Kurecik TPY-2, Deveselu SPY-1 (own); launch-on-remote``."""
+    net = cue_network(b)
+    return net if net == "launch delay" else f"{net}; {b.mode}"
 
 
 def _fallback_intercept(tr):
@@ -174,47 +203,81 @@ def track_effect(scenario, *, pip_accuracy: float = TK.DEFAULT_PIP_ACCURACY, see
     ts = res0.threats
     tr = ts.trajectories
     n, ms = res0.out.shape[:2]
-    # stations cued by each radar
-    cue_of = [scenario.batteries[j].cue for j in parent]
-    by_radar: dict[str, list[int]] = {}
-    for s, c in enumerate(cue_of):
-        if c is not None:
-            by_radar.setdefault(c, []).append(s)
-    for name in by_radar:
-        TK._require_tracking(scenario.radars[name])
+    # each station's launch-cue sources: its timeline's (the mode's admitted ones: own radar, remote radars,
+    # satellites; remote ones one network link later), radars by identity (a ship's own radar is placed at
+    # each of its stations)
     radar_names = list(scenario.radars)
-    meas = {}
-    for name in by_radar:
-        rd = scenario.radars[name]
+    by_radar: dict = {}  # Radar -> [(station, link latency)]
+    sats: list = []  # (station, satellites, link latency)
+    has_src = np.zeros(ms, dtype=bool)
+    for st, bat in enumerate(bats):
+        tl = bat.timeline
+        for src, rem in (tl.sources() if tl is not None else []):
+            lat_s = tl.latency if rem else 0.0
+            has_src[st] = True
+            if isinstance(src, Radar):
+                by_radar.setdefault(src, []).append((st, lat_s))
+            else:
+                sats.append((st, src, lat_s))
+    for rd in by_radar:
+        TK._require_tracking(rd)
+    meas, keys, extra = {}, {}, 0
+    for rd in by_radar:
+        # the noise seed: the radar's index in the scenario (as before), others numbered after
+        if rd.name in scenario.radars and scenario.radars[rd.name] == rd:
+            idx = radar_names.index(rd.name)
+        else:
+            idx, extra = len(radar_names) + extra, extra + 1
+        k = rd.name if rd.name not in keys.values() else f"{rd.name} at {np.degrees(rd.lat):.2f}, {np.degrees(rd.lon):.2f}"
+        keys[rd] = k
         try:
-            meas[name] = TK.simulate_measurements(tr, rd, scenario.rcs, model=model,
-                                                  seed=[int(seed), radar_names.index(name)])
+            meas[rd] = TK.simulate_measurements(tr, rd, scenario.rcs, model=model, seed=[int(seed), idx])
         except TK.NeverSeenError:
-            meas[name] = None
+            meas[rd] = None
     fallback = _fallback_intercept(tr)
     t_int = np.where(np.isfinite(res0.earliest_intercept), res0.earliest_intercept, fallback[:, None])
     tables = tables_for(bats, scenario.options, tlats)
     quality: dict = {}
+    sat_cue = {}
     for it in range(iterations):
         launch = np.array(res0.earliest_launch, dtype=float, copy=True)  # launch-delay stations keep theirs
+        ready = np.full((n, ms), np.nan)  # the earliest usable track at the battery, over its sources
         fc_all = np.full((n, ms), np.nan)
         det_all = np.full((n, ms), np.nan)
         start_all = np.full((n, ms), np.nan)
-        for name, cols in by_radar.items():
-            if meas[name] is None:
-                launch[:, cols] = np.nan
+        lat_all = np.full((n, ms), np.nan)
+        by_all = np.full((n, ms), None, dtype=object)
+
+        def take(cols, t_ready, fc, det, start, lat_s, name):
+            cur = ready[:, cols]
+            upd = np.isfinite(t_ready) & ~(cur <= t_ready)  # strictly earlier, or the first track
+            ready[:, cols] = np.where(upd, t_ready, cur)
+            for a, v in ((fc_all, fc), (det_all, det), (start_all, start), (lat_all, lat_s)):
+                a[:, cols] = np.where(upd, v, a[:, cols])
+            by_all[:, cols] = np.where(upd, name, by_all[:, cols])
+
+        for rd, use in by_radar.items():
+            if meas[rd] is None:
                 continue
-            q = TK.ekf_track(meas[name], t_int[:, cols], pip_accuracy=pip, process_noise=process_noise,
+            cols = np.array([u[0] for u in use])
+            lat_s = np.array([u[1] for u in use])[None, :]
+            q = TK.ekf_track(meas[rd], t_int[:, cols], pip_accuracy=pip, process_noise=process_noise,
                              keep_history=False)
-            quality[name] = q
+            quality[keys[rd]] = q
             fc = q.fire_control
-            fc_all[:, cols] = fc
-            det_all[:, cols] = q.detection_time[:, None]
-            start_all[:, cols] = q.track_start[:, None]
-            tl = fc + scenario.decision_time
-            if scenario.launch_delay is not None:
-                tl = np.where(np.isnan(tl), np.nan, np.maximum(tl, scenario.launch_delay))
-            launch[:, cols] = tl
+            take(cols, fc + lat_s, fc, q.detection_time[:, None], q.track_start[:, None], lat_s, keys[rd])
+        for st, sat, lat_s in sats:
+            # a satellite's boost track is not a radar filter: its catalog timing (fixed), as in assess
+            if sat not in sat_cue:
+                sat_cue[sat] = (sat.cue_time(tr), sat.detection_time(tr))
+            cue, det = sat_cue[sat]
+            c = np.array([st])
+            take(c, (cue + lat_s)[:, None], cue[:, None], det[:, None], np.full((n, 1), np.nan), lat_s,
+                 f"{sat.name} (boost track)")
+        tl = ready + scenario.decision_time
+        if scenario.launch_delay is not None:
+            tl = np.where(np.isnan(tl), np.nan, np.maximum(tl, scenario.launch_delay))
+        launch[:, has_src] = tl[:, has_src]
         res = engage(ts, bats, assessment_time=scenario.assessment_time, tables=tables,
                      coarse_step=scenario.coarse_step, launch_times=launch)
         if it + 1 < iterations:
@@ -227,11 +290,14 @@ def track_effect(scenario, *, pip_accuracy: float = TK.DEFAULT_PIP_ACCURACY, see
     meta = fixed.flights.meta
     sb = scenario.batteries
     fixed_tt = []
-    for b in sb:
-        if b.cue is None:
+    for j, b in enumerate(sb):
+        st = int(np.nonzero(parent == j)[0][0])
+        rads = [src for src, _ in (bats[st].timeline.sources() if bats[st].timeline is not None else [])
+                if isinstance(src, Radar)]
+        if not rads:
             fixed_tt.append(np.nan)
         else:
-            fixed_tt.append(scenario.track_time if scenario.track_time is not None else scenario.radars[b.cue].track_time)
+            fixed_tt.append(scenario.track_time if scenario.track_time is not None else min(r.track_time for r in rads))
     fc_b = pick(fc_all, best_f)
     det_b = pick(det_all, best_f)
     fl_f = pick(res.earliest_launch, best_f)
@@ -241,7 +307,11 @@ def track_effect(scenario, *, pip_accuracy: float = TK.DEFAULT_PIP_ACCURACY, see
         "label": np.repeat(meta["label"].to_numpy(dtype=object), m),
         "role": np.repeat(meta["role"].to_numpy(dtype=object), m),
         "battery": np.tile(np.array([b.name for b in sb], dtype=object), n),
-        "cue": np.tile(np.array([b.cue or "launch delay" for b in sb], dtype=object), n),
+        "cue": np.tile(np.array([cue_network(b) for b in sb], dtype=object), n),
+        "mode": np.tile(np.array([b.mode if (b.cues or b.own_radar is not None) else "launch delay" for b in sb],
+                                 dtype=object), n),
+        "tracked_by": pick(by_all, best_f),
+        "link_latency_s": pick(lat_all, best_f),
         "station": np.array([bats[k].name for k in best_f.ravel()], dtype=object),
         "detection_s": det_b,
         "track_start_s": pick(start_all, best_f),
@@ -262,4 +332,4 @@ def track_effect(scenario, *, pip_accuracy: float = TK.DEFAULT_PIP_ACCURACY, see
     return TrackEffect(scenario, fixed, res, parent, pairs, quality, pip, float(process_noise), seed, int(iterations))
 
 
-__all__ = ["TrackEffect", "track_effect"]
+__all__ = ["TrackEffect", "cue_network", "cue_text", "track_effect"]

@@ -27,6 +27,7 @@ from .. import __version__
 from ..analysis.assess import Assessment, assess
 from ..analysis.footprint import DEFENDED, UNDEFENDED, Footprint, footprint
 from ..analysis.phases import phases, south_vs_north
+from ..analysis.track import cue_text
 from . import geoexport as G
 from . import maps as M
 
@@ -122,7 +123,7 @@ def features(assessment: Assessment, fp: Footprint | None, track_step_s: float =
         la, lo = b.stations[0]
         feats.append(G.Feature("point", (math.degrees(lo), math.degrees(la)), {
             "layer": "battery", "name": b.name, "interceptor": b.interceptor.name, "count": b.count, "kind": b.kind,
-            "cued_by": b.cue or "launch delay", "color": C_SITE}))
+            "cued_by": cue_text(b), "color": C_SITE}))
         if b.patrol_box:
             a0, a1, o0, o1 = b.patrol_box
             feats.append(G.Feature("polygon", np.array([[o0, a0], [o1, a0], [o1, a1], [o0, a1]]), {

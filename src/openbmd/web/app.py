@@ -238,7 +238,7 @@ def create_app(db_path=None, default_scenario: str = "default") -> FastAPI:
         if ch.launch_delay_s is not None:
             out = replace(out, launch_delay=ch.launch_delay_s,
                           batteries=[replace(b, cue=None, cues=(), own_radar=None, mode="own") for b in out.batteries])
-        elif any(b.cue is None and b.own_radar is None and not b.cues for b in out.batteries) and out.launch_delay is None:
+        elif any(b.own_radar is None and not b.cues for b in out.batteries) and out.launch_delay is None:
             out = replace(out, launch_delay=120.0)  # added ships: launch on an early cue unless told otherwise
         if ch.radar_half_width_deg:
             radars = dict(out.radars)
@@ -252,6 +252,8 @@ def create_app(db_path=None, default_scenario: str = "default") -> FastAPI:
         return out
 
     def describe(sc) -> dict:
+        from ..analysis.track import cue_text
+
         if sc.is_comparison:
             return {"name": sc.name, "comparison": True, "members": [describe(m) for m in sc.phases]}
         return _clean({
@@ -259,7 +261,13 @@ def create_app(db_path=None, default_scenario: str = "default") -> FastAPI:
             "batteries": [{"name": b.name, "kind": b.kind, "interceptor": b.interceptor.name,
                            "burnout_speed_km_s": b.interceptor.burnout_speed / 1e3, "count": b.count,
                            "lat_deg": math.degrees(b.stations[0][0]), "lon_deg": math.degrees(b.stations[0][1]),
-                           "patrol_box_deg": list(b.patrol_box) if b.patrol_box else None, "cued_by": b.cue}
+                           "patrol_box_deg": list(b.patrol_box) if b.patrol_box else None,
+                           # the whole cue network: every cue source, the own radar, the mode and the link
+                           "cued_by": list(b.cues) or (None if b.own_radar is not None else ["launch_delay"]),
+                           "own_radar": getattr(b.own_radar, "name", None),
+                           "mode": b.mode if (b.cues or b.own_radar is not None) else "launch delay",
+                           "network": b.network if (b.cues or b.own_radar is not None) else None,
+                           "cue_network": cue_text(b)}
                           for b in sc.batteries],
             "radars": [{"name": r.name, "lat_deg": math.degrees(r.lat), "lon_deg": math.degrees(r.lon),
                         "boresight_deg": math.degrees(r.boresight_azimuth),
