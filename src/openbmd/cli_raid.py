@@ -162,20 +162,35 @@ def cmd_balance(args) -> int:
         for rec in by_phase.values():
             print(json.dumps(rec))
         return 0
-    cols = ["name", "attack", "warheads_total", "warheads_engageable", "warheads_attrited_expected",
-            "warheads_attrited_share", "interceptors", "interceptors_expected_fired", "method", "greedy_gap"]
-    _print_records(table[cols], False, keys=2)
+    # text: the phases numbered once, then one table per attack (--json / --csv carry every column)
+    names = list(dict.fromkeys(table["name"]))
+    key = {n: f"[{k + 1}]" for k, n in enumerate(names)}
+    print("Phases:")
+    for n in names:
+        print(f"  {key[n]} {n}")
+
+    def per_attack(frame, cols, title, name_col="name", heads=None):
+        for attack in dict.fromkeys(frame["attack"]):
+            f = frame[frame["attack"] == attack]
+            f = f.assign(**{name_col: [key.get(x, x) for x in f[name_col]]})[[name_col] + cols]
+            print(f"\n{title}, {attack}:")
+            _print_records(f.rename(columns={name_col: "phase"}), False, heads=heads,
+                           keys=2 if "unit" in cols[:1] else 1)
+
+    cols = ["warheads_total", "warheads_engageable", "warheads_attrited_expected", "warheads_attrited_share",
+            "interceptors", "interceptors_expected_fired", "method", "greedy_gap"]
+    per_attack(table, cols, "Warheads (expected values) and interceptors")
     sens = [c for c in table.columns if c.startswith("attrited if ")]
     if sens:
-        print("\nSensitivity (expected warheads attrited):")
-        _print_records(table[["name", "attack"] + sens], False, heads={c: c[len("attrited "):] for c in sens}, keys=2)
+        per_attack(table, sens, "Sensitivity: expected warheads attrited", heads={c: c[len("attrited "):] for c in sens})
     if unc is not None:
-        print(f"\nUncertainty ({args.samples} samples, seed {args.seed}: launchers, warheads per launcher, launched "
-              "shares and kill probability drawn within their ranges, triangular about the nominal):")
-        _print_records(unc.drop(columns=["samples", "seed"]), False, keys=2)
+        print(f"\nUncertainty ({args.samples} samples, seed {args.seed}): launchers, warheads per launcher, launched "
+              "shares and kill\nprobability drawn within their ranges, triangular about the nominal.")
+        u = unc.drop(columns=["samples", "seed"])
+        per_attack(u, [c for c in u.columns if c not in ("name", "attack")], "Uncertainty")
     if args.per_unit:
-        print("\nPer unit:")
-        _print_records(res.per_unit(), False, keys=2)
+        pu = res.per_unit()
+        per_attack(pu, [c for c in pu.columns if c not in ("phase", "attack")], "Per unit", name_col="phase")
     _assumptions(res.assumptions(), args)
     return 0
 

@@ -106,9 +106,11 @@ def _cell(name, v) -> str:
     if isinstance(v, bool):
         return "yes" if v else "no"
     if isinstance(v, str):
-        if len(v) <= MAX_TEXT:  # longer: shortened in the middle, so that a label's end ([lofted]) stays
+        if len(v) <= MAX_TEXT:
             return v
-        head = (MAX_TEXT - 1) * 2 // 3
+        if name not in ("label", "threat", "threat_name", "closest"):
+            return v[:MAX_TEXT - 1] + "…"
+        head = (MAX_TEXT - 1) * 2 // 3  # a trajectory label: shortened in the middle, so that its end ([lofted]) stays
         return v[:head] + "…" + v[len(v) - (MAX_TEXT - 1 - head):]
     if isinstance(v, (list, tuple, dict)):
         return str(v)
@@ -130,7 +132,7 @@ def _cell(name, v) -> str:
         return f"{f:.2f}"
     if name.endswith(("_km2", "_km", "_s", "_m")) or f.is_integer():
         return f"{f:,.0f}"
-    return f"{f:,.0f}" if abs(f) >= 100 else f"{f:,.1f}" if abs(f) >= 10 else f"{f:,.2f}"
+    return f"{f:,.0f}" if abs(f) >= 100 else f"{f:,.1f}" if abs(f) >= 1 else f"{f:,.2f}"
 
 
 def _head(name) -> str:
