@@ -1,5 +1,13 @@
+import os
+import tempfile
+
 import numpy as np
 import pytest
+
+# the persistent cache (openbmd.cache) of the test session: a fresh temporary
+# folder, never the user's (set before any test imports openbmd's modules)
+os.environ["OPENBMD_CACHE_DIR"] = tempfile.mkdtemp(prefix="openbmd-test-cache-")
+os.environ.pop("OPENBMD_NO_CACHE", None)
 
 from openbmd.earth import EarthModel
 from openbmd.flight import FlightOptions
