@@ -167,6 +167,13 @@ def test_released_warheads_have_their_own_windows_after_release(northern):
     sig = default_sensors().by_missile().of(YARS)
     along, cross = mirv.offsets(a.flights.trajectories, rel.parent, t.impact_lat, t.impact_lon)
     assert np.all(np.abs(along) <= sig.footprint / 2 + 2e3) and np.all(np.abs(cross) <= sig.footprint_width / 2 + 2e3)
+    # the raid's tables and assumptions say which objects fly where after release
+    r = plan(a, objs)
+    po = r.per_object()
+    assert set(po.loc[objs.bus, "after_release"]) <= {"bus (all warheads)"}
+    assert po.loc[~objs.bus, "after_release"].str.contains(r"\[RV \d\]").all()
+    text = " ".join(r.assumptions())
+    assert f"({int((~objs.bus).sum())} objects here)" in text and "footprint" in text
     # the older model is still available: every object on its missile's trajectory
     old = build_objects(a, [spec], footprints=False)
     assert old.warhead is None and len(old) == len(objs)
