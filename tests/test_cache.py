@@ -269,3 +269,30 @@ def test_a_cached_threat_set_flies_the_same_trajectories(cache_dir):
     T._CACHE.clear()
     T.fly_threats(sc2)
     assert len(cache.entries()) == 2
+
+
+def test_cli_cache_info_clear_and_no_cache(cache_dir, capsys, monkeypatch):
+    import json
+
+    from openbmd.analysis import threats as T
+    from openbmd.cli import main
+
+    cache.put(cache.key("flyout", "cli"), {"x": np.ones(3)})
+    assert main(["cache", "info", "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["directory"] == str(cache_dir) and info["entries"] == 1 and info["kinds"]["flyout"]["entries"] == 1
+    assert main(["cache", "info"]) == 0
+    out = capsys.readouterr().out
+    assert "fly-out tables: 1" in out and str(cache_dir) in out
+    assert main(["cache", "clear"]) == 0
+    assert "removed 1 cache entry" in capsys.readouterr().out and cache.entries() == []
+    # --no-cache, after the command too: the scenario is assessed and nothing is written
+    T._CACHE.clear()
+    try:
+        assert main(["assess", "epaa-phase1", "--quiet", "--json", "--no-cache"]) == 0
+    finally:
+        cache.disable(False)
+    assert json.loads(capsys.readouterr().out.splitlines()[0])["scenario"] and cache.entries() == []
+    monkeypatch.setenv("OPENBMD_CACHE_MAX_MB", "many")
+    assert main(["cache", "info"]) == 2
+    assert "OPENBMD_CACHE_MAX_MB" in capsys.readouterr().err

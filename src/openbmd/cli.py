@@ -796,6 +796,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _Parser(prog="openbmd", description="Open ballistic-missile-defence physics from public sources.")
     p.add_argument("--version", action="version", version=f"openbmd {__version__}")
+    p.add_argument("--no-cache", action="store_true",
+                   help="neither read nor write the persistent cache of aimed threats and fly-out tables "
+                   "(also accepted after the command; OPENBMD_NO_CACHE=1 does the same)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     f = sub.add_parser(
         "fly",
@@ -837,6 +840,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--kind", choices=("missiles", "places", "interceptors", "radars"))
     c.add_argument("--json", action="store_true")
     c.set_defaults(func=cmd_catalog)
+    from .cli_cache import add_parsers as add_cache
     from .cli_guarantee import add_parsers as add_guarantee
     from .cli_raid import add_parsers as add_raid
     from .cli_scenario import add_parsers
@@ -844,6 +848,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_parsers(sub)
     add_raid(sub)
     add_guarantee(sub)
+    add_cache(sub)
     return p
 
 
@@ -863,17 +868,25 @@ def _fix_negative_coords(argv):
 
 def main(argv=None) -> int:
     argv = _fix_negative_coords(list(sys.argv[1:] if argv is None else argv))
+    end = argv.index("--") if "--" in argv else len(argv)
+    no_cache = "--no-cache" in argv[:end]  # anywhere before '--', after the command too
+    argv = [a for i, a in enumerate(argv) if not (a == "--no-cache" and i < end)]
     parser = build_parser()
     args = parser.parse_args(argv)
+    if no_cache:
+        from . import cache
+
+        cache.disable(True)
     if not getattr(args, "command", None):
         parser.print_help()
         return EXIT_BAD_INPUT
+    from .cache import CacheError
     from .catalog import CatalogError
     from .scenario import ScenarioError
 
     try:
         return args.func(args)
-    except (InputError, CatalogError, ScenarioError) as exc:
+    except (InputError, CatalogError, ScenarioError, CacheError) as exc:
         print(f"openbmd: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:  # the reader went away (e.g. `| head`): not an error
