@@ -184,10 +184,12 @@ def _spliced(tr, parent, k_rel, own, aim_lat, aim_lon) -> Trajectories:
     pre = np.arange(width)[None, :] < k_rel[:, None]
     sr[:, :kb] = np.where(pre[:, :kb, None], tr.samples_r[parent], np.nan)
     sv[:, :kb] = np.where(pre[:, :kb, None], tr.samples_v[parent], np.nan)
-    for i in range(n):  # one slice copy per warhead (no per-sample work)
-        m = int(own.n_samples[i])
-        sr[i, k_rel[i]:k_rel[i] + m] = own.samples_r[i, :m]
-        sv[i, k_rel[i]:k_rel[i] + m] = own.samples_v[i, :m]
+    j = np.arange(own.samples_r.shape[1])[None, :]
+    valid = j < own.n_samples[:, None]
+    rows = np.broadcast_to(np.arange(n)[:, None], valid.shape)[valid]
+    cols = (k_rel[:, None] + j)[valid]
+    sr[rows, cols] = own.samples_r[valid]
+    sv[rows, cols] = own.samples_v[valid]
     res = tr.result[parent].copy()
     o = own.result
     for col in (K.R_TRE, K.R_TIMP):
