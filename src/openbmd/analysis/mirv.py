@@ -141,7 +141,6 @@ def fly_warheads(tr: Trajectories, parent, aim_lat, aim_lon, release_time) -> Tr
     ds, da = 1.0, 1e-4  # m/s, rad: finite-difference steps
     act = np.arange(n)
     for _ in range(MAX_ITER):
-        m = act.size
         rows = np.concatenate([act, act, act])
         t3 = fly(np.concatenate([speed[act], speed[act] + ds, speed[act]]),
                  np.concatenate([az[act], az[act], az[act] + da]), rows)
