@@ -60,7 +60,7 @@ def cmd_verify(args) -> int:
                               ("(c) mission", v.mission_covered or v.mission_trajectories == 0)) if not ok]
     print(f"{'PASS' if v.passed else 'FAIL'}: " + ("the deployment complies, the claim holds under every assumption set "
                                                    "and the mission is covered" if v.passed else
-                                                   "fails " + ", ".join(failed)))
+                                                   ", ".join(failed) + " failed"))
     print(f"guarantee: {g.name}\nscenario:  {sc.name}\n")
     print(f"(a) compliance: {'PASS' if v.compliant else 'FAIL'}")
     for c in v.compliance:
