@@ -49,26 +49,20 @@ def guidance(tr: Trajectories):
     return tr.kick.copy(), tr.cutoff.copy(), tr.azimuth.copy()
 
 
-def _aim_dropping(vehicles, lat, lon, tlat, tlon, options, mode="min-energy", apogee=None, start=None):
-    """Aim what can be aimed; returns (trajectories or None, ok index, {index: reason})."""
-    idx = np.arange(len(vehicles))
-    failed: dict[int, str] = {}
-    while idx.size:
-        try:
-            tr = aim([vehicles[i] for i in idx], lat[idx], lon[idx], tlat[idx], tlon[idx], mode=mode,
-                     apogee=None if apogee is None else apogee[idx], options=options,
-                     start=None if start is None else tuple(x[idx] for x in start))
-            return tr, idx, failed
-        except AimError as exc:
-            if exc.index is None or len(exc.index) == 0:
-                raise
-            bad = idx[np.asarray(exc.index)]
-            parts = str(exc).replace("target beyond reach: ", "").split("; ")
-            for k, b in enumerate(bad):
-                why = parts[k] if k < len(parts) and len(parts) > 1 or k == 0 else "as above: beyond reach or not flyable"
-                failed[int(b)] = why[:300]
-            idx = np.setdiff1d(idx, bad)
-    return None, idx, failed
+def _aim_dropping(vehicles, lat, lon, tlat, tlon, options, mode="min-energy", apogee=None, start=None, scan=None):
+    """Aim what can be aimed, in one solve (the shots that cannot be aimed
+    drop out as they are found); returns (trajectories of the aimed shots or
+    None, their index, {index: reason})."""
+    n = len(vehicles)
+    if n == 0:
+        return None, np.zeros(0, int), {}
+    tr, failed = aim(list(vehicles), lat, lon, tlat, tlon, mode=mode, apogee=apogee, options=options, start=start,
+                     scan=scan, drop=True)
+    ok = np.array([i for i in range(n) if i not in failed], dtype=int)
+    failed = {i: why.replace("target beyond reach: ", "")[:300] for i, why in failed.items()}
+    if not ok.size:
+        return None, ok, failed
+    return (tr if ok.size == n else tr.take(ok)), ok, failed
 
 
 _CACHE: dict = {}
@@ -130,22 +124,26 @@ def _aim_rows(rows, scenario):
                 shots.append((i, vs[ok[j]], "min-energy", k[j], c[j], a[j], tr.flight_time[j]))
         pending = np.array([int(cand[j]) for j in failed], dtype=int)
         level += 1
-    # lofted and depressed variants of what was flown at minimum energy
-    for prof, factor in (("lofted", scenario.lofted_factor), ("depressed", scenario.depressed_factor)):
-        want = np.array([i for i in range(n) if choice[i] >= 0 and prof in rows[i]["profiles"]], dtype=int)
-        if not want.size:
-            continue
+    # lofted and depressed variants of what was flown at minimum energy, in one solve
+    want, prof_of, factor = [], [], []
+    for prof, f in (("lofted", scenario.lofted_factor), ("depressed", scenario.depressed_factor)):
+        w = [i for i in range(n) if choice[i] >= 0 and prof in rows[i]["profiles"]]
+        want += w
+        prof_of += [prof] * len(w)
+        factor += [f] * len(w)
+    if want:
+        want = np.array(want, dtype=int)
         vs = [rows[i]["missiles"][choice[i]] for i in want]
         tr, ok, failed = _aim_dropping(vs, lat[want], lon[want], tlat[want], tlon[want], opts, mode="apogee",
-                                       apogee=me_apogee[want] * factor, start=tuple(me_guid[:, want]))
-        for j, why in failed.items():
+                                       apogee=me_apogee[want] * np.array(factor), start=tuple(me_guid[:, want]))
+        for j, why in sorted(failed.items()):
             i = want[j]
             skipped.append(dict(group=rows[i]["group"], launch=rows[i]["launch"], target=rows[i]["target"],
-                                profile=prof, reason=why))
+                                profile=prof_of[j], reason=why))
         if tr is not None:
             k, c, a = guidance(tr)
-            for j, i in enumerate(want[ok]):
-                shots.append((i, vs[ok[j]], prof, k[j], c[j], a[j], tr.flight_time[j]))
+            for jj, j in enumerate(ok):
+                shots.append((want[j], vs[j], prof_of[j], k[jj], c[jj], a[jj], tr.flight_time[jj]))
     shots = [s for s in shots if s[2] != "min-energy" or "min-energy" in rows[s[0]]["profiles"]]
     shots.sort(key=lambda s: (s[0], PROFILES.index(s[2])))
     return shots, skipped

@@ -31,6 +31,7 @@ SPEED_SCALE = 8000.0  # m/s: impulsive energy parameter e = speed / SPEED_SCALE
 E_MAX_IMPULSIVE = 11000.0 / SPEED_SCALE  # escape speed: no ballistic shot needs more
 KICK_GRID = np.radians(np.linspace(2.0, 80.0, 27))
 ELEV_GRID = np.radians(np.linspace(1.0, 89.0, 45))
+STALL = 8  # iterations without progress after which a lofted/depressed solve gives a shot up
 
 
 class AimError(ValueError):
@@ -147,6 +148,8 @@ def aim(
     max_iter: int = 40,
     output_step: float | None = None,
     start=None,
+    scan=None,
+    drop: bool = False,
 ):
     """Aim a batch of shots (angles in radians, apogee in m, flight time in s).
 
@@ -154,6 +157,15 @@ def aim(
     azimuth) of already-aimed minimum-energy shots to the same targets (as
     flown: ``Trajectories.kick``, ``.cutoff``, ``.azimuth``); the
     minimum-energy solve is then skipped.
+
+    ``scan``: (shape, maximum range) of each shot's full-energy
+    maximum-range scan along its target azimuth (:func:`scan_max_range`),
+    when already known (missiles; ignored for impulsive shots): the scan is
+    then skipped.
+
+    ``drop``: instead of raising :class:`AimError` for the shots that cannot
+    be aimed, aim the others and return ``(trajectories of every shot,
+    {index: reason})``; the trajectories of the failed shots mean nothing.
 
     Returns the flown :class:`Trajectories` with ``target_lat``/``target_lon``
     and ``miss_distance`` set. Raises :class:`AimError` naming the maximum range
@@ -171,8 +183,21 @@ def aim(
     p = _Problem(vehicles, lat, lon, options.replace(output_step=None))
     earth = options.earth
     rt, azt = E.geodesic_inverse(lat, lon, tlat, tlon, earth)
+    failed: dict[int, str] = {}
+    dead = np.zeros(n, bool)
+
+    def fail(j, lines, exc):
+        """Shots ``j`` cannot be aimed: raise ``exc`` or (drop) note them."""
+        if not drop:
+            raise exc
+        for i, line in zip(j, lines):
+            failed[int(i)] = line
+        dead[np.asarray(j, dtype=np.int64)] = True
+
     if np.any(rt < 1e3):
-        raise AimError("target closer than 1 km to the launch point", index=np.nonzero(rt < 1e3)[0])
+        j = np.nonzero(rt < 1e3)[0]
+        fail(j, ["target closer than 1 km to the launch point"] * len(j),
+             AimError("target closer than 1 km to the launch point", index=j))
     az = azt.copy()
     if start is not None and mode != "min-energy":
         k0, c0, a0 = (np.broadcast_to(np.asarray(x, float), (n,)).copy() for x in start)
@@ -181,8 +206,9 @@ def aim(
         if p.impulsive.any():
             raise ValueError("aim(start=...) is for missiles only")
         target = np.broadcast_to(np.asarray(apogee if mode == "apogee" else flight_time, dtype=float), (n,)).copy()
-        s, e, az = _shape_solve(p, mode, target, s, e, a0, rt, azt, p.emax.copy(), tolerance, max_iter)
-        return _finish(p, s, e, az, options, output_step, tlat, tlon, mode, n, tolerance)
+        s, e, az = _shape_solve(p, mode, target, s, e, a0, rt, azt, p.emax.copy(), tolerance, max_iter, dead, fail)
+        tr = _finish(p, s, e, az, options, output_step, tlat, tlon, mode, n, tolerance, dead, fail)
+        return (tr, failed) if drop else tr
     # --- full-energy maximum range along the target direction (missiles only)
     emax = p.emax.copy()
     missile = ~p.impulsive
@@ -190,16 +216,20 @@ def aim(
     rmax = np.full(n, np.inf)
     if missile.any():
         mi = np.nonzero(missile)[0]
-        s[mi], rmax[mi] = p.scan_max_range(az[mi], emax[mi], mi)
-    short = missile & (rmax < rt)
+        if scan is not None:
+            s0, r0 = (np.broadcast_to(np.asarray(x, float), (n,)) for x in scan)
+            s[mi], rmax[mi] = s0[mi], r0[mi]
+        else:
+            s[mi], rmax[mi] = p.scan_max_range(az[mi], emax[mi], mi)
+    short = missile & (rmax < rt) & ~dead
     if short.any():
         j = np.nonzero(short)[0]
         lines = [
             f"{vehicles[i]}: target is {rt[i] / 1e3:,.0f} km away but the missile reaches at most "
             f"{rmax[i] / 1e3:,.0f} km at azimuth {np.degrees(az[i]):.1f} deg ({earth.describe()})"
-            for i in j[:5]
+            for i in j
         ]
-        raise AimError("target beyond reach: " + "; ".join(lines), index=j, max_range=rmax[j])
+        fail(j, lines, AimError("target beyond reach: " + "; ".join(lines[:5]), index=j, max_range=rmax[j]))
     # --- first guess; impulsive shots from the spherical two-body minimum-energy solution
     psi = rt / earth.a
     v_me = np.sqrt(earth.mu / earth.a * 2 * np.sin(psi / 2) / (1 + np.sin(psi / 2)))
@@ -210,7 +240,7 @@ def aim(
     e_hi = emax.copy()
     de = 1e-4
     ds = np.radians(0.1)
-    done = np.zeros(n, bool)
+    done = dead.copy()
     for it in range(max_iter):
         act = np.nonzero(~done)[0]
         if act.size == 0:
@@ -257,32 +287,40 @@ def aim(
                 f"{vehicles[i]}: target is {rt[i] / 1e3:,.0f} km away but the missile reaches at most "
                 f"{rp_ / 1e3:,.0f} km on the launch azimuth that corrects for the Earth's rotation "
                 f"({np.degrees(az[i]) % 360:.1f} deg; {earth.describe()})"
-                for i, rp_ in zip(j[:5], rpred[short][:5])
+                for i, rp_ in zip(j, rpred[short])
             ]
-            raise AimError("target beyond reach: " + "; ".join(lines), index=j, max_range=rpred[short])
+            fail(j, lines, AimError("target beyond reach: " + "; ".join(lines[:5]), index=j, max_range=rpred[short]))
+            done[j] = True
     if mode != "min-energy":
         target = np.broadcast_to(np.asarray(apogee if mode == "apogee" else flight_time, dtype=float), (n,)).copy()
-        s, e, az = _shape_solve(p, mode, target, s, e, az, rt, azt, emax, tolerance, max_iter)
-    return _finish(p, s, e, az, options, output_step, tlat, tlon, mode, n, tolerance)
+        s, e, az = _shape_solve(p, mode, target, s, e, az, rt, azt, emax, tolerance, max_iter, dead, fail)
+    tr = _finish(p, s, e, az, options, output_step, tlat, tlon, mode, n, tolerance, dead, fail)
+    return (tr, failed) if drop else tr
 
 
-def _finish(p, s, e, az, options, output_step, tlat, tlon, mode, n, tolerance):
+def _no_drop(j, lines, exc):
+    raise exc
+
+
+def _finish(p, s, e, az, options, output_step, tlat, tlon, mode, n, tolerance, dead=None, fail=_no_drop):
     tr = p.fly(s, e, az, output_step=output_step)
     tr.options = options if output_step is None else options.replace(output_step=output_step)
     tr.target_lat = tlat
     tr.target_lon = tlon
     tr.aim_mode = [mode] * n
     miss = tr.miss_distance
-    if np.any(~(miss < max(10 * tolerance, 1000.0))):
-        j = np.nonzero(~(miss < max(10 * tolerance, 1000.0)))[0]
-        raise AimError(
-            f"aim did not converge for {len(j)} shot(s) (worst miss {np.nanmax(np.where(np.isfinite(miss), miss, np.inf)[j]) / 1e3:.1f} km)",
-            index=j,
-        )
+    bad = ~(miss < max(10 * tolerance, 1000.0))
+    if dead is not None:
+        bad &= ~dead
+    if np.any(bad):
+        j = np.nonzero(bad)[0]
+        worst = np.where(np.isfinite(miss), miss, np.inf)[j]
+        fail(j, [f"{p.vehicles[i]}: aim did not converge (miss {w / 1e3:.1f} km)" for i, w in zip(j, worst)],
+             AimError(f"aim did not converge for {len(j)} shot(s) (worst miss {np.nanmax(worst) / 1e3:.1f} km)", index=j))
     return tr
 
 
-def _shape_solve(p, mode, target, s, e, az, rt, azt, emax, tolerance, max_iter):
+def _shape_solve(p, mode, target, s, e, az, rt, azt, emax, tolerance, max_iter, dead=None, fail=_no_drop):
     """Newton in (shape, energy) for range = target range and apogee (or flight
     time) = target value, starting from the minimum-energy solution."""
     n = len(s)
@@ -291,8 +329,14 @@ def _shape_solve(p, mode, target, s, e, az, rt, azt, emax, tolerance, max_iter):
     col = 2 if mode == "apogee" else 3
     unit = 1000.0 if mode == "apogee" else 1.0
     vtol = 100.0 if mode == "apogee" else 0.5  # m of apogee, s of flight time
-    done = np.zeros(n, bool)
+    done = np.zeros(n, bool) if dead is None else dead.copy()
     idx = np.arange(n)
+    # a shot whose residual has not fallen below 0.9 of its best for STALL
+    # iterations is stuck (an apogee that cannot be flown to that range): it
+    # stops there and the check below judges it, instead of holding the
+    # batch for the whole iteration budget
+    best = np.full(n, np.inf)
+    stall = np.zeros(n, int)
     for _ in range(max_iter * 2):
         act = idx[~done]
         if act.size == 0:
@@ -310,6 +354,11 @@ def _shape_solve(p, mode, target, s, e, az, rt, azt, emax, tolerance, max_iter):
         fv = target[act] - v0
         conv = (np.hypot(fr, rt[act] * np.sin(miss_az)) < tolerance) & (np.abs(fv) < vtol)
         done[act[conv]] = True
+        res = np.hypot(np.hypot(fr, rt[act] * np.sin(miss_az)) / tolerance, fv / vtol)
+        better = res < 0.9 * best[act]
+        best[act] = np.where(better, res, best[act])
+        stall[act] = np.where(better, 0, stall[act] + 1)
+        done[act[stall[act] >= STALL]] = True
         jrs, jre = (r1 - r0) / ds, (r0 - r2) / de
         jvs, jve = (v1 - v0) / ds, (v0 - v2) / de
         det = jrs * jve - jre * jvs
@@ -329,7 +378,9 @@ def _shape_solve(p, mode, target, s, e, az, rt, azt, emax, tolerance, max_iter):
     # check what was asked is what was flown
     r, a, apo, ft, _ = p.measure(s, e, az, idx)
     val = apo if mode == "apogee" else ft
-    off = np.abs(val - target) > max(vtol * 10, 1e-3 * np.abs(target).max())
+    off = np.abs(val - target) > np.maximum(vtol * 10, 1e-3 * np.abs(target))
+    if dead is not None:
+        off &= ~dead
     if off.any():
         j = np.nonzero(off)[0]
         what = "apogee" if mode == "apogee" else "flight time"
@@ -337,9 +388,9 @@ def _shape_solve(p, mode, target, s, e, az, rt, azt, emax, tolerance, max_iter):
         lines = [
             f"{p.vehicles[i]}: a {what} of {target[i] / unit:,.0f} {u} to {rt[i] / 1e3:,.0f} km cannot be flown "
             f"(closest reached {val[i] / unit:,.0f} {u}{', at full energy' if e[i] >= emax[i] - 1e-9 else ''})"
-            for i in j[:5]
+            for i in j
         ]
-        raise AimError("; ".join(lines), index=j)
+        fail(j, lines, AimError("; ".join(lines[:5]), index=j))
     return s, e, az
 
 

@@ -40,6 +40,17 @@ class Trajectories:
     def __len__(self):
         return self.result.shape[0]
 
+    def take(self, idx) -> "Trajectories":
+        """The trajectories ``idx`` (an index array), in that order."""
+        idx = np.asarray(idx, dtype=np.int64)
+        sub = lambda a: None if a is None else a[idx]  # noqa: E731
+        return Trajectories(
+            self.vehicles, self.vehicle_index[idx], self.launch_lat[idx], self.launch_lon[idx], self.launch_alt[idx],
+            self.azimuth[idx], self.kick[idx], self.cutoff[idx], self.initial_speed[idx], self.initial_elevation[idx],
+            self.result[idx], self.stage_times[idx], sub(self.samples_r), sub(self.samples_v), sub(self.n_samples),
+            self.options, sub(self.target_lat), sub(self.target_lon),
+            None if self.aim_mode is None else [self.aim_mode[i] for i in idx])
+
     # ---------------------------------------------------------- raw state ----
     def _state(self, col):
         r = self.result
