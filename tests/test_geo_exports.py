@@ -217,3 +217,22 @@ def test_feature_validation():
         Feature("point", (0.0, 0.0), time=[0.0])
     with pytest.raises(ValueError, match="rrggbb"):
         to_kml([Feature("point", (0.0, 0.0), {"color": "red"})])
+
+
+def test_geojson_rounded_for_small_files(tmp_path, features):
+    """``decimals``: lon/lat to that many decimals, altitudes to whole metres,
+    no spaces in the file: the report's compact layers."""
+    doc = to_geojson(features, decimals=4)
+    full = to_geojson(features)
+    assert [f["geometry"]["type"] for f in doc["features"]] == [f["geometry"]["type"] for f in full["features"]]
+    for f, g in zip(doc["features"], full["features"]):
+        for p, q in zip(positions(f["geometry"]), positions(g["geometry"])):
+            assert p[:2] == [round(v, 4) for v in q[:2]]
+            if len(q) > 2:
+                assert isinstance(p[2], int) and p[2] == round(q[2])
+    wide = Feature("line", np.column_stack((np.linspace(0.123456789, 9.87654321, 500), np.linspace(40.0, 50.0, 500),
+                                            np.linspace(0.0, 1e6, 500))), {"name": "dense"})
+    small = write_geojson(tmp_path / "small.geojson", [wide], decimals=4).stat().st_size
+    big = write_geojson(tmp_path / "big.geojson", [wide]).stat().st_size
+    assert small < 0.6 * big
+    assert ", " not in (tmp_path / "small.geojson").read_text()

@@ -137,3 +137,18 @@ def test_map_axes_draws_into_given_axes(tmp_path):
     assert a1 is ax1 and a2 is ax2
     maps.save(fig, tmp_path / "two.png")
     assert (tmp_path / "two.png").stat().st_size > 1000
+
+
+def test_png_is_stored_with_a_palette_and_keeps_the_land_colour(tmp_path):
+    """Report PNGs are 256-colour palettes (about 3x smaller); the land colour survives."""
+    from PIL import Image
+
+    fig, ax, proj = maps.map_axes(EUROPE, "lambert")
+    decorate(ax, proj)
+    small = maps.save(fig, tmp_path / "p.png")
+    fig, ax, proj = maps.map_axes(EUROPE, "lambert")
+    decorate(ax, proj)
+    full = maps.save(fig, tmp_path / "f.png", palette=False)
+    assert Image.open(small).mode == "P" and Image.open(full).mode in ("RGB", "RGBA")
+    assert small.stat().st_size < 0.7 * full.stat().st_size
+    assert abs(land_share(small) - land_share(full)) < 0.01

@@ -75,8 +75,16 @@ def check_geojson(doc):
 def test_report_files(report):
     names = {str(p.relative_to(report)) for p in report.rglob("*") if p.is_file()}
     assert {"report.html", "summary.json", MARKER, "tables/phases.csv", "tables/phases.parquet"} <= names
-    for kind in ("geojson", "kml", "czml"):
-        assert sum(n.endswith(kind) for n in names) == 7
+    # map layers: one compact GeoJSON per phase; KML and CZML only with --full-geo
+    assert sum(n.endswith(".geojson") for n in names) == 7
+    assert not any(n.endswith((".kml", ".czml")) for n in names)
+    # long tables as .csv.gz (read as they are by pandas)
+    import pandas as pd
+
+    eng = pd.read_csv(report / "tables" / "epaa-phase-3-2018" / "engagements.csv.gz")
+    assert len(eng) > 1000 and "engageable" in eng.columns
+    size = sum(p.stat().st_size for p in report.rglob("*") if p.is_file())
+    assert size < 12e6, f"report folder is {size / 1e6:.1f} MB"
     assert sum(n.endswith("-footprint.png") for n in names) == 7
     assert not list(report.parent.glob(".*tmp*")), "temporary folder left behind"
 
@@ -101,13 +109,11 @@ def test_geo_exports_are_valid(report):
         assert {"LineString", "Point", "Polygon"} <= kinds | {"MultiLineString"} | kinds
         layers = {f["properties"]["layer"] for f in doc["features"]}
         assert {"trajectory", "battery", "radar", "radar_coverage", "flyout_fan", "footprint"} <= layers
-    for p in (report / "geo").glob("*.kml"):
-        root = ET.parse(p).getroot()
-        assert root.tag == "{http://www.opengis.net/kml/2.2}kml"
-        assert len(root.findall(".//{http://www.opengis.net/kml/2.2}Placemark")) > 100
-    for p in (report / "geo").glob("*.czml"):
-        doc = json.loads(p.read_text())
-        assert doc[0]["id"] == "document" and doc[0]["version"] == "1.0"
+        for f in doc["features"]:  # rounded to 1e-4 deg, altitudes in whole metres
+            g = f["geometry"]
+            if g["type"] == "LineString":
+                assert all(round(v, 4) == v for p in g["coordinates"] for v in p[:2])
+                assert all(isinstance(p[2], int) for p in g["coordinates"])
 
 
 def _land_share(png):
@@ -153,14 +159,24 @@ def test_numbers_in_the_report_equal_the_api(report):
     np.testing.assert_array_equal(pairs["engageable"].to_numpy(), p3.assessment.pairs["engageable"].to_numpy())
 
 
-def test_vector_figures_and_a_single_scenario(tmp_path):
+def test_vector_figures_full_geo_and_a_single_scenario(tmp_path):
     out = tmp_path / "moscow"
-    res = write_report(scenario.load("moscow-a135"), out, fmt="svg")
+    res = write_report(scenario.load("moscow-a135"), out, fmt="svg", full_geo=True)
     svgs = list((out / "figures").glob("*.svg"))
     assert len(svgs) >= 4
     for s in svgs:
         assert ET.parse(s).getroot().tag.endswith("svg")
     assert (out / "report.html").is_file() and res.data["scenarios"][0]["name"].startswith("Moscow")
+    # full_geo (--full-geo): full-precision GeoJSON, and KML and CZML beside it
+    kinds = check_geojson(json.loads(next((out / "geo").glob("*.geojson")).read_text()))
+    assert "Point" in kinds
+    kmls, czmls = list((out / "geo").glob("*.kml")), list((out / "geo").glob("*.czml"))
+    assert len(kmls) == len(czmls) == 1
+    root = ET.parse(kmls[0]).getroot()
+    assert root.tag == "{http://www.opengis.net/kml/2.2}kml"
+    assert len(root.findall(".//{http://www.opengis.net/kml/2.2}Placemark")) > 10
+    doc = json.loads(czmls[0].read_text())
+    assert doc[0]["id"] == "document" and doc[0]["version"] == "1.0"
 
 
 def test_bad_scenario_leaves_nothing(tmp_path, capsys):

@@ -1,6 +1,7 @@
 """The scenario report: an HTML page with maps, plots, tables and every
 assumption, plus machine-readable tables (CSV, Parquet, JSON) and map layers
-(GeoJSON, KML, CZML).
+(a compact GeoJSON per architecture; with ``full_geo``, full-resolution
+GeoJSON, KML and CZML).
 
 Everything is written into a fresh temporary folder beside the destination
 and moved into place only when complete: a failure leaves nothing behind, and
@@ -37,6 +38,9 @@ C_ENGAGE = "#c0392b"  # engageable
 C_SAFE = "#4a6f8a"  # not engageable
 C_SITE = "#1b7837"
 C_RADAR = "#7b3294"
+GEO_STEP_S = 60.0  # s between trajectory points in the default GeoJSON (smooth in midcourse)
+GEO_DECIMALS = 4  # lon/lat decimals in the default GeoJSON (1e-4 deg: ~11 m)
+FULL_GEO_STEP_S = 10.0  # --full-geo
 
 
 class ReportError(ValueError):
@@ -330,11 +334,17 @@ def _html_table(df: pd.DataFrame, max_rows: int = 400) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}"
 
 
-def _write_table(df: pd.DataFrame, base: Path, files: list):
+GZIP_CSV_ROWS = 1000  # longer tables are written as .csv.gz (pandas, R and most tools read it directly)
+
+
+def _write_table(df: pd.DataFrame, base: Path, files: list) -> Path:
+    """CSV (gzip-compressed past GZIP_CSV_ROWS rows) and Parquet; returns the CSV's path."""
     base.parent.mkdir(parents=True, exist_ok=True)
-    df.to_csv(base.with_suffix(".csv"), index=False)
+    csv = base.with_name(base.name + (".csv.gz" if len(df) > GZIP_CSV_ROWS else ".csv"))
+    df.to_csv(csv, index=False)
     df.to_parquet(base.with_suffix(".parquet"), index=False)
-    files += [base.with_suffix(".csv"), base.with_suffix(".parquet")]
+    files += [csv, base.with_suffix(".parquet")]
+    return csv
 
 
 def _jsonable(x):
@@ -448,7 +458,7 @@ def _drawn_html(scenarios, tmp: Path, files: list, data: dict) -> str:
 
 
 def _scenario_sections(a: Assessment, fp: Footprint | None, tmp: Path, prefix: str, fmt: str, files: list, data: dict,
-                       heading: str = ""):
+                       heading: str = "", full_geo: bool = False):
     sc = a.scenario
     secs = []
     sid = slug(prefix or sc.name)
@@ -501,10 +511,15 @@ def _scenario_sections(a: Assessment, fp: Footprint | None, tmp: Path, prefix: s
         entry["footprint_cities"] = fp.cities.to_dict(orient="records")
     gdir = tmp / "geo"
     gdir.mkdir(exist_ok=True)
-    feats = features(a, fp)
     base = gdir / sid
-    files += [G.write_geojson(base.with_suffix(".geojson"), feats), G.write_kml(base.with_suffix(".kml"), feats, sc.name),
-              G.write_czml(base.with_suffix(".czml"), feats, sc.name)]
+    if full_geo:
+        feats = features(a, fp, track_step_s=FULL_GEO_STEP_S)
+        files += [G.write_geojson(base.with_suffix(".geojson"), feats),
+                  G.write_kml(base.with_suffix(".kml"), feats, sc.name),
+                  G.write_czml(base.with_suffix(".czml"), feats, sc.name)]
+    else:
+        files.append(G.write_geojson(base.with_suffix(".geojson"), features(a, fp, track_step_s=GEO_STEP_S),
+                                     decimals=GEO_DECIMALS))
     data.setdefault("scenarios", []).append(entry)
     return secs
 
@@ -537,8 +552,12 @@ def staged_folder(out_dir):
         raise
 
 
-def write_report(scenario, out_dir, *, fmt: str = "png", progress=None) -> ReportResult:
-    """Run the scenario's analyses and write the report into ``out_dir``."""
+def write_report(scenario, out_dir, *, fmt: str = "png", progress=None, full_geo: bool = False) -> ReportResult:
+    """Run the scenario's analyses and write the report into ``out_dir``.
+
+    Map layers: one compact GeoJSON per architecture (trajectories every
+    GEO_STEP_S, coordinates to GEO_DECIMALS decimals); ``full_geo`` writes
+    them at FULL_GEO_STEP_S and full precision, with KML and CZML beside them."""
     if fmt not in FIG_FORMATS:
         raise ReportError(f"figure format must be one of {FIG_FORMATS}, got {fmt!r}")
     out_dir = Path(out_dir)
@@ -591,7 +610,7 @@ def write_report(scenario, out_dir, *, fmt: str = "png", progress=None) -> Repor
         data["robustness"] = rob.records()
         sections += R.sections(extra, tmp, fmt, files, data, _write_table, _html_table, _img, _assumptions_html)
         for a, fp, prefix, name in runs:
-            sections += _scenario_sections(a, fp, tmp, prefix, fmt, files, data, heading=name)
+            sections += _scenario_sections(a, fp, tmp, prefix, fmt, files, data, heading=name, full_geo=full_geo)
             if progress:
                 progress(1)
         assumptions = []

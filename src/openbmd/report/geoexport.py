@@ -7,6 +7,8 @@ optional sample times in seconds after an epoch (CZML animates those).
 * GeoJSON follows RFC 7946: lon, lat[, alt] order; polygon rings closed, exteriors
   counter-clockwise and holes clockwise; lines crossing the antimeridian are split into
   MultiLineStrings (polygons are written as given); NaN/inf properties become null.
+  ``decimals`` rounds longitudes and latitudes (4: about 11 m, RFC 7946 section 11.2
+  suggests 6 at most) and altitudes to whole metres, for small files.
 * KML 2.2 (Google Earth): Placemarks, ExtendedData for the properties, a style per
   ``color`` property (``'#rrggbb'``, written as KML ``aabbggrr``).
 * CZML 1.0 (Cesium): a document packet, then one packet per feature (per piece of a line
@@ -135,6 +137,20 @@ def _nums(a) -> list:
     return np.round(np.asarray(a, dtype=float), 9).tolist()
 
 
+def _rows(c: np.ndarray, decimals: int | None = None) -> list:
+    """Rows of (lon, lat[, alt]) as JSON lists: 9 decimals, or ``decimals`` for
+    lon/lat and whole metres for the altitude (integers then print without ".0")."""
+    c = np.asarray(c, dtype=float)
+    if decimals is None:
+        return _nums(c)
+    r = c.copy()
+    r[..., :2] = np.round(r[..., :2], int(decimals))
+    if r.shape[-1] > 2:
+        alt = np.round(r[..., 2:])
+        return [[*xy, int(z)] for xy, z in zip(r[..., :2].tolist(), alt[..., 0].tolist())]
+    return r.tolist()
+
+
 def _finite_runs(c: np.ndarray, time=None):
     """Runs of consecutive finite rows (a line breaks at missing points)."""
     ok = np.all(np.isfinite(c), axis=1)
@@ -169,15 +185,17 @@ def _wrapped(c: np.ndarray) -> np.ndarray:
     return c
 
 
-def _lonlat_rows(c: np.ndarray) -> list:
-    return _nums(c)
+def _lonlat_rows(c: np.ndarray, decimals: int | None = None) -> list:
+    return _rows(c, decimals)
 
 
 # ------------------------------------------------------------------ GeoJSON
 
 
-def _geojson_geometry(f: Feature) -> dict:
+def _geojson_geometry(f: Feature, decimals: int | None = None) -> dict:
     if f.kind == "point":
+        if decimals is not None:
+            return {"type": "Point", "coordinates": _rows(_wrapped(f.coords)[None, :], decimals)[0]}
         return {"type": "Point", "coordinates": [_num(v) for v in _wrapped(f.coords)]}
     if f.kind == "line":
         c = f.coords
@@ -185,12 +203,12 @@ def _geojson_geometry(f: Feature) -> dict:
         if not pieces:
             raise ValueError("a line needs at least two consecutive finite points")
         if len(pieces) == 1:
-            return {"type": "LineString", "coordinates": _lonlat_rows(pieces[0])}
-        return {"type": "MultiLineString", "coordinates": [_lonlat_rows(p) for p in pieces]}
-    return _geojson_polygon([_closed(r) for r in f.coords])
+            return {"type": "LineString", "coordinates": _lonlat_rows(pieces[0], decimals)}
+        return {"type": "MultiLineString", "coordinates": [_lonlat_rows(p, decimals) for p in pieces]}
+    return _geojson_polygon([_closed(r) for r in f.coords], decimals)
 
 
-def _geojson_polygon(rings: list[np.ndarray]) -> dict:
+def _geojson_polygon(rings: list[np.ndarray], decimals: int | None = None) -> dict:
     """Polygon, or MultiPolygon when it must be cut at the antimeridian (RFC 7946 3.1.9).
 
     Rings crossing the antimeridian (or circling a pole) are planarised (see
@@ -202,7 +220,7 @@ def _geojson_polygon(rings: list[np.ndarray]) -> dict:
                 for p, r in zip(planar, rings))
     if plain:
         out = [_oriented(p[0], ccw=(k == 0)) for k, p in enumerate(planar)]
-        return {"type": "Polygon", "coordinates": [_lonlat_rows(r) for r in out]}
+        return {"type": "Polygon", "coordinates": [_lonlat_rows(r, decimals) for r in out]}
     planar = [p for p in planar if p]  # drop rings that only circle a pole point
     if not planar:
         raise ValueError("a polygon has no area")
@@ -232,23 +250,27 @@ def _geojson_polygon(rings: list[np.ndarray]) -> dict:
                 break
     if not exteriors:
         raise ValueError("a polygon has no area")
-    coords = [[_lonlat_rows(r) for r in poly] for poly in exteriors]
+    coords = [[_lonlat_rows(r, decimals) for r in poly] for poly in exteriors]
     if len(coords) == 1:
         return {"type": "Polygon", "coordinates": coords[0]}
     return {"type": "MultiPolygon", "coordinates": coords}
 
 
-def to_geojson(features) -> dict:
-    """A GeoJSON FeatureCollection (RFC 7946) of the features."""
+def to_geojson(features, decimals: int | None = None) -> dict:
+    """A GeoJSON FeatureCollection (RFC 7946) of the features; ``decimals``:
+    round lon/lat to that many decimals and altitudes to whole metres (None:
+    9 decimals everywhere)."""
     out = []
     for f in features:
-        out.append({"type": "Feature", "geometry": _geojson_geometry(f), "properties": _props(f)})
+        out.append({"type": "Feature", "geometry": _geojson_geometry(f, decimals), "properties": _props(f)})
     return {"type": "FeatureCollection", "features": out}
 
 
-def write_geojson(path, features) -> Path:
-    """Write the features as a GeoJSON file (atomically)."""
-    return write_text_atomic(path, json.dumps(to_geojson(features), allow_nan=False, ensure_ascii=False) + "\n")
+def write_geojson(path, features, decimals: int | None = None) -> Path:
+    """Write the features as a GeoJSON file (atomically), compact: no spaces
+    between items."""
+    return write_text_atomic(path, json.dumps(to_geojson(features, decimals), allow_nan=False, ensure_ascii=False,
+                                              separators=(",", ":")) + "\n")
 
 
 # ------------------------------------------------------------------ KML

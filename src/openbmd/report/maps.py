@@ -553,14 +553,31 @@ def plot_grid(ax, proj: MapProjection, lat_deg, lon_deg, values, cmap="viridis",
     return ax.pcolormesh(x, y, data, cmap=cmap, vmin=vmin, vmax=vmax, **kw)
 
 
-def save(fig, path) -> _FsPath:
-    """Write the figure to ``path`` (.png at 150 dpi, .svg or .pdf) and close it."""
+def save(fig, path, palette: bool = True) -> _FsPath:
+    """Write the figure to ``path`` (.png at 150 dpi, .svg or .pdf) and close it.
+
+    ``palette``: an opaque PNG is stored with a 256-colour palette (median cut),
+    about 3x smaller than full colour; maps and plots have few colours, and the
+    base-map colours survive to within 2/255."""
     path = _FsPath(path)
     opts = SAVE_FORMATS.get(path.suffix.lower())
     if opts is None:
         raise ValueError(f"unsupported map format {path.suffix!r}: use one of {sorted(SAVE_FORMATS)}")
     try:
-        fig.savefig(path, bbox_inches="tight", pad_inches=0.05, **opts)
+        if palette and path.suffix.lower() == ".png":
+            import io
+
+            from PIL import Image
+
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", bbox_inches="tight", pad_inches=0.05, **opts)
+            buf.seek(0)
+            img = Image.open(buf)
+            if img.mode == "RGBA" and img.getchannel("A").getextrema() == (255, 255):
+                img = img.convert("RGB").quantize(256, method=Image.Quantize.MEDIANCUT)
+            img.save(path, format="PNG", optimize=True)
+        else:
+            fig.savefig(path, bbox_inches="tight", pad_inches=0.05, **opts)
     finally:
         if "matplotlib.pyplot" in sys.modules:  # a pyplot-managed figure: release it
             sys.modules["matplotlib.pyplot"].close(fig)
