@@ -439,7 +439,7 @@ def cmd_report(args) -> int:
     total = sum(_steps(m, sc.is_comparison or "footprint" in m.analyses) + 1 + len(SETS) for m in members) + (
         1 if sc.is_comparison else 0)
     with progress("report", total, args.quiet) as bar:
-        res = _run(write_report, sc, args.output, fmt=args.format, progress=bar)
+        res = _run(write_report, sc, args.output, fmt=args.format, progress=bar, full_geo=args.full_geo)
     print(f"wrote {res.out_dir / 'report.html'} ({len(res.files)} files)")
     if "phases" in res.data and not args.quiet:
         for p in res.data["phases"]:
@@ -556,6 +556,7 @@ def add_parsers(sub):
     r.add_argument("scenario", type=sfile, help="scenario file or bundled name ('default': the EPAA phase comparison)")
     r.add_argument("-o", "--output", required=True, metavar="DIR", type=output_folder(), help="report folder (created; an earlier report there is replaced)")
     r.add_argument("--format", choices=("png", "svg", "pdf"), default="png", help="figure format (vector: svg, pdf)")
+    r.add_argument("--full-geo", action="store_true", help="map layers at full resolution, with KML and CZML (tens of MB); default: one compact GeoJSON per architecture")
     r.add_argument("--quiet", action="store_true")
     r.set_defaults(func=cmd_report)
     w = sub.add_parser("serve", help="the local web view and its JSON API (127.0.0.1 unless told otherwise)")
