@@ -46,6 +46,10 @@ def reset_memory():
 
     importlib.import_module("openbmd.analysis.threats")._CACHE.clear()
     importlib.import_module("openbmd.analysis.assess")._TABLES.clear()
+    importlib.import_module("openbmd.sensors")._VIS.clear()
+    importlib.import_module("openbmd.sensors")._SIGMA.clear()
+    importlib.import_module("openbmd.analysis.footprint")._FANS.clear()
+    importlib.import_module("openbmd.analysis.assess")._PREPARED.clear()
 
 
 def tasks():

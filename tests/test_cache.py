@@ -296,3 +296,22 @@ def test_cli_cache_info_clear_and_no_cache(cache_dir, capsys, monkeypatch):
     monkeypatch.setenv("OPENBMD_CACHE_MAX_MB", "many")
     assert main(["cache", "info"]) == 2
     assert "OPENBMD_CACHE_MAX_MB" in capsys.readouterr().err
+
+
+def test_a_cached_footprint_fan_flies_the_same_trajectories(cache_dir):
+    from openbmd.analysis.threats import aim_fan, aim_fan_computed
+    from openbmd.scenario import load
+
+    sc = load("epaa-phase3")
+    m = CAT.missile("RS-24 Yars")
+    lat0, lon0 = np.radians(54.0), np.radians(35.0)
+    tla, tlo = np.meshgrid(np.radians(np.arange(38.0, 52.0, 3.0)), np.radians(np.arange(-80.0, -66.0, 3.0)))
+    kw = dict(options=sc.options, output_step=sc.threat_step)
+    ref, ridx, rmax = aim_fan_computed(m, lat0, lon0, tla.ravel(), tlo.ravel(), **kw)
+    cold = aim_fan(m, lat0, lon0, tla.ravel(), tlo.ravel(), **kw)
+    warm = aim_fan(m, lat0, lon0, tla.ravel(), tlo.ravel(), **kw)
+    assert [p.stem.split("-")[0] for p, _, _ in cache.entries()] == ["fan"]
+    for t, idx, rm in (cold, warm):
+        assert np.array_equal(idx, ridx) and np.array_equal(rm, rmax)
+        for f in ("azimuth", "kick", "cutoff", "samples_r", "samples_v", "n_samples", "target_lat"):
+            assert np.array_equal(getattr(t, f), getattr(ref, f), equal_nan=True), f

@@ -94,14 +94,15 @@ class Radar:
         el = np.arcsin(np.clip(u / np.where(rng > 0, rng, 1.0), -1, 1))
         return az, el, rng
 
-    def visible(self, r, rcs=0.1, earth: E.EarthModel = E.WGS84) -> np.ndarray:
+    def visible(self, r, rcs=0.1, earth: E.EarthModel = E.WGS84, detection=None) -> np.ndarray:
         """Boolean mask: which ECEF points (..., 3) the radar detects (NaN points: no).
         Compiled, in one pass over the points; the same tests as :meth:`look`
-        (``tests/test_sensors.py`` checks the two agree)."""
+        (``tests/test_sensors.py`` checks the two agree). ``detection``: the
+        detection ranges of ``rcs`` when already known (:meth:`detection_range`)."""
         r = np.asarray(r, dtype=float)
         shape = r.shape[:-1]
         pts = np.ascontiguousarray(r.reshape(-1, 3))
-        rng = np.broadcast_to(self.detection_range(rcs), shape).reshape(-1)
+        rng = np.broadcast_to(self.detection_range(rcs) if detection is None else detection, shape).reshape(-1)
         rng = np.ascontiguousarray(rng, dtype=float)
         x0 = np.array(E.geodetic_to_ecef(self.lat, self.lon, self.alt, earth), dtype=float)
         e, n, u = (np.asarray(v, dtype=float) for v in E.enu_basis(self.lat, self.lon))
@@ -377,6 +378,9 @@ def first_runs(vis: np.ndarray, need: int) -> np.ndarray:
     need = max(int(need), 1)
     if need > k:
         return np.full(n, -1)
+    if need == 1:
+        first = np.argmax(vis, axis=1)
+        return np.where(vis[np.arange(n), first], first, -1)
     c = np.zeros((n, k + 1), dtype=np.int32)
     np.cumsum(vis, axis=1, out=c[:, 1:])
     win = (c[:, need:] - c[:, :-need]) == need  # (N, K - need + 1): window starting at j all True
@@ -385,6 +389,8 @@ def first_runs(vis: np.ndarray, need: int) -> np.ndarray:
 
 
 _VIS: dict = {}
+_SIGMA: dict = {}
+VIS_CACHE = 1024  # visibility arrays kept (least recently used dropped): a phase comparison's ship stations
 
 
 def observe(trajectories, radar: Radar, rcs=0.1) -> RadarReport:
@@ -408,21 +414,40 @@ def observe(trajectories, radar: Radar, rcs=0.1) -> RadarReport:
            rkey)
     hit = _VIS.get(key)
     if hit is not None and hit[0] is trajectories:
-        vis = hit[1]
+        vis, runs = hit[1], hit[2]
+        _VIS[key] = _VIS.pop(key)  # most recently used last
     else:
-        sigma = rcs.rcs(trajectories) if isinstance(rcs, Signatures) else rcs
-        vis = radar.visible(r, sigma, trajectories.options.earth)
+        # the signature of every sample, and its detection range per radar
+        # type, are shared by the radars (and ship stations) that look at it
+        skey = (id(trajectories), rkey)
+        sh = _SIGMA.get(skey)
+        if sh is None or sh[0] is not trajectories:
+            if len(_SIGMA) >= 16:
+                _SIGMA.pop(next(iter(_SIGMA)))
+            sh = _SIGMA[skey] = (trajectories, rcs.rcs(trajectories) if isinstance(rcs, Signatures) else rcs, {})
+        sigma, ranges = sh[1], sh[2]
+        dkey = (radar.reference_range, radar.reference_rcs, radar.max_range)
+        if dkey not in ranges:
+            ranges[dkey] = radar.detection_range(sigma)
+        vis = radar.visible(r, sigma, trajectories.options.earth, detection=ranges[dkey])
         vis &= np.arange(r.shape[1])[None, :] < trajectories.n_samples[:, None]
-        if len(_VIS) >= 128:
+        runs = {}
+        if len(_VIS) >= VIS_CACHE:
             _VIS.pop(next(iter(_VIS)))
-        _VIS[key] = (trajectories, vis)
+        _VIS[key] = (trajectories, vis, runs)
     dt = trajectories.options.output_step
+
+    def first(need):  # first_runs, kept with the visibility (a phase comparison asks again and again)
+        if need not in runs:
+            runs[need] = first_runs(vis, need)
+        return runs[need]
+
     # first detection: the first visible sample; firm track: the start of the
     # first visibility interval long enough to hold it (b - a + dt >= track
     # time, i.e. ceil(track_time / dt) samples) + the track time
-    fd = first_runs(vis, 1)
+    fd = first(1)
     det = np.where(fd >= 0, t[np.maximum(fd, 0)], np.nan)
     need = max(1, int(math.ceil(radar.track_time / dt - 1e-9)))
-    ft = first_runs(vis, need)
+    ft = first(need)
     trk = np.where(ft >= 0, t[np.maximum(ft, 0)] + radar.track_time, np.nan)
     return RadarReport(radar, det, trk, vis, t)

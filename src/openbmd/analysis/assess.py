@@ -73,6 +73,22 @@ def timeline_for(scenario, b, station) -> Timeline:
                     launch_delay=scenario.launch_delay, handover_time=scenario.handover_time)
 
 
+_PREPARED: dict = {}
+
+
+def prepared(trajectories) -> ThreatSet:
+    """:meth:`ThreatSet.prepare` once per trajectory set (the phases of a
+    comparison share their threat set, and with it its coarse samples)."""
+    hit = _PREPARED.get(id(trajectories))
+    if hit is not None and hit[0] is trajectories:
+        return hit[1]
+    if len(_PREPARED) >= 8:
+        _PREPARED.pop(next(iter(_PREPARED)))
+    ts = ThreatSet.prepare(trajectories)
+    _PREPARED[id(trajectories)] = (trajectories, ts)
+    return ts
+
+
 def _table_key(ic, lat, options):
     return (ic.name, ic.burnout_speed, ic.stages, ic.max_intercept_altitude, ic.max_range, round(lat, 9), options)
 
@@ -205,7 +221,7 @@ def assess(scenario, progress=None) -> Assessment:
         if progress:
             progress(1)
         return Assessment(scenario, flights, pd.DataFrame({c: [] for c in cols}), None, parent)
-    ts = ThreatSet.prepare(flights.trajectories)
+    ts = prepared(flights.trajectories)
     tables = tables_for(bats, scenario.options, tlats)
     res = engage(ts, bats, assessment_time=scenario.assessment_time, tables=tables, coarse_step=scenario.coarse_step)
     if progress:

@@ -21,7 +21,7 @@ import pandas as pd
 from .. import geo
 from ..catalog import default_catalog
 from ..engage import ThreatSet, engage
-from .assess import engine_batteries, tables_for
+from .assess import engine_batteries, prepared, tables_for
 from .threats import aim_fan
 
 OUT_OF_REACH, UNDEFENDED, DEFENDED = -1, 0, 1
@@ -115,7 +115,7 @@ def footprint(scenario, spec=None, progress=None, step_deg: float | None = None)
     if tr is not None and len(idx) and scenario.batteries:
         max_miss = float(np.max(tr.miss_distance)) / 1e3
         bats, parent, tlats = engine_batteries(scenario)
-        res = engage(ThreatSet.prepare(tr), bats, assessment_time=scenario.assessment_time,
+        res = engage(prepared(tr), bats, assessment_time=scenario.assessment_time,
                      tables=tables_for(bats, opts, tlats), coarse_step=scenario.coarse_step)
         e = res.engageable
         sh = np.zeros(len(idx))

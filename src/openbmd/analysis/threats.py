@@ -215,6 +215,41 @@ def fly_threats(scenario, progress=None) -> ThreatFlights:
 
 def aim_fan(missile: Missile, launch_lat: float, launch_lon: float, target_lat, target_lon, *, options,
             output_step=None, nodes_range: int = 10, corrections: int = 3, tolerance: float = 2000.0):
+    """:func:`aim_fan_computed`, kept in the persistent cache (:mod:`openbmd.cache`)
+    as the guidance of every shot, flown again in one batch on a hit."""
+    from .. import cache
+
+    tlat = np.asarray(target_lat, float).ravel()
+    tlon = np.asarray(target_lon, float).ravel()
+    parts = (missile, float(launch_lat), float(launch_lon), tlat, tlon, options, output_step, int(nodes_range),
+             int(corrections), float(tolerance))
+    opts = options.replace(output_step=None)
+
+    def pack(res):
+        t, idx, rmax = res
+        if t is None:
+            return dict(idx=np.asarray(idx, np.int64), rmax=rmax, none=np.array(True))
+        return dict(idx=np.asarray(idx, np.int64), rmax=rmax, none=np.array(False), kick=t.kick, cutoff=t.cutoff,
+                    az=t.azimuth, flight_time=t.flight_time)
+
+    def unpack(z):
+        idx, rmax = z["idx"], z["rmax"]
+        if bool(z["none"]):
+            return None, idx, rmax
+        t = run(missile, launch_lat, launch_lon, z["az"], kick=z["kick"], cutoff=z["cutoff"],
+                options=sampled(opts, output_step, z["flight_time"]))
+        t.options = opts.replace(output_step=output_step)
+        t.target_lat, t.target_lon = tlat[idx], tlon[idx]
+        t.aim_mode = ["min-energy"] * len(idx)
+        return t, idx, rmax
+
+    return cache.cached("fan", parts, lambda: aim_fan_computed(
+        missile, launch_lat, launch_lon, tlat, tlon, options=options, output_step=output_step,
+        nodes_range=nodes_range, corrections=corrections, tolerance=tolerance), pack=pack, unpack=unpack)
+
+
+def aim_fan_computed(missile: Missile, launch_lat: float, launch_lon: float, target_lat, target_lon, *, options,
+                     output_step=None, nodes_range: int = 10, corrections: int = 3, tolerance: float = 2000.0):
     """Aim one missile from one launch point at many targets, cheaply.
 
     Exact minimum-energy aims are solved on a small polar table of nodes
