@@ -315,3 +315,34 @@ def test_a_cached_footprint_fan_flies_the_same_trajectories(cache_dir):
         assert np.array_equal(idx, ridx) and np.array_equal(rm, rmax)
         for f in ("azimuth", "kick", "cutoff", "samples_r", "samples_v", "n_samples", "target_lat"):
             assert np.array_equal(getattr(t, f), getattr(ref, f), equal_nan=True), f
+
+
+def test_the_first_run_compile_notice_reads_numbas_index(tmp_path, monkeypatch):
+    """The CLI says it is compiling when numba's index beside a kernel's
+    source has no entry for the source as it is now (numba 0.68 stamps a
+    source by the SHA-256 of its bytes)."""
+    import hashlib
+    import pickle
+    import sys
+
+    import numba
+
+    from openbmd import cli
+
+    src = tmp_path / "kern.py"
+    src.write_text("def f():\n    return 1\n")
+    monkeypatch.setattr(cli, "_KERNELS", ((str(src), "f"),))
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    assert cli.kernels_need_compiling()  # no index at all
+    (tmp_path / "__pycache__").mkdir()
+    idx = tmp_path / "__pycache__" / f"kern.f-1.py{sys.version_info.major}{sys.version_info.minor}.nbi"
+
+    def write(stamp):
+        with open(idx, "wb") as f:
+            pickle.dump(numba.__version__, f)
+            f.write(pickle.dumps((stamp, {})))
+
+    write(hashlib.sha256(src.read_bytes()).digest())
+    assert not cli.kernels_need_compiling()
+    src.write_text("def f():\n    return 2\n")  # an edited kernel: compiled again
+    assert cli.kernels_need_compiling()

@@ -852,6 +852,44 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+# commands that only read files or the catalog: no kernels, no compile notice
+_NO_KERNELS = {"catalog", "cache", "validate", "scenarios"}
+_KERNELS = (("flight/kernel.py", "fly_batch"), ("engage.py", "_engage_kernel"))
+
+
+def kernels_need_compiling() -> bool:
+    """Whether numba has no cached machine code for this source of the main
+    kernels (the flight and engagement kernels), i.e. the next run compiles
+    them. Reads numba's own cache index beside the module (its first record is
+    the source's modification time and size); with NUMBA_CACHE_DIR or any
+    surprise it says False (no notice rather than a wrong one)."""
+    if os.environ.get("NUMBA_CACHE_DIR") or os.environ.get("NUMBA_DISABLE_JIT"):
+        return False
+    import hashlib
+    import pickle
+
+    root = Path(__file__).resolve().parent
+    tag = f"py{sys.version_info.major}{sys.version_info.minor}"
+    try:
+        for src, fn in _KERNELS:
+            path = root / src
+            st = path.stat()
+            # numba >= 0.61 stamps a source by the SHA-256 of its bytes, older ones by (mtime, size)
+            stamps = (hashlib.sha256(path.read_bytes()).digest(), (st.st_mtime, st.st_size))
+            found = False
+            for idx in (path.parent / "__pycache__").glob(f"{path.stem}.{fn}-*.{tag}.nbi"):
+                with open(idx, "rb") as f:
+                    pickle.load(f)  # numba's version record
+                    if pickle.loads(f.read())[0] in stamps:  # numba's own index file, written on this machine
+                        found = True
+                        break
+            if not found:
+                return True
+    except Exception:  # noqa: BLE001 - a notice, never an error
+        return False
+    return False
+
+
 def _fix_negative_coords(argv):
     out = []
     i = 0
@@ -877,6 +915,9 @@ def main(argv=None) -> int:
         from . import cache
 
         cache.disable(True)
+    if args.command not in _NO_KERNELS and kernels_need_compiling():
+        print("openbmd: first run: compiling the numerical kernels (about 3-5 minutes on 2 cores, once; "
+              "later runs reuse them)", file=sys.stderr, flush=True)
     if not getattr(args, "command", None):
         parser.print_help()
         return EXIT_BAD_INPUT
