@@ -223,3 +223,57 @@ def test_raid_balance_and_tracking_sections_equal_the_api(report):
     assert {"tables/balance.csv", "tables/raids.csv", "tables/tracking.csv", "figures/balance.png"} <= names
     assert len(data["raids"]) == 7 and all(r["warheads"] == 40 for r in data["raids"])
     assert {r["scenario"] for r in data["tracking"]} == {p["name"] for p in data["phases"]}
+
+
+def test_page_reads_as_a_document(report):
+    """Headers in words, integer counts, long tables folded, assumptions once,
+    no folder of the machine that ran it."""
+    import re
+
+    import openbmd
+
+    text = (report / "report.html").read_text()
+    heads = re.findall(r"<th>(.*?)</th>", text)
+    assert heads and not [h for h in heads if "_" in h], "snake_case headers"
+    assert "Warheads total" in heads and "Defended area (km²)" in heads
+    data = json.loads((report / "summary.json").read_text())
+    total = data["balance"][0]["warheads_total"]
+    balance = text[text.index("<section id='balance'>"):]
+    balance = balance[:balance.index("</section>")]
+    assert f"<td>{total:,.0f}</td>" in balance and f"{total:,.1f}" not in balance
+    # every threat trajectory: folded, with its CSV linked (one per phase)
+    folded = re.findall(r"<details><summary>Every threat trajectory: ([\d,]+) rows.*?href='(tables/[^']+/threats\.csv)'",
+                        text)
+    assert len(folded) == 7 and all((report / ref).is_file() for _, ref in folded)
+    for block in re.findall(r"<table>.*?</table>", re.sub(r"<details>.*?</details>", "", text, flags=re.S), flags=re.S):
+        assert block.count("<tr>") <= 26, "a long table left open"
+    # the assumptions: shared ones once, then per-architecture differences
+    assert text.count("US Standard Atmosphere 1976") == 1
+    assert "Differences per architecture" in text
+    # no absolute paths: files named by their place in the package
+    pkg = str(Path(openbmd.__file__).resolve().parent)
+    for name in ("report.html", "summary.json"):
+        body = (report / name).read_text()
+        assert pkg not in body and str(Path.cwd()) not in body, name
+    assert "openbmd/scenarios/epaa-phase1.toml" in text
+
+
+@pytest.mark.skipif(not __import__("shutil").which("chromium"), reason="needs Debian's chromium (.ci/run installs it)")
+def test_page_fits_the_width_in_a_browser(report):
+    """At 1,400 px the page does not scroll sideways (wide tables scroll in
+    their own box) and stays a readable length."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=__import__("shutil").which("chromium"),
+                              args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        try:
+            page = b.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto((report / "report.html").as_uri())
+            page.wait_for_load_state("load")
+            width = page.evaluate("document.documentElement.scrollWidth")
+            height = page.evaluate("document.documentElement.scrollHeight")
+        finally:
+            b.close()
+    assert width <= 1400, width
+    assert height < 150_000, height

@@ -311,27 +311,77 @@ def _fig_timeline(assessment: Assessment, path: Path):
 
 
 # --------------------------------------------------------------- tables ----
-def _fmt(v, col=""):
-    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+COLLAPSE_ROWS = 25  # longer tables are folded (<details>), the CSV beside the report has them all
+_UNITS = (("_km_s", "km/s"), ("_m_s", "m/s"), ("_km2", "km²"), ("_m2", "m²"), ("_km", "km"), ("_deg", "deg"),
+          ("_seconds", "s"), ("_s", "s"), ("_m", "m"))
+_NOT_COUNTS = ("year",)  # integer columns printed without a thousands separator
+
+
+def _header(col) -> str:
+    """A column name in words with its unit: 'best_margin_s' -> 'Best margin (s)',
+    'defended_area_km2' -> 'Defended area (km²)'; names without underscores
+    (phase names, 'attrited if ...') are kept, with a capital first letter."""
+    c = str(col)
+    unit = ""
+    if "_" in c:
+        for suffix, u in _UNITS:
+            if c.endswith(suffix) and len(c) > len(suffix):
+                c, unit = c[: -len(suffix)], f" ({u})"
+                break
+        c = c.replace("_", " ")
+    return c[:1].upper() + c[1:] + unit
+
+
+def _count_columns(df: pd.DataFrame) -> set:
+    """Numeric columns whose every finite value is a whole number (counts such
+    as warheads): printed as integers, '1,509' not '1,509.0'."""
+    out = set()
+    for c in df.columns:
+        col = df[c]
+        if str(c) in _NOT_COUNTS or col.dtype == bool or not pd.api.types.is_numeric_dtype(col):
+            continue
+        v = col.to_numpy(dtype=float)
+        v = v[np.isfinite(v)]
+        if v.size and np.all(v == np.round(v)) and "share" not in str(c):
+            out.add(c)
+    return out
+
+
+def _fmt(v, col="", count: bool = False):
+    if v is None or (isinstance(v, (float, np.floating)) and not math.isfinite(v)):
         return "–"
     if isinstance(v, (bool, np.bool_)):
         return "yes" if v else "no"
+    if isinstance(v, (int, np.integer)) and col not in _NOT_COUNTS:
+        return f"{int(v):,}"
     if isinstance(v, (float, np.floating)):
         if "share" in col:
             return f"{100 * v:.1f} %"
-        if "km2" in col:
+        if "km2" in col or count:
             return f"{v:,.0f}"
-        return f"{v:,.1f}"
+        return f"{v:,.1f}" if abs(v) >= 10 or v == 0 else f"{v:.3g}"
     return html.escape(str(v))
 
 
-def _html_table(df: pd.DataFrame, max_rows: int = 400) -> str:
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
-    body = []
-    for _, r in df.head(max_rows).iterrows():
-        body.append("<tr>" + "".join(f"<td>{_fmt(r[c], str(c))}</td>" for c in df.columns) + "</tr>")
+def _html_table(df: pd.DataFrame, max_rows: int = 400, csv: str | None = None, what: str = "") -> str:
+    """The table with headers in words; past COLLAPSE_ROWS rows (or with
+    ``csv``, the table's file relative to the report) it is folded in a
+    <details> element, closed, whose summary says how many rows and links
+    the CSV."""
+    counts = _count_columns(df)
+    head = "".join(f"<th>{html.escape(_header(c))}</th>" for c in df.columns)
+    shown = df.head(max_rows)
+    # column by column: each keeps its own type (a row of mixed numbers would be all floats)
+    cells = [[f"<td>{_fmt(v, str(c), c in counts)}</td>" for v in shown.iloc[:, k].tolist()]
+             for k, c in enumerate(df.columns)]
+    body = ["<tr>" + "".join(row) + "</tr>" for row in zip(*cells)] if cells else []
     more = f"<p class='note'>{len(df) - max_rows} more rows in the CSV.</p>" if len(df) > max_rows else ""
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}"
+    table = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}"
+    if len(df) <= COLLAPSE_ROWS and csv is None:
+        return table
+    link = f", all in <a href='{html.escape(csv)}'>{html.escape(Path(csv).name)}</a>" if csv else ""
+    return (f"<details><summary>{html.escape(what or 'Table')}: {len(df):,} rows (click to show){link}</summary>"
+            f"{table}</details>")
 
 
 GZIP_CSV_ROWS = 1000  # longer tables are written as .csv.gz (pandas, R and most tools read it directly)
@@ -364,9 +414,15 @@ def _jsonable(x):
 
 CSS = """body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;
 padding:0 1em;color:#222;line-height:1.45}h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}
-table{border-collapse:collapse;font-size:.8em;margin:.5em 0}td,th{border:1px solid #ddd;padding:.2em .5em;text-align:right}
-th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}img{max-width:100%;border:1px solid #eee}
-.note{color:#555;font-size:.85em}td.flip{background:#fde2c8;font-weight:bold}ul.assume{font-size:.85em}code{background:#f5f5f5;padding:0 .2em}"""
+table{border-collapse:collapse;font-size:.8em;margin:.5em 0;display:block;max-width:100%;overflow-x:auto}
+td,th{border:1px solid #ddd;padding:.2em .5em;text-align:right;vertical-align:top}
+th{background:#f3f3f3;font-weight:600;min-width:3.5em;max-width:12em;overflow-wrap:break-word}
+td{max-width:30em;overflow-wrap:break-word}
+td:first-child,th:first-child{text-align:left}img{max-width:100%;height:auto;border:1px solid #eee}figure{margin:1em 0}
+details{margin:.5em 0}summary{cursor:pointer;color:#245;font-size:.9em}
+.note{color:#555;font-size:.85em}td.flip{background:#fde2c8;font-weight:bold}ul.assume{font-size:.85em}code{background:#f5f5f5;padding:0 .2em}
+@media print{body{max-width:none;margin:0;font-size:10pt}nav{display:none}table{display:table;font-size:7.5pt}
+h2,h3{break-after:avoid}figure,img,tr{break-inside:avoid}section{break-before:page}a{color:inherit}}"""
 
 
 def _robustness_html(rob, tmp: Path, files: list) -> str:
@@ -415,6 +471,52 @@ def _img(rel: str, caption: str) -> str:
 
 def _assumptions_html(lines) -> str:
     return "<ul class='assume'>" + "".join(f"<li>{html.escape(x)}</li>" for x in lines) + "</ul>"
+
+
+def _assumptions_once(named: list) -> str:
+    """The assumptions of several architectures ``[(name, lines)]``: those they
+    all share once, then what differs, per architecture."""
+    if len(named) == 1:
+        return _assumptions_html(named[0][1])
+    rest = [set(lines) for _, lines in named[1:]]
+    common = [x for x in dict.fromkeys(named[0][1]) if all(x in r for r in rest)]
+    shared = set(common)
+    out = [f"<p>Shared by all {len(named)} architectures:</p>", _assumptions_html(common),
+           "<h3>Differences per architecture</h3>"]
+    for name, lines in named:
+        own = [x for x in dict.fromkeys(lines) if x not in shared]
+        out.append(f"<h4>{html.escape(name)}</h4>" + (_assumptions_html(own) if own else "<p class='note'>none</p>"))
+    return "".join(out)
+
+
+def _path_names(scenario) -> list:
+    """(absolute path, shown name) pairs, longest first: the scenario files by
+    their path in the package ('openbmd/scenarios/epaa-phase1.toml') or, outside
+    it, by their file name; then the package folder and the home folder. The
+    report names no folder of the machine that ran it."""
+    import openbmd
+
+    pkg = Path(openbmd.__file__).resolve().parent
+    names = {}
+    for m in [scenario, *(scenario.phases or [])]:
+        for f in [getattr(m, "path", None), *(getattr(m, "files", None) or [])]:
+            if not f:
+                continue
+            p = Path(str(f))
+            try:
+                shown = "openbmd/" + p.resolve().relative_to(pkg).as_posix()
+            except (ValueError, OSError):
+                shown = p.name
+            names[str(f)] = shown
+            names[str(p.resolve())] = shown
+    pairs = sorted(((k, v) for k, v in names.items() if Path(k).is_absolute()), key=lambda kv: -len(kv[0]))
+    return pairs + [(str(pkg), "openbmd"), (str(Path.home()) + "/", "~/")]
+
+
+def _public(text: str, pairs: list) -> str:
+    for path, shown in pairs:
+        text = text.replace(path, shown)
+    return text
 
 
 # ------------------------------------------------------------ sections ----
@@ -467,7 +569,7 @@ def _scenario_sections(a: Assessment, fp: Footprint | None, tmp: Path, prefix: s
     per = a.per_threat()
     tdir = tmp / "tables" / (prefix or "")
     _write_table(a.pairs, tdir / "engagements", files)
-    _write_table(per, tdir / "threats", files)
+    per_csv = _write_table(per, tdir / "threats", files).relative_to(tmp).as_posix()
     _write_table(fields, tdir / "fields", files)
     _write_table(svn, tdir / "south_vs_north", files)
     _write_table(a.flights.skipped, tdir / "skipped", files)
@@ -489,8 +591,10 @@ def _scenario_sections(a: Assessment, fp: Footprint | None, tmp: Path, prefix: s
             "<h3>Per launch field</h3>" + _html_table(fields) +
             _img(rel(f3), "Altitude versus ground range of the trajectories closest to engagement") +
             _img(rel(f4), "Engagement timeline of the trajectories closest to engagement") +
-            "<h3>Every threat trajectory</h3>" + _html_table(per.drop(columns=["label"])) +
-            (("<h3>Pairs not flown</h3>" + _html_table(a.flights.skipped)) if len(a.flights.skipped) else ""))
+            "<h3>Every threat trajectory</h3>" +
+            _html_table(per.drop(columns=["label"]), csv=per_csv, what="Every threat trajectory") +
+            (("<h3>Pairs not flown</h3>" + _html_table(a.flights.skipped, what="Pairs not flown"))
+             if len(a.flights.skipped) else ""))
     secs.append((sid, heading or sc.name, body))
     entry = {
         "name": sc.name, "south_vs_north": svn.to_dict(orient="records"), "per_field": fields.to_dict(orient="records"),
@@ -505,7 +609,8 @@ def _scenario_sections(a: Assessment, fp: Footprint | None, tmp: Path, prefix: s
         secs.append((f"{sid}-footprint", f"{heading or sc.name}: defended footprint",
                      _html_table(pd.DataFrame([fp.summary()])) + _html_table(fp.countries) + _html_table(fp.cities) +
                      _img(rel(f5), f"Defended footprint: {fp.missile} from {fp.launch_area}") +
-                     _assumptions_html(fp.assumptions)))
+                     "<p class='note'>Its assumptions are listed under <a href='#assumptions'>Assumptions and "
+                     "sources</a>.</p>"))
         entry["footprint"] = fp.summary()
         entry["footprint_countries"] = fp.countries.to_dict(orient="records")
         entry["footprint_cities"] = fp.cities.to_dict(orient="records")
@@ -587,11 +692,11 @@ def write_report(scenario, out_dir, *, fmt: str = "png", progress=None, full_geo
             _write_table(pf.reset_index(), tmp / "tables" / "phases_per_field", files)
             (tmp / "figures").mkdir(exist_ok=True)
             fps = [(p.name, p.footprint) for p in comp.phases if p.footprint is not None]
-            body = ("<p>Each row is one architecture against the same threat sets. <b>strategic_engageable_share</b>: "
+            body = ("<p>Each row is one architecture against the same threat sets. <b>Strategic engageable share</b>: "
                     "share of the strategic trajectories (every field, target and profile) that at least one battery "
-                    "can engage; <b>strategic_best_margin_s</b>: the largest margin of any strategic trajectory "
-                    "(negative: none can be engaged, by that many seconds); <b>southern_covered_share</b>: share of "
-                    "the southern threats that can be engaged; <b>defended_area_km2</b>: defended land area of the "
+                    "can engage; <b>Strategic best margin (s)</b>: the largest margin of any strategic trajectory "
+                    "(negative: none can be engaged, by that many seconds); <b>Southern covered share</b>: share of "
+                    "the southern threats that can be engaged; <b>Defended area (km²)</b>: defended land area of the "
                     "footprint.</p>" + _html_table(table) + "<h3>Strategic trajectories engageable, per launch field</h3>"
                     + _html_table(pf.reset_index().rename(columns={"index": "launch"})))
             if fps:
@@ -613,19 +718,20 @@ def write_report(scenario, out_dir, *, fmt: str = "png", progress=None, full_geo
             sections += _scenario_sections(a, fp, tmp, prefix, fmt, files, data, heading=name, full_geo=full_geo)
             if progress:
                 progress(1)
-        assumptions = []
-        for a, fp, _, name in runs:
-            assumptions += [f"[{name}] {x}" for x in a.assumptions()]
+        named = [(name, list(a.assumptions()) + (list(fp.assumptions) if fp is not None else []))
+                 for a, fp, _, name in runs]
         drawn = _drawn_html([r[0].scenario for r in runs], tmp, files, data)
-        sections.append(("assumptions", "Assumptions and sources", _assumptions_html(assumptions) + drawn +
+        sections.append(("assumptions", "Assumptions and sources", _assumptions_once(named) + drawn +
                          "<p class='note'>Catalog entries (missiles, interceptors, radars, places) carry their own "
                          "citations and uncertainty ranges: <code>openbmd catalog NAME</code>; bibliography in "
                          "docs/sources.md.</p>"))
         sections.append(("files", "Files", "<ul>" + "".join(
             f"<li><a href='{html.escape(str(p.relative_to(tmp)))}'>{html.escape(str(p.relative_to(tmp)))}</a></li>"
             for p in files) + "</ul>"))
-        (tmp / "report.html").write_text(_page(scenario.name, sections), encoding="utf-8")
-        (tmp / "summary.json").write_text(json.dumps(_jsonable(data), indent=1, allow_nan=False), encoding="utf-8")
+        names = _path_names(scenario)
+        (tmp / "report.html").write_text(_public(_page(scenario.name, sections), names), encoding="utf-8")
+        (tmp / "summary.json").write_text(_public(json.dumps(_jsonable(data), indent=1, allow_nan=False), names),
+                                          encoding="utf-8")
         files = [tmp / "report.html", tmp / "summary.json"] + files
         rel = [p.relative_to(tmp) for p in files]
     return ReportResult(out_dir, [out_dir / r for r in rel], data)
