@@ -204,7 +204,7 @@ def test_cli_track(tmp_path):
     p = openbmd("track", "epaa-phase3", "--json", "--quiet")
     assert p.returncode == 0, p.stderr
     recs = [json.loads(x) for x in p.stdout.splitlines()]
-    south = [r for r in recs if r["role"] == "southern" and r["cue"] == "Kurecik TPY-2"]
+    south = [r for r in recs if r["role"] == "southern" and "Kurecik TPY-2" in r["cue"]]  # the cue network lists every source
     assert south and all(r["engageable_filter"] <= r["engageable_fixed"] for r in south)
     assert all(r["filter_track_time_median_s"] > r["fixed_track_time_s"] for r in south)
     bad = openbmd("track", "epaa-phase3", "--pip-accuracy-m", "-5")
