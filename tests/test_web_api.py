@@ -119,6 +119,51 @@ def test_saved_scenarios_download_and_results(client):
     assert client.get(f"/api/saved/{sid}").status_code == 404
 
 
+@pytest.mark.parametrize("name", ["Défense été", "Оборона 2025", "ミサイル防衛", "O'Brien (v2)"])
+def test_unicode_save_names_are_kept_and_listed(client, name):
+    r = client.post("/api/saved", json={"name": name, "toml": MINI})
+    assert r.status_code == 201, r.text
+    sid = r.json()["id"]
+    assert r.json()["name"] == name
+    assert {"id": sid, "name": name} in [{"id": s["id"], "name": s["name"]} for s in client.get("/api/saved").json()]
+    assert client.get(f"/api/saved/{sid}").json()["name"] == name
+    cd = client.get(f"/api/saved/{sid}/download").headers["content-disposition"]
+    from urllib.parse import quote
+
+    assert cd.startswith("attachment; filename=\"") and f"filename*=UTF-8''{quote(name + '.toml')}" in cd
+    cd.encode("latin-1")  # a header the browser can read: the Unicode name is percent-encoded
+    assert client.delete(f"/api/saved/{sid}").status_code == 200
+
+
+@pytest.mark.parametrize("name", ["../../etc/x", "a/b", "a\\b", "tab\there", "nul\x00", "bell\x07", "é" * 81, "", "   ",
+                                  "-leading dash", "line\nbreak", "x\u202ey"])
+def test_bad_save_names_are_refused(client, name):
+    r = client.post("/api/saved", json={"name": name, "toml": MINI})
+    assert r.status_code == 422 and "name" in r.json()["detail"]
+
+
+def test_per_battery_reason_when_a_moved_ship_engages_nothing(client):
+    toml = MINI.replace("[[battery]]\nname = \"Aegis Ashore Deveselu\"\nremove = true\n", "") + """
+[[battery]]
+name = "Remote-cued ship"
+interceptor = "SM-3 Block IIA"
+kind = "ship"
+lat_deg = 36.0
+lon_deg = 25.0
+cued_by = ["Kurecik TPY-2"]
+"""
+    before = client.post("/api/assess", json={"scenario": "x", "toml": toml}).json()
+    ship = next(b for b in before["batteries"] if b["battery"] == "Remote-cued ship")
+    assert ship["engageable"] > 0 and ship["reason"] is None
+    moved = client.post("/api/assess", json={"scenario": "x", "toml": toml, "changes": {
+        "batteries": [{"name": "Remote-cued ship", "lat_deg": 72.0, "lon_deg": -20.0}]}}).json()
+    ship = next(b for b in moved["batteries"] if b["battery"] == "Remote-cued ship")
+    # within reach of many trajectories, but its only cue radar, in Turkey, never tracks them
+    assert ship["engageable"] == 0 and ship["within_reach"] > 0
+    assert ship["reason"].startswith("no cue: Kurecik TPY-2 never tracks")
+    assert {b["battery"] for b in moved["batteries"]} == {b["name"] for b in moved["architecture"]["batteries"]}
+
+
 def test_jobs_progress_and_cancel(client):
     r = client.post("/api/jobs", json={"kind": "assess", "scenario": "epaa-phase1"})
     assert r.status_code == 202
@@ -132,7 +177,34 @@ def test_jobs_progress_and_cancel(client):
     s = _wait(client, jid)
     assert s["state"] == "cancelled"
     assert client.post("/api/jobs", json={"kind": "nuke", "scenario": "default"}).status_code == 422
-    assert client.get("/api/jobs/doesnotexist").status_code == 404
+    assert client.get("/api/jobs/0123456789ab").status_code == 404
+
+
+@pytest.mark.parametrize("jid", ["null", "undefined", "doesnotexist", "0123456789AB"])
+def test_a_malformed_job_id_is_a_clear_4xx(client, jid):
+    # the page once polled /api/jobs/null; the answer names what a job id is
+    for r in (client.get(f"/api/jobs/{jid}"), client.delete(f"/api/jobs/{jid}")):
+        assert r.status_code == 422 and "12 hex characters" in r.json()["detail"]
+
+
+def test_speed_map_progress_starts_at_zero_of_a_known_total(client):
+    from openbmd.web.app import speed_map_bands
+
+    r = client.post("/api/jobs", json={"kind": "speed_map", "scenario": "epaa-phase3", "step_deg": 5.0})
+    assert r.status_code == 202
+    jid = r.json()["id"]
+    first = client.get(f"/api/jobs/{jid}").json()
+    assert first["total"] == speed_map_bands(5.0) == 2 and first["done"] == 0
+    seen = [(first["done"], first["total"])]
+    for _ in range(6000):
+        s = client.get(f"/api/jobs/{jid}").json()
+        seen.append((s["done"], s["total"]))
+        if s["state"] in ("done", "failed", "cancelled"):
+            break
+        time.sleep(0.1)
+    assert s["state"] == "done", s
+    assert all(t == 2 and 0 <= d <= t for d, t in seen) and seen[-1] == (2, 2)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)  # never runs backwards
 
 
 def test_page_openapi_and_no_client_paths(client):
@@ -191,6 +263,9 @@ def test_exports_and_report_download(client):
     assert k.status_code == 200 and ET.fromstring(k.content).tag.endswith("kml")
     c = client.get("/api/export/moscow-a135.czml")
     assert c.status_code == 200 and json.loads(c.content)[0]["id"] == "document"
+    for r, ext in ((g, "geojson"), (k, "kml"), (c, "czml")):  # a download, not a tab of raw JSON
+        cd = r.headers["content-disposition"]
+        assert cd.startswith("attachment;") and f'filename="openbmd-moscow-a135.{ext}"' in cd
     assert client.get("/api/export/moscow-a135.shp").status_code == 404
     z = client.get("/api/report/moscow-a135.zip")
     assert z.status_code == 200
@@ -222,7 +297,9 @@ def test_footprint_and_speed_map_jobs(client):
 
 
 def test_validate_and_results(client):
-    ok = client.post("/api/validate", json={"name": "v", "toml": MINI})
+    ok = client.post("/api/validate", json={"toml": MINI})  # no name: validate never used one
+    assert ok.status_code == 200 and ok.json()["name"] == "mini"
+    ok = client.post("/api/validate", json={"name": "v", "toml": MINI})  # still accepted
     # Phase 3 (Eastern Mediterranean ship, four Rota destroyers, two Aegis Ashore sites) without Deveselu
     assert ok.status_code == 200 and ok.json()["ok"] and ok.json()["batteries"] == 6
     bad = client.post("/api/validate", json={"name": "v", "toml": '[model]\nearth = "flat"\n'})

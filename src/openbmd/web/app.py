@@ -34,7 +34,10 @@ from .store import Store
 MAX_BODY_BYTES = 256 * 1024
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
        "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._()+-]{0,79}$")
+# a save name: letters of any script, digits, spaces and ._()+-' (no path separators, no control characters)
+_NAME = re.compile(r"^[^\W_][\w .()+'-]{0,79}$")
+_NAME_RULE = "name: letters (any script), digits, spaces and ._()+-' only, starting with a letter or digit, up to 80 characters"
+_JOB_ID = re.compile(r"^[0-9a-f]{12}$")
 _COMPUTE = threading.Lock()  # the compiled kernels run one analysis at a time (they are parallel inside)
 
 
@@ -74,6 +77,11 @@ class SaveRequest(BaseModel):
     toml: str = Field(..., min_length=1, max_length=MAX_BODY_BYTES)
 
 
+class ValidateRequest(BaseModel):
+    toml: str = Field(..., min_length=1, max_length=MAX_BODY_BYTES)
+    name: str | None = Field(None, max_length=80, description="ignored (accepted for older clients)")
+
+
 class JobRequest(BaseModel):
     kind: str = Field(..., pattern="^(phases|footprint|assess|speed_map|balance|raid|track)$")
     scenario: str = Field("default", max_length=120)
@@ -103,6 +111,79 @@ def _found(value, what: str):
 
 def _records(df):
     return _clean(df.to_dict(orient="records"))
+
+
+def save_name(name: str) -> str:
+    """A save name in NFC form, or a 422 naming the rule."""
+    import unicodedata
+
+    n = unicodedata.normalize("NFC", name).strip()
+    if not _NAME.match(n):
+        raise HTTPException(422, _NAME_RULE)
+    return n
+
+
+def attachment(stem: str, ext: str) -> dict:
+    """A Content-Disposition header that makes the browser download the file
+    (an ASCII name, and the UTF-8 one per RFC 6266 / 5987)."""
+    from urllib.parse import quote
+
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()  # "Défense été" -> "Defense ete"
+    ascii_ = re.sub(r"[^A-Za-z0-9._-]+", "-", plain).strip("-") or "download"
+    utf8 = re.sub(r'[\x00-\x1f\x7f/\\"]+', "-", stem).strip() or ascii_
+    return {"Content-Disposition": f"attachment; filename=\"{ascii_}.{ext}\"; filename*=UTF-8''{quote(utf8 + '.' + ext)}"}
+
+
+def battery_reasons(a) -> list[dict]:
+    """Per scenario battery: how many threat trajectories it is cued for, can
+    reach (every geometric and guidance constraint somewhere on the
+    trajectory), can engage, and in words why it engages none when it does not."""
+    from ..analysis.track import cue_text
+
+    e = a.engagements
+    if e is None:
+        return []
+    tl = np.isfinite(e.earliest_launch)
+    reach = e.reachable
+    margin = a.margin
+    out = []
+    for j, b in enumerate(a.scenario.batteries):
+        cols = np.nonzero(np.asarray(a.parent) == j)[0]
+        cued = tl[:, cols].any(axis=1)
+        able = reach[:, cols].any(axis=1)
+        eng = e.engageable[:, cols].any(axis=1)
+        m = margin[:, j]
+        best = float(np.nanmax(m)) if np.isfinite(m).any() else None
+        net = cue_text(b)
+        sources = ", ".join(list(b.cues) + ([] if b.own_radar is None or b.own_radar.name in b.cues else [b.own_radar.name]))
+        src = sources or "its cue network"
+        if eng.any():
+            reason = None
+        elif not cued.any():
+            reason = f"no cue: {src} never tracks these threats"
+        elif (able & ~cued).any() and not (able & cued).any():
+            reason = f"no cue: {src} never tracks the {int((able & ~cued).sum())} threats within its reach"
+        elif (able & cued).any():
+            reason = (f"too late: {int((able & cued).sum())} threats are cued and within reach, but the interceptors "
+                      f"cannot get there in time" + (f" (best margin {best:+.0f} s)" if best is not None else ""))
+        else:
+            guided = " with a guiding radar holding a track" if b.own_radar is not None else ""
+            reason = f"out of reach: none of the {int(cued.sum())} cued threats passes within its interceptors' reach{guided}"
+        out.append({"battery": b.name, "cue_network": net, "cued": int(cued.sum()), "within_reach": int(able.sum()),
+                    "engageable": int(eng.sum()), "best_margin_s": best, "reason": reason})
+    return _clean(out)
+
+
+def speed_map_bands(step_deg: float) -> int:
+    """The number of latitude bands (sweep tasks) of a speed map over its default region."""
+    import inspect
+
+    from ..synthesis import BAND_ROWS, speed_map
+
+    la0, la1 = inspect.signature(speed_map).parameters["region"].default[:2]
+    return max(1, math.ceil(len(np.arange(la0 + step_deg / 2, la1, step_deg)) / BAND_ROWS))
 
 
 def initial_scenario(ref: str) -> str:
@@ -318,6 +399,7 @@ def create_app(db_path=None, default_scenario: str = "default") -> FastAPI:
                     fans.append({"battery": b.name, "altitude_km": 150, "within_s": 300,
                                  "lonlat": [[round(float(x), 3), round(float(y), 3)] for x, y in ring]})
         return {"scenario": sc.name, "per_role": _records(south_vs_north(a)), "tracks": _clean(out_tracks),
+                "batteries": battery_reasons(a),
                 "fans": _clean(fans),
                 "architecture": describe(sc),
                 "threats": _records(t[["label", "role", "group", "launch", "target", "profile", "engageable",
@@ -384,17 +466,16 @@ def create_app(db_path=None, default_scenario: str = "default") -> FastAPI:
         return assess_json(sc, req.battery, req.tracks)
 
     @app.post("/api/validate")
-    def validate(req: SaveRequest):
+    def validate(req: ValidateRequest):
         sc = _from_text(req.toml)
         return {"ok": True, "name": sc.name, "batteries": len(sc.batteries), "comparison": sc.is_comparison}
 
     @app.post("/api/saved", status_code=201)
     def save(req: SaveRequest):
-        if not _NAME.match(req.name):
-            raise HTTPException(422, "name: letters, digits, spaces and ._()+- only, up to 80 characters")
+        name = save_name(req.name)
         sc = _from_text(req.toml)  # only valid scenarios are kept
-        sid = store.save_scenario(req.name, req.toml)
-        return {"id": sid, "name": req.name, "scenario": sc.name}
+        sid = store.save_scenario(name, req.toml)
+        return {"id": sid, "name": name, "scenario": sc.name}
 
     @app.get("/api/saved")
     def saved():
@@ -407,9 +488,7 @@ def create_app(db_path=None, default_scenario: str = "default") -> FastAPI:
     @app.get("/api/saved/{sid}/download", response_class=PlainTextResponse)
     def download(sid: int):
         row = _found(store.scenario(sid), f"saved scenario {sid}")
-        safe = re.sub(r"[^A-Za-z0-9._-]+", "-", row["name"]) or "scenario"
-        return PlainTextResponse(row["toml"], media_type="application/toml",
-                                 headers={"Content-Disposition": f'attachment; filename="{safe}.toml"'})
+        return PlainTextResponse(row["toml"], media_type="application/toml", headers=attachment(row["name"], "toml"))
 
     @app.delete("/api/saved/{sid}")
     def delete(sid: int):
@@ -432,11 +511,12 @@ def create_app(db_path=None, default_scenario: str = "default") -> FastAPI:
         with _COMPUTE:
             a = assess(sc)
         feats = features(a, None)
+        head = attachment(f"openbmd-{ref.replace(':', '-')}", fmt)  # a download, not a tab of raw JSON
         if fmt == "geojson":
-            return JSONResponse(G.to_geojson(feats), media_type="application/geo+json")
+            return JSONResponse(G.to_geojson(feats), media_type="application/geo+json", headers=head)
         if fmt == "kml":
-            return Response(G.to_kml(feats, sc.name), media_type="application/vnd.google-earth.kml+xml")
-        return JSONResponse(G.to_czml(feats, sc.name))
+            return Response(G.to_kml(feats, sc.name), media_type="application/vnd.google-earth.kml+xml", headers=head)
+        return JSONResponse(G.to_czml(feats, sc.name), headers=head)
 
     @app.get("/api/report/{ref}.zip")
     def report_zip(ref: str):
@@ -454,9 +534,8 @@ def create_app(db_path=None, default_scenario: str = "default") -> FastAPI:
                 for f in sorted(res.out_dir.rglob("*")):
                     if f.is_file():
                         z.write(f, f.relative_to(res.out_dir))
-        safe = re.sub(r"[^A-Za-z0-9._-]+", "-", ref)
         return Response(buf.getvalue(), media_type="application/zip",
-                        headers={"Content-Disposition": f'attachment; filename="openbmd-report-{safe}.zip"'})
+                        headers=attachment(f"openbmd-report-{ref.replace(':', '-')}", "zip"))
 
     # ------------------------------------------------------------- jobs ----
     def run_job(job: Job):
@@ -491,9 +570,15 @@ def create_app(db_path=None, default_scenario: str = "default") -> FastAPI:
                     if sc.is_comparison:
                         raise HTTPException(422, "a speed map needs one architecture (its protected threats)")
                     g = load_guarantee(job.params.get("guarantee", "north-speed-limit"))
-                    job.total = None
+                    job.total = speed_map_bands(job.params.get("step_deg", 1.0))
+
+                    def bands_done(n):  # run_sweep reports the number of finished bands
+                        tick(0)
+                        job.done = min(int(n), job.total)
+
                     sm = speed_map(g, sc, step_deg=job.params.get("step_deg", 1.0),
-                                   launch_delay=job.params.get("launch_delay_s", 120.0), progress=lambda n: tick(1))
+                                   launch_delay=job.params.get("launch_delay_s", 120.0), progress=bands_done)
+                    job.done = job.total
                     t = sm.table
                     job.result = _clean({"guarantee": g.name, "launch_delay_s": sm.launch_delay_s,
                                          "step_deg": job.params.get("step_deg", 1.0),
@@ -545,19 +630,26 @@ def create_app(db_path=None, default_scenario: str = "default") -> FastAPI:
                                          f"(bundled: {', '.join(bundled_guarantees())})")
         job = Job(req.kind, req.scenario, {"step_deg": req.step_deg, "guarantee": req.guarantee,
                                            "launch_delay_s": req.launch_delay_s})
+        if req.kind == "speed_map":
+            job.total = speed_map_bands(req.step_deg)  # known before it starts: the bar begins at 0 of N
         jobs[job.id] = job
         threading.Thread(target=run_job, args=(job,), daemon=True).start()
         return {"id": job.id, "state": job.state}
 
+    def _job(jid: str) -> Job:
+        if not _JOB_ID.match(jid):
+            raise HTTPException(422, f"job id: expected the 12 hex characters that POST /api/jobs returned, got {jid[:40]!r}")
+        return _found(jobs.get(jid), f"job {jid!r}")
+
     @app.get("/api/jobs/{jid}")
     def job_status(jid: str):
-        job = _found(jobs.get(jid), f"job {jid!r}")
+        job = _job(jid)
         return {"id": job.id, "kind": job.kind, "scenario": job.scenario, "state": job.state, "done": job.done,
                 "total": job.total, "result": job.result, "error": job.error}
 
     @app.delete("/api/jobs/{jid}")
     def cancel_job(jid: str):
-        job = _found(jobs.get(jid), f"job {jid!r}")
+        job = _job(jid)
         job.cancelled.set()
         return {"id": jid, "state": "cancelling" if job.state in ("queued", "running") else job.state}
 
