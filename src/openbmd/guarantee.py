@@ -58,6 +58,8 @@ party's worst case).
 
 from __future__ import annotations
 
+import copy
+import functools
 import math
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -122,8 +124,16 @@ def _areas_file() -> Path:
 
 
 def named_areas() -> dict:
-    """Named sea areas and regions (polygons of (lat, lon) degrees) with sources."""
-    with _areas_file().open("rb") as fh:
+    """Named sea areas and regions (polygons of (lat, lon) degrees) with sources
+    (the bundled file is read once per modification; a copy is returned)."""
+    p = _areas_file()
+    st = p.stat()
+    return copy.deepcopy(_read_areas(str(p), st.st_mtime_ns, st.st_size))
+
+
+@functools.lru_cache(maxsize=4)
+def _read_areas(path: str, mtime_ns: int, size: int) -> dict:
+    with open(path, "rb") as fh:
         doc = tomllib.load(fh)
     return {a["name"]: a for a in doc["area"]}
 
