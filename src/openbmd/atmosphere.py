@@ -405,27 +405,43 @@ def speed_of_sound(z: float) -> float:
 
 
 # ---------------------------------------------------------------------------
-# Array versions (numpy ufuncs: any shape, broadcasting, ``out=`` supported)
+# Array versions (numpy ufuncs: any shape, broadcasting, ``out=`` supported).
+# Compiled on first use (PEP 562 module __getattr__), not at import: eager
+# ufunc signatures cost about a second at every start of every command,
+# and only analyses and tests that ask for them use them.
 # ---------------------------------------------------------------------------
-@numba.vectorize(["float64(float64)"], cache=True)
-def temperature_array(z):
+def _temperature_array(z):
     """Kinetic temperature (K) for an array of geometric altitudes (m)."""
     return temperature(z)
 
 
-@numba.vectorize(["float64(float64)"], cache=True)
-def pressure_array(z):
+def _pressure_array(z):
     """Pressure (Pa) for an array of geometric altitudes (m)."""
     return pressure(z)
 
 
-@numba.vectorize(["float64(float64)"], cache=True)
-def density_array(z):
+def _density_array(z):
     """Mass density (kg/m^3) for an array of geometric altitudes (m)."""
     return density(z)
 
 
-@numba.vectorize(["float64(float64)"], cache=True)
-def speed_of_sound_array(z):
+def _speed_of_sound_array(z):
     """Speed of sound (m/s) for an array of geometric altitudes (m)."""
     return speed_of_sound(z)
+
+
+_ARRAY_FUNCTIONS = {f"{k}_array": v for k, v in (("temperature", _temperature_array), ("pressure", _pressure_array),
+                                                 ("density", _density_array), ("speed_of_sound", _speed_of_sound_array))}
+
+
+def __getattr__(name):
+    fn = _ARRAY_FUNCTIONS.get(name)
+    if fn is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    uf = numba.vectorize(["float64(float64)"], cache=True)(fn)
+    globals()[name] = uf
+    return uf
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_ARRAY_FUNCTIONS))
