@@ -50,15 +50,19 @@ def _run(fn, *a, **kw):
     from .cli import InputError
     from .engage import EngagementError
     from .flight.aim import AimError
-    from .report.build import ReportError
     from .scenario import ScenarioError
     from .tracking import TrackingError
     from .wta import WTAError
 
+    errors = (ScenarioError, AimError, EngagementError, RaidError, WTAError, TrackingError)
     try:
         return fn(*a, **kw)
-    except (ScenarioError, AimError, EngagementError, ReportError, RaidError, WTAError, TrackingError) as exc:
-        raise InputError(str(exc)) from None
+    except Exception as exc:
+        # the report's errors too, without importing the report (matplotlib) for every command
+        rb = sys.modules.get("openbmd.report.build")
+        if isinstance(exc, errors) or (rb is not None and isinstance(exc, rb.ReportError)):
+            raise InputError(str(exc)) from None
+        raise
 
 
 def _clean(v):
