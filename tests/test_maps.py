@@ -152,3 +152,45 @@ def test_png_is_stored_with_a_palette_and_keeps_the_land_colour(tmp_path):
     assert Image.open(small).mode == "P" and Image.open(full).mode in ("RGB", "RGBA")
     assert small.stat().st_size < 0.7 * full.stat().st_size
     assert abs(land_share(small) - land_share(full)) < 0.01
+
+
+def _boxes(fig, texts):
+    r = fig.canvas.get_renderer()
+    return [t.get_window_extent(r) for t in texts]
+
+
+def test_labels_of_nearby_points_do_not_overlap():
+    """Two sites a few km apart (a ship in the North Sea drawn beside Redzikowo,
+    two ships at one station) get labels that can both be read."""
+    fig, ax, proj = maps.map_axes(EUROPE, "lambert")
+    lon, lat = [16.9, 17.0, -5.3, -5.3, 24.4], [54.5, 54.6, 36.1, 36.1, 44.1]
+    names = ["Aegis Ashore Redzikowo", "Aegis ship, North Sea", "Aegis ship, Western Mediterranean (Rota 1)",
+             "Aegis ship, Western Mediterranean (Rota 2)", "Aegis Ashore Deveselu"]
+    maps.plot_points(ax, proj, lon, lat, labels=names, c="g", marker="^", s=40)
+    # a second call (another layer) avoids the labels already there
+    maps.plot_points(ax, proj, [17.2], [54.4], labels=["Slupsk (target)"], c="k")
+    # the two ships at one station share one label
+    shown = names[:2] + ["Aegis ship, Western Mediterranean (Rota 1, Rota 2)", names[4], "Slupsk (target)"]
+    texts = [t for t in ax.texts if t.get_text() in shown]
+    assert sorted(t.get_text() for t in texts) == sorted(shown)
+    boxes = _boxes(fig, texts)
+    for i in range(len(boxes)):
+        for j in range(i):
+            assert not boxes[i].overlaps(boxes[j]), (texts[i].get_text(), texts[j].get_text())
+
+
+@pytest.mark.parametrize("projection,extent", [("lambert", EUROPE), ("plate-carree", EUROPE), ("orthographic", None)])
+def test_graticule_is_labelled(projection, extent):
+    fig, ax, proj = maps.map_axes(extent, projection)
+    labels = [t.get_text() for t in ax.texts if "°" in t.get_text()]
+    assert any(x.endswith("N") for x in labels) and any(x.endswith(("E", "W")) for x in labels), labels
+    boxes = _boxes(fig, [t for t in ax.texts if "°" in t.get_text()])
+    assert not any(boxes[i].overlaps(boxes[j]) for i in range(len(boxes)) for j in range(i))
+    # a place label keeps off the graticule's labels
+    grat = list(ax.texts)
+    x, y = proj(np.array([-20.0, 0.0]), np.array([50.0, 35.0]))
+    maps.plot_points(ax, proj, [-20.0, 0.0], [50.0, 35.0], labels=["Atlantic station A", "Atlantic station B"])
+    placed = [t for t in ax.texts if t.get_text().startswith("Atlantic")]
+    assert all(not a.overlaps(b) for a in _boxes(fig, placed) for b in _boxes(fig, grat))
+    fig, ax, proj = maps.map_axes(extent, projection, graticule_labels=False)
+    assert not ax.texts

@@ -277,3 +277,59 @@ def test_page_fits_the_width_in_a_browser(report):
             b.close()
     assert width <= 1400, width
     assert height < 150_000, height
+
+
+@pytest.fixture(scope="module")
+def ships():
+    """EPAA Phase 4 with IIB ships in the northern seas: the densest labels."""
+    from openbmd.analysis.assess import assess
+
+    return assess(scenario.load("default").phases[6])
+
+
+def _text_boxes(fig, texts):
+    """Pixel boxes of the texts themselves (an annotation's leader line left out)."""
+    from matplotlib.text import Text
+
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    return [Text.get_window_extent(t, r) for t in texts]
+
+
+def _overlap(a, b, tol=1.0):
+    """Whether two boxes overlap by more than ``tol`` pixels both ways."""
+    return min(a.x1, b.x1) - max(a.x0, b.x0) > tol and min(a.y1, b.y1) - max(a.y0, b.y0) > tol
+
+
+@pytest.mark.parametrize("role,places", [("strategic", {"Kozelsk", "Yasny", "Washington", "Seattle"}),
+                                         ("southern", {"Semnan", "Shahroud", "Warsaw", "Madrid"})])
+def test_maps_label_launch_fields_and_targets_without_overlaps(ships, role, places):
+    from openbmd.report.build import _map_figure
+
+    fig = _map_figure(ships, role, "test")
+    ax = fig.axes[0]
+    names = [t for t in ax.texts if "°" not in t.get_text()]
+    assert places <= {t.get_text() for t in names}
+    assert any("Redzikowo" in t.get_text() for t in names) and any("North Sea" in t.get_text() for t in names)
+    assert sum("°" in t.get_text() for t in ax.texts) >= 4  # graticule labels
+    boxes = _text_boxes(fig, ax.texts)
+    texts = list(ax.texts)
+    for i in range(len(texts)):
+        for j in range(i):
+            if "°" in texts[i].get_text() and "°" in texts[j].get_text():
+                continue
+            assert not _overlap(boxes[i], boxes[j]), (texts[i].get_text(), texts[j].get_text())
+
+
+def test_timeline_legend_leaves_the_bars_clear(ships):
+    from openbmd.report.build import _timeline_figure
+
+    fig = _timeline_figure(ships)
+    ax = fig.axes[0]
+    legend = (fig.legends or [ax.get_legend()])[0]
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    box = legend.get_window_extent(r)
+    assert ax.patches
+    assert not box.overlaps(ax.get_window_extent(r))
+    assert not any(box.overlaps(p.get_window_extent(r)) for p in ax.patches)

@@ -38,6 +38,8 @@ C_ENGAGE = "#c0392b"  # engageable
 C_SAFE = "#4a6f8a"  # not engageable
 C_SITE = "#1b7837"
 C_RADAR = "#7b3294"
+C_LAUNCH = "#8c2d04"  # launch fields
+C_TARGET = "#252525"  # target cities
 GEO_STEP_S = 60.0  # s between trajectory points in the default GeoJSON (smooth in midcourse)
 GEO_DECIMALS = 4  # lon/lat decimals in the default GeoJSON (1e-4 deg: ~11 m)
 FULL_GEO_STEP_S = 10.0  # --full-geo
@@ -158,6 +160,13 @@ def features(assessment: Assessment, fp: Footprint | None, track_step_s: float =
 
 # -------------------------------------------------------------- figures ----
 def _fig_map(assessment: Assessment, role: str, path: Path, title: str):
+    M.save(_map_figure(assessment, role, title), path)
+
+
+def _map_figure(assessment: Assessment, role: str, title: str):
+    """The map of one role's trajectories: ground tracks, batteries with fly-out
+    fans, radar coverage, and the role's launch fields and target cities, labelled
+    without overlaps (batteries first)."""
     sc = assessment.scenario
     per = assessment.per_threat()
     sel = np.nonzero((per["role"] == role).to_numpy())[0]
@@ -185,15 +194,29 @@ def _fig_map(assessment: Assessment, role: str, path: Path, title: str):
             a0, a1, o0, o1 = b.patrol_box
             M.plot_polygons(ax, proj, [np.array([[o0, a0], [o1, a0], [o1, a1], [o0, a1]])], facecolor="none",
                             edgecolor=C_SITE, alpha=0.9, linewidth=1.0)
+    launches, targets = {}, {}
+    for t in sc.threats:
+        if t.role == role:
+            launches.update((p.name, p) for p in t.launches)
+            targets.update((p.name, p) for p in t.targets if p.name not in launches)
+    for places, color, marker, size in ((launches, C_LAUNCH, "s", 22), (targets, C_TARGET, "o", 14)):
+        if places:
+            ps = list(places.values())
+            M.plot_points(ax, proj, [math.degrees(p.lon) for p in ps], [math.degrees(p.lat) for p in ps],
+                          labels=list(places), c=color, marker=marker, s=size, label_size=6, label_color=color)
     from matplotlib.lines import Line2D
 
     handles = [Line2D([], [], color=C_ENGAGE, lw=1.6, label="can be engaged"),
                Line2D([], [], color=C_SAFE, lw=1.0, label="cannot be engaged"),
                Line2D([], [], color=C_SITE, marker="^", lw=0, label="battery (fan: 150 km alt. within 300 s)"),
                Line2D([], [], color=C_RADAR, lw=4, alpha=0.3, label=f"radar coverage ({sc.rcs:g} m²)")]
+    if launches:
+        handles.append(Line2D([], [], color=C_LAUNCH, marker="s", lw=0, markersize=4, label="launch field"))
+    if targets:
+        handles.append(Line2D([], [], color=C_TARGET, marker="o", lw=0, markersize=3.5, label="target"))
     ax.legend(handles=handles, loc="lower left", fontsize=7, framealpha=0.9)
     ax.set_title(title, fontsize=10)
-    M.save(fig, path)
+    return fig
 
 
 def _fig_footprint(fps: list, path: Path):
@@ -262,12 +285,19 @@ def _fig_profiles(assessment: Assessment, path: Path):
     ax.set_xlabel("ground range from launch (km)")
     ax.set_ylabel("altitude (km)")
     ax.set_title("Altitude versus range; thick: the intercept window of the best battery", fontsize=10)
-    ax.legend(fontsize=6, loc="upper right")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=6, loc="upper right")
     ax.grid(alpha=0.3)
     M.save(fig, path)
 
 
 def _fig_timeline(assessment: Assessment, path: Path):
+    M.save(_timeline_figure(assessment), path)
+
+
+def _timeline_figure(assessment: Assessment):
+    """Launch and intercept windows of the trajectories closest to engagement;
+    the legend sits below the axes, clear of every bar."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -275,7 +305,9 @@ def _fig_timeline(assessment: Assessment, path: Path):
     pairs = assessment.pairs
     m = len(assessment.scenario.batteries)
     picks = _pick_threats(assessment, k=10)
-    fig = Figure(figsize=(9, 0.5 * max(len(picks), 2) + 1.4))
+    height = 0.5 * max(len(picks), 2) + 1.4
+    legend_in = 0.55  # below the axes: two rows of legend
+    fig = Figure(figsize=(9, height + legend_in))
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
     labels = []
@@ -300,14 +332,14 @@ def _fig_timeline(assessment: Assessment, path: Path):
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    ax.legend(handles=[Patch(color="#1a9850", label="launch window: earliest permitted to latest useful launch"),
-                       Patch(color="#d73027", label="shortfall: the launch would be needed before it is permitted"),
-                       Patch(color="#2c7bb6", label="intercept window"), Line2D([], [], color="k", lw=0.8, label="impact")],
-              fontsize=6, loc="lower right", framealpha=0.9)
+    fig.legend(handles=[Patch(color="#1a9850", label="launch window: earliest permitted to latest useful launch"),
+                        Patch(color="#d73027", label="shortfall: the launch would be needed before it is permitted"),
+                        Patch(color="#2c7bb6", label="intercept window"), Line2D([], [], color="k", lw=0.8, label="impact")],
+               fontsize=6, loc="lower center", ncol=2, frameon=False)
     ax.invert_yaxis()
     ax.grid(axis="x", alpha=0.3)
-    fig.tight_layout()
-    M.save(fig, path)
+    fig.tight_layout(rect=(0, legend_in / (height + legend_in), 1, 1))
+    return fig
 
 
 # --------------------------------------------------------------- tables ----

@@ -27,6 +27,7 @@ from matplotlib.colors import is_color_like
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, PathPatch
 from matplotlib.path import Path
+from matplotlib.text import Text
 
 from openbmd import geo
 
@@ -311,7 +312,7 @@ def _segments(proj: MapProjection, lines, view) -> list[np.ndarray]:
 
 def map_axes(extent=None, projection: str = "lambert", figsize=(8.0, 6.0), ax=None, *,
              center_deg=None, land: bool = True, borders: bool = True,
-             graticule_step_deg: float | None = None):
+             graticule_step_deg: float | None = None, graticule_labels: bool = True):
     """A base map: ocean, land, country borders, coastlines and graticule.
 
     ``extent``: ``(lon_min, lon_max, lat_min, lat_max)`` in degrees (``lon_max <
@@ -321,6 +322,9 @@ def map_axes(extent=None, projection: str = "lambert", figsize=(8.0, 6.0), ax=No
     lat_deg)`` arrays to map coordinates (see MapProjection), for use with the plot_*
     helpers and with plain matplotlib calls (``ax.plot(*proj(lon_deg, lat_deg))``).
     With ``ax`` given, the map is drawn into it and ``figsize`` is ignored.
+    ``graticule_labels``: the graticule's degrees written inside the frame (meridians
+    along the bottom edge, parallels along the left; on a globe, along the central
+    meridian and a parallel below the centre).
     """
     if projection not in PROJECTIONS:
         raise ValueError(f"projection must be one of {PROJECTIONS}, got {projection!r}")
@@ -361,7 +365,7 @@ def map_axes(extent=None, projection: str = "lambert", figsize=(8.0, 6.0), ax=No
             view = (max(view[0], -rr), min(view[1], rr), max(view[2], -rr), min(view[3], rr))
 
     if ax is None:
-        fig = Figure(figsize=figsize)
+        fig = Figure(figsize=figsize, dpi=SAVE_FORMATS[".png"]["dpi"])  # labels are placed at the PNG's resolution
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
         fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.98)
@@ -410,7 +414,81 @@ def map_axes(extent=None, projection: str = "lambert", figsize=(8.0, 6.0), ax=No
     # add_collection would autoscale on some versions: restore the view
     ax.set_xlim(view[0], view[1])
     ax.set_ylim(view[2], view[3])
+    if graticule_labels:
+        _label_graticule(ax, proj, view, step, whole)
     return fig, ax, proj
+
+
+def _deg_text(v: float, kind: str) -> str:
+    """'20°E', '10°W', '50°N', '0°'."""
+    v = float(geo.wrap_lon_deg(v)) if kind == "lon" else float(v)
+    if abs(v) < 1e-9 or (kind == "lon" and abs(abs(v) - 180.0) < 1e-9):
+        return f"{abs(v):g}°"
+    hemi = ("E" if v > 0 else "W") if kind == "lon" else ("N" if v > 0 else "S")
+    return f"{abs(v):g}°{hemi}"
+
+
+_GRAT_LABEL = dict(fontsize=6, color="#4a5f70", zorder=_Z_OUTLINE, clip_on=True,
+                   bbox=dict(boxstyle="round,pad=0.1", facecolor="white", edgecolor="none", alpha=0.6))
+
+
+def _first_crossing(a: np.ndarray, b: np.ndarray, level: float, lo: float, hi: float):
+    """Where the polyline (a, b) first crosses a = level with b within [lo, hi]: b there, or None."""
+    d = a - level
+    ok = np.isfinite(d[:-1]) & np.isfinite(d[1:]) & (np.sign(d[:-1]) != np.sign(d[1:]))
+    for i in np.flatnonzero(ok):
+        t = d[i] / (d[i] - d[i + 1])
+        v = b[i] + t * (b[i + 1] - b[i])
+        if lo <= v <= hi:
+            return float(v)
+    return None
+
+
+def _label_graticule(ax, proj: MapProjection, view, step: float, whole: bool):
+    """Degree labels of the graticule lines, inside the frame; place_labels keeps
+    other labels off them."""
+    before = len(ax.texts)
+    _graticule_texts(ax, proj, view, step, whole)
+    new = ax.texts[before:]
+    if new:
+        renderer = _renderer(ax.figure)
+        ax.apply_aspect()
+        if not hasattr(ax, "_openbmd_labels"):
+            ax._openbmd_labels = ([], [])
+        ax._openbmd_labels[0].extend(np.array(t.get_window_extent(renderer).extents) for t in new)
+
+
+def _graticule_texts(ax, proj: MapProjection, view, step: float, whole: bool):
+    x0, x1, y0, y1 = view
+    lons = np.arange(-180.0, 180.0, step)
+    lats = np.arange(-90.0 + step, 90.0 - 1e-9, step)
+    if proj.kind == "orthographic" or whole:
+        # a globe (or a whole-world map): parallels along the central meridian, meridians along a parallel below the centre
+        # halfway between two parallels, so that the two sets of labels do not meet
+        lat_m = float(np.clip(step * np.floor((proj.lat0_deg - 30.0) / step) + step / 2.0, -75.0, 75.0))
+        for la in lats:
+            if abs(la) <= 80.0 and proj.angle_deg(proj.lon0_deg, la) < 80.0:
+                x, y = proj(np.array([proj.lon0_deg]), np.array([la]))
+                if np.isfinite(x[0]) and x0 <= x[0] <= x1 and y0 <= y[0] <= y1:
+                    ax.text(x[0], y[0], _deg_text(la, "lat"), ha="left", va="bottom", **_GRAT_LABEL)
+        for lo in lons:
+            if proj.angle_deg(lo, lat_m) < 75.0 and abs(float(geo.wrap_lon_deg(lo - proj.lon0_deg))) > 1e-9:
+                x, y = proj(np.array([lo]), np.array([lat_m]))
+                if np.isfinite(x[0]) and x0 <= x[0] <= x1 and y0 <= y[0] <= y1:
+                    ax.text(x[0], y[0], _deg_text(lo, "lon"), ha="center", va="top", **_GRAT_LABEL)
+        return
+    n = 721
+    pad_x, pad_y = 0.006 * (x1 - x0), 0.006 * (y1 - y0)
+    for lo in lons:
+        x, y = proj.line_xy(np.full(n, lo), np.linspace(-89.9, 89.9, n))
+        at = _first_crossing(y, x, y0 + pad_y, x0 + 0.03 * (x1 - x0), x1 - 0.03 * (x1 - x0))
+        if at is not None:
+            ax.text(at, y0 + pad_y, _deg_text(lo, "lon"), ha="center", va="bottom", **_GRAT_LABEL)
+    for la in lats:
+        x, y = proj.line_xy(np.linspace(-180.0, 180.0, n), np.full(n, la))
+        at = _first_crossing(x, y, x0 + pad_x, y0 + 0.05 * (y1 - y0), y1 - 0.03 * (y1 - y0))
+        if at is not None:
+            ax.text(x0 + pad_x, at, _deg_text(la, "lat"), ha="left", va="center", **_GRAT_LABEL)
 
 
 def _default(kw: dict, names: tuple, value):
@@ -459,9 +537,11 @@ def plot_lines(ax, proj: MapProjection, lines, colors=None, labels=None, **kw) -
     return out
 
 
-def plot_points(ax, proj: MapProjection, lon_deg, lat_deg, labels=None, **kw):
-    """Mark points (e.g. launch sites, radars), with optional text labels; hidden points
-    are skipped. Keywords go to ``ax.scatter``. Returns the scatter collection."""
+def plot_points(ax, proj: MapProjection, lon_deg, lat_deg, labels=None, label_size: float = 7,
+                label_color="black", **kw):
+    """Mark points (e.g. launch sites, radars), with optional text labels placed so that
+    they do not overlap (see place_labels); hidden points are skipped. Keywords go to
+    ``ax.scatter``. Returns the scatter collection."""
     lon = np.atleast_1d(np.asarray(lon_deg, float))
     lat = np.atleast_1d(np.asarray(lat_deg, float))
     x, y = proj(lon, lat)
@@ -474,11 +554,104 @@ def plot_points(ax, proj: MapProjection, lon_deg, lat_deg, labels=None, **kw):
         kw["c"] = np.asarray(kw["c"])[ok.ravel()]
     sc = ax.scatter(x[ok], y[ok], **kw)
     if labels is not None:
-        for xi, yi, text, good in zip(x.ravel(), y.ravel(), labels, ok.ravel()):
-            if good:
-                ax.annotate(str(text), (xi, yi), xytext=(3, 3), textcoords="offset points", fontsize=7,
-                            zorder=_Z_POINT, annotation_clip=True, clip_on=True)
+        (vx0, vx1), (vy0, vy1) = sorted(ax.get_xlim()), sorted(ax.get_ylim())
+        with np.errstate(invalid="ignore"):
+            keep = (ok & (x >= vx0) & (x <= vx1) & (y >= vy0) & (y <= vy1)).ravel()  # labels in the view only
+        xs, ys, texts = _merged(x.ravel()[keep], y.ravel()[keep], [str(t) for t, g in zip(labels, keep) if g])
+        place_labels(ax, xs, ys, texts, fontsize=label_size, color=label_color)
     return sc
+
+
+def _renderer(fig):
+    """A renderer to measure text with (any canvas; a bare Figure gets its default one)."""
+    get = getattr(fig.canvas, "get_renderer", None)
+    return get() if get is not None else fig._get_renderer()
+
+
+def _merged(x, y, texts):
+    """One label per position: the labels of coincident points joined, 'Ship (Rota 1)' and
+    'Ship (Rota 2)' as 'Ship (Rota 1, Rota 2)' (else one per line)."""
+    groups = {}
+    for xi, yi, t in zip(x, y, texts):
+        groups.setdefault((round(float(xi), 3), round(float(yi), 3)), []).append(t)
+    out_x, out_y, out_t = [], [], []
+    for (xi, yi), ts in groups.items():
+        ts = list(dict.fromkeys(ts))
+        heads = {t.rsplit(" (", 1)[0] for t in ts}
+        if len(ts) > 1 and len(heads) == 1 and all(t.endswith(")") and " (" in t for t in ts):
+            text = f"{heads.pop()} ({', '.join(t.rsplit(' (', 1)[1][:-1] for t in ts)})"
+        else:
+            text = "\n".join(ts)
+        out_x.append(xi)
+        out_y.append(yi)
+        out_t.append(text)
+    return np.array(out_x), np.array(out_y), out_t
+
+
+# label offsets tried in turn (points; ha, va): the four corners, above, below, then farther out with a leader line
+_SPOTS = [(dx, dy, ha, va) for dx, dy, ha, va in ((4, 3, "left", "bottom"), (4, -3, "left", "top"),
+                                                  (-4, 3, "right", "bottom"), (-4, -3, "right", "top"),
+                                                  (0, 6, "center", "bottom"), (0, -6, "center", "top"),
+                                                  (6, 0, "left", "center"), (-6, 0, "right", "center"))]
+
+
+def place_labels(ax, x, y, texts, fontsize: float = 7, color="black", **kw) -> list:
+    """Label points at map coordinates ``(x, y)`` so that no label covers another,
+    nor a point labelled by this or an earlier call on the same axes: each label
+    takes the first free spot around its point (corners, above, below, sides),
+    then spots farther out with a thin leader line; where nothing is free, the
+    spot that overlaps least. Returns the annotations."""
+    fig = ax.figure
+    renderer = _renderer(fig)
+    ax.apply_aspect()
+    if not hasattr(ax, "_openbmd_labels"):
+        ax._openbmd_labels = ([], [])  # boxes of the labels and of the labelled points, in pixels
+    placed, marks = ax._openbmd_labels
+    x, y = np.asarray(x, float).ravel(), np.asarray(y, float).ravel()
+    pts = ax.transData.transform(np.column_stack((x, y))) if len(x) else np.zeros((0, 2))
+    r = 3.0 * fig.dpi / 72.0  # a marker's half size, in pixels
+    marks += [np.array([p[0] - r, p[1] - r, p[0] + r, p[1] + r]) for p in pts]
+    frame = ax.get_window_extent(renderer)
+    out = []
+    for k, (xi, yi, text) in enumerate(zip(x, y, texts)):
+        p = pts[k]
+        # the points under this one's own marker are no obstacle to it
+        obstacles = placed + [m for m in marks if abs(m[0] + r - p[0]) > r or abs(m[1] + r - p[1]) > r]
+        best = None
+        for scale in (1.0, 2.5, 4.5, 7.0):
+            for dx, dy, ha, va in _SPOTS:
+                ann = ax.annotate(text, (xi, yi), xytext=(dx * scale, dy * scale), textcoords="offset points",
+                                  ha=ha, va=va, fontsize=fontsize, color=color, zorder=_Z_POINT,
+                                  annotation_clip=True, clip_on=True,
+                                  arrowprops=dict(arrowstyle="-", lw=0.4, color="#555555", shrinkA=0, shrinkB=2)
+                                  if scale > 1.0 else None, **kw)
+                ann.update_positions(renderer)
+                bb = Text.get_window_extent(ann, renderer)  # the text only, not its leader line
+                pad = 1.0 + 0.02 * bb.width  # text widths vary a little with the resolution of the output
+                box = np.array([bb.x0 - pad, bb.y0 - 2, bb.x1 + pad, bb.y1 + 2])
+                cost = sum(_overlap(box, o) for o in obstacles)
+                inside = box[0] >= frame.x0 and box[2] <= frame.x1 and box[1] >= frame.y0 and box[3] <= frame.y1
+                cost += 0.0 if inside else 1e6 + (bb.width * bb.height)
+                if best is None or cost < best[0]:
+                    if best is not None:
+                        best[1].remove()
+                    best = (cost, ann, box)
+                else:
+                    ann.remove()
+                if cost == 0.0:
+                    break
+            if best[0] == 0.0:
+                break
+        placed.append(best[2])
+        out.append(best[1])
+    return out
+
+
+def _overlap(a, b) -> float:
+    """Overlap area of two boxes (x0, y0, x1, y1)."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return float(w * h) if w > 0 and h > 0 else 0.0
 
 
 def plot_polygons(ax, proj: MapProjection, rings, **kw) -> list:
@@ -584,4 +757,5 @@ def save(fig, path, palette: bool = True) -> _FsPath:
     return path
 
 
-__all__ = ["PROJECTIONS", "MapProjection", "map_axes", "plot_grid", "plot_lines", "plot_points", "plot_polygons", "save"]
+__all__ = ["PROJECTIONS", "MapProjection", "map_axes", "place_labels", "plot_grid", "plot_lines", "plot_points",
+           "plot_polygons", "save"]
