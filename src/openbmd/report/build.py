@@ -401,10 +401,13 @@ def _html_table(df: pd.DataFrame, max_rows: int = 400, csv: str | None = None, w
     <details> element, closed, whose summary says how many rows and links
     the CSV."""
     counts = _count_columns(df)
-    head = "".join(f"<th>{html.escape(_header(c))}</th>" for c in df.columns)
+    # text columns read left-aligned, numbers right-aligned
+    text = ["" if pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c]) else " class='t'"
+            for c in df.columns]
+    head = "".join(f"<th{k}>{html.escape(_header(c))}</th>" for c, k in zip(df.columns, text))
     shown = df.head(max_rows)
     # column by column: each keeps its own type (a row of mixed numbers would be all floats)
-    cells = [[f"<td>{_fmt(v, str(c), c in counts)}</td>" for v in shown.iloc[:, k].tolist()]
+    cells = [[f"<td{text[k]}>{_fmt(v, str(c), c in counts)}</td>" for v in shown.iloc[:, k].tolist()]
              for k, c in enumerate(df.columns)]
     body = ["<tr>" + "".join(row) + "</tr>" for row in zip(*cells)] if cells else []
     more = f"<p class='note'>{len(df) - max_rows} more rows in the CSV.</p>" if len(df) > max_rows else ""
@@ -450,7 +453,7 @@ table{border-collapse:collapse;font-size:.8em;margin:.5em 0;display:block;max-wi
 td,th{border:1px solid #ddd;padding:.2em .5em;text-align:right;vertical-align:top}
 th{background:#f3f3f3;font-weight:600;min-width:3.5em;max-width:12em;overflow-wrap:break-word}
 td{max-width:30em;overflow-wrap:break-word}
-td:first-child,th:first-child{text-align:left}img{max-width:100%;height:auto;border:1px solid #eee}figure{margin:1em 0}
+td:first-child,th:first-child,td.t,th.t{text-align:left}img{max-width:100%;height:auto;border:1px solid #eee}figure{margin:1em 0}
 details{margin:.5em 0}summary{cursor:pointer;color:#245;font-size:.9em}
 .note{color:#555;font-size:.85em}td.flip{background:#fde2c8;font-weight:bold}ul.assume{font-size:.85em}code{background:#f5f5f5;padding:0 .2em}
 @media print{body{max-width:none;margin:0;font-size:10pt}nav{display:none}table{display:table;font-size:7.5pt}
