@@ -66,7 +66,7 @@ def tasks():
         from openbmd.web.app import create_app
 
         with tempfile.TemporaryDirectory() as d:
-            client = TestClient(create_app(f"{d}/db.sqlite3"))
+            client = TestClient(create_app(f"{d}/db.sqlite3", allowed_hosts=["testserver"]))
             for name in ("epaa-phase3", "epaa-phase2"):
                 reset_memory()  # each switch as the first of a new server
                 t = time.perf_counter()

@@ -14,9 +14,62 @@ from openbmd.web.app import CSP, MAX_BODY_BYTES, create_app
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    app = create_app(tmp_path_factory.mktemp("web") / "db.sqlite3")
+    # TestClient sends Host: testserver
+    app = create_app(tmp_path_factory.mktemp("web") / "db.sqlite3", allowed_hosts=["testserver", "localhost"])
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
+
+
+def test_the_server_answers_only_its_own_host_and_origin(tmp_path):
+    """DNS rebinding and cross-site requests (Jupyter's model): a foreign Host
+    gets 400, a cross-origin POST 403; the loopback names are the default."""
+    app = create_app(tmp_path / "db.sqlite3")
+    with TestClient(app, base_url="http://127.0.0.1:8000", raise_server_exceptions=False) as c:
+        assert c.get("/api/health").status_code == 200
+        r = c.get("/api/health", headers={"Host": "evil.example"})
+        assert r.status_code == 400 and "not allowed" in r.json()["detail"]
+        assert c.get("/api/health", headers={"Host": "localhost:8000"}).status_code == 200
+        assert c.get("/api/health", headers={"Host": "[::1]:8000"}).status_code == 200
+        body = {"toml": MINI}
+        r = c.post("/api/validate", json=body, headers={"Origin": "http://evil.example"})
+        assert r.status_code == 403 and "cross-origin" in r.json()["detail"]
+        assert c.post("/api/validate", json=body, headers={"Origin": "http://127.0.0.1:8000"}).status_code == 200
+        assert c.post("/api/validate", json=body).status_code == 200  # no Origin: not a browser's cross-site request
+
+
+def test_a_server_bound_beyond_loopback_needs_its_token(tmp_path):
+    app = create_app(tmp_path / "db.sqlite3", allowed_hosts=["*"], token="s3cret")
+    with TestClient(app, base_url="http://192.0.2.7:8000", raise_server_exceptions=False) as c:
+        r = c.get("/api/health")
+        assert r.status_code == 401 and "token" in r.json()["detail"]
+        assert c.get("/api/health", headers={"Authorization": "token wrong"}).status_code == 401
+        assert c.get("/api/health", headers={"Authorization": "token s3cret"}).status_code == 200
+        r = c.get("/api/health?token=s3cret")  # the printed address: sets a cookie for the page's own requests
+        assert r.status_code == 200 and "openbmd_token" in r.headers.get("set-cookie", "")
+        assert c.get("/api/health").status_code == 200  # the cookie
+    with pytest.raises(ValueError, match="token"):
+        create_app(tmp_path / "db2.sqlite3", allowed_hosts=["*"])
+
+
+def test_the_job_queue_is_bounded(tmp_path):
+    from openbmd.web import app as W
+
+    app = create_app(tmp_path / "db.sqlite3", allowed_hosts=["testserver"])
+    with TestClient(app, raise_server_exceptions=False) as c:
+        ids = []
+        codes = []
+        for _ in range(W.MAX_QUEUED_PER_KIND + 2):
+            r = c.post("/api/jobs", json={"kind": "footprint", "scenario": "epaa-phase3", "step_deg": 5.0})
+            codes.append(r.status_code)
+            if r.status_code == 202:
+                ids.append(r.json()["id"])
+        assert codes[: W.MAX_QUEUED_PER_KIND] == [202] * W.MAX_QUEUED_PER_KIND
+        assert 429 in codes[W.MAX_QUEUED_PER_KIND:]
+        r = c.post("/api/jobs", json={"kind": "footprint", "scenario": "epaa-phase3", "step_deg": 5.0})
+        if r.status_code == 429:
+            assert "at most" in r.json()["detail"]
+        for j in ids:
+            c.delete(f"/api/jobs/{j}")
 
 
 MINI = """

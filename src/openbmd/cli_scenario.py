@@ -485,9 +485,15 @@ def cmd_serve(args) -> int:
         loopback = loopback or ipaddress.ip_address(args.host).is_loopback
     except ValueError:
         pass
+    token = None
     if not loopback:
-        print(f"openbmd: warning: serving on {args.host}, reachable from other machines", file=sys.stderr)
-    app = create_app(args.db, args.scenario)
+        import secrets
+
+        token = secrets.token_urlsafe(24)
+        print(f"openbmd: warning: serving on {args.host}, reachable from other machines; every request needs "
+              "the token in the address below", file=sys.stderr)
+    # loopback: only the loopback Host names (a DNS-rebinding page gets 400); elsewhere any Host, with a token
+    app = create_app(args.db, args.scenario, allowed_hosts=None if loopback else ["*"], token=token)
 
     def warm():  # the first page load then finds the threat set flown and the tables built
         from .analysis import assess
@@ -502,7 +508,8 @@ def cmd_serve(args) -> int:
     import threading
 
     threading.Thread(target=warm, daemon=True).start()
-    print(f"openbmd web view: http://{args.host}:{args.port}/  opens {app.state.initial_scenario} "
+    shown = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"openbmd web view: http://{shown}:{args.port}/{'?token=' + token if token else ''}  opens {app.state.initial_scenario} "
           f"(API docs at /docs; data in {app.state.store.path})", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0

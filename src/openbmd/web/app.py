@@ -202,8 +202,33 @@ def initial_scenario(ref: str) -> str:
     return "epaa-phase3"
 
 
-def create_app(db_path=None, default_scenario: str = "default") -> FastAPI:
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+MAX_QUEUED_PER_KIND = 3  # queued or running jobs of one kind; beyond: 429
+TOKEN_COOKIE = "openbmd_token"
+
+
+def _host_only(value: str) -> str:
+    """The host part of a Host header or an origin's netloc ('[::1]:8000' -> '::1')."""
+    v = value.strip().lower()
+    if v.startswith("["):
+        return v[1:v.find("]")] if "]" in v else v
+    return v.rsplit(":", 1)[0] if v.count(":") == 1 else v
+
+
+def create_app(db_path=None, default_scenario: str = "default", *, allowed_hosts=None, token: str | None = None) -> FastAPI:
+    """The web app. Like Jupyter's server it answers only requests whose Host
+    is one of ``allowed_hosts`` (default: the loopback names; a DNS-rebinding
+    page on another site gets 400), refuses state-changing requests from
+    another origin (403) and, with ``token`` (``openbmd serve`` makes one when
+    bound to anything but loopback), every request without it (401; the token
+    comes as ``?token=``, then a cookie, or ``Authorization: token ...``).
+    ``allowed_hosts=["*"]``: any Host (only with a token: the token is then
+    what keeps a rebinding page out)."""
     from .. import scenario as S
+
+    hosts = {h.lower() for h in (LOOPBACK_HOSTS if allowed_hosts is None else tuple(allowed_hosts))}
+    if "*" in hosts and token is None:
+        raise ValueError("a server that answers any Host needs a token")
 
     app = FastAPI(title="openbmd", version=__version__,
                   description="Open ballistic-missile-defence physics: the JSON API behind the local web view.")
@@ -214,6 +239,29 @@ def create_app(db_path=None, default_scenario: str = "default") -> FastAPI:
 
     @app.middleware("http")
     async def guard(request: Request, call_next):
+        host = request.headers.get("host", "")
+        if "*" not in hosts and _host_only(host) not in hosts:
+            return _secure(JSONResponse({"detail": f"Host {host[:80]!r} not allowed (this server answers "
+                                                   f"{', '.join(sorted(hosts))})"}, status_code=400))
+        origin = request.headers.get("origin")
+        if request.method in ("POST", "PUT", "PATCH", "DELETE") and origin and origin != "null":
+            from urllib.parse import urlsplit
+
+            if urlsplit(origin).netloc.lower() != host.lower():
+                return _secure(JSONResponse({"detail": f"cross-origin {request.method} from {origin[:80]!r} refused"},
+                                            status_code=403))
+        set_cookie = False
+        if token is not None:
+            import hmac
+
+            auth = request.headers.get("authorization", "")
+            given = (request.query_params.get("token") or request.cookies.get(TOKEN_COOKIE)
+                     or (auth[6:].strip() if auth.lower().startswith("token ") else ""))
+            if not hmac.compare_digest(given.encode(), token.encode()):
+                return _secure(JSONResponse({"detail": "this server needs its token: open the address "
+                                                       "'openbmd serve' printed (it ends in ?token=...)"},
+                                            status_code=401))
+            set_cookie = request.query_params.get("token") is not None
         cl = request.headers.get("content-length")
         if cl is not None and (not cl.isdigit() or int(cl) > MAX_BODY_BYTES):
             return _secure(JSONResponse({"detail": f"request body over {MAX_BODY_BYTES} bytes"}, status_code=413))
@@ -228,6 +276,8 @@ def create_app(db_path=None, default_scenario: str = "default") -> FastAPI:
 
             logging.getLogger("openbmd.web").exception("internal error on %s %s", request.method, request.url.path)
             resp = JSONResponse({"detail": f"internal error: {type(exc).__name__}"}, status_code=500)
+        if set_cookie:
+            resp.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict")
         return _secure(resp)
 
     def _secure(resp: Response) -> Response:
@@ -628,6 +678,10 @@ def create_app(db_path=None, default_scenario: str = "default") -> FastAPI:
             if req.guarantee not in bundled_guarantees():
                 raise HTTPException(404, f"no bundled guarantee {req.guarantee!r}{S._suggest(req.guarantee, bundled_guarantees())} "
                                          f"(bundled: {', '.join(bundled_guarantees())})")
+        waiting = sum(1 for j in jobs.values() if j.kind == req.kind and j.state in ("queued", "running"))
+        if waiting >= MAX_QUEUED_PER_KIND:
+            raise HTTPException(429, f"{waiting} {req.kind} jobs already queued or running (at most "
+                                     f"{MAX_QUEUED_PER_KIND} per kind): wait for one to finish or cancel one")
         job = Job(req.kind, req.scenario, {"step_deg": req.step_deg, "guarantee": req.guarantee,
                                            "launch_delay_s": req.launch_delay_s})
         if req.kind == "speed_map":
