@@ -68,12 +68,15 @@ def _fig_balance(b, path: Path):
         ax.set_title(f"{att}: {total:,.0f} warheads launched", fontsize=10)
         ax.set_xlabel("warheads")
         ax.grid(axis="x", alpha=0.3)
-    axes[0][0].set_yticks(y, [n[:44] for n in names], fontsize=8)
+    import textwrap
+
+    # whole names, wrapped (not cut at 44 characters); the saved figure grows to hold them
+    axes[0][0].set_yticks(y, ["\n".join(textwrap.wrap(n, 34)) for n in names], fontsize=8)
     axes[0][0].invert_yaxis()
     h, lab = axes[0][0].get_legend_handles_labels()
     fig.legend(h, lab, fontsize=8, loc="lower center", ncol=3, frameon=False)
     fig.tight_layout(rect=(0, 0.07, 1, 1))
-    fig.savefig(path, dpi=130)
+    fig.savefig(path, dpi=130, bbox_inches="tight", pad_inches=0.15)
     plt.close(fig)
 
 
