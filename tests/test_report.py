@@ -333,3 +333,28 @@ def test_timeline_legend_leaves_the_bars_clear(ships):
     assert ax.patches
     assert not box.overlaps(ax.get_window_extent(r))
     assert not any(box.overlaps(p.get_window_extent(r)) for p in ax.patches)
+
+
+def test_the_report_opens_with_a_summary_of_the_answer(report):
+    """The first section states, as declared, which architectures engage
+    strategic trajectories and how much, the southern coverage of each, and
+    the assumption sets that change the answer: the same numbers as the
+    phase comparison and the robustness table."""
+    import re
+
+    page = (report / "report.html").read_text()
+    sections = re.findall(r"<section id='([^']+)'>", page)
+    assert sections[0] == "summary" and sections[1] == "phases"
+    summary = page[page.index("<section id='summary'>"):page.index("<section id='phases'>")]
+    data = json.loads((report / "summary.json").read_text())
+    for p in data["phases"]:
+        assert f"{100 * p['southern_covered_share']:.1f} %" in summary
+        name = p["name"].replace("&", "&amp;")
+        assert name in summary
+        if p["strategic_engageable_share"]:
+            assert f"{name} {100 * p['strategic_engageable_share']:.1f} %" in summary
+    flips = [r for r in data["robustness"] if r["assumptions"] != "as declared"]
+    declared = {r["name"]: r["strategic_engageable_share"] > 0 for r in data["robustness"] if r["assumptions"] == "as declared"}
+    for r in flips:
+        if (r["strategic_engageable_share"] > 0) != declared[r["name"]]:
+            assert f"<i>{r['assumptions']}</i>" in summary

@@ -489,6 +489,56 @@ def _robustness_html(rob, tmp: Path, files: list) -> str:
     return "".join(out)
 
 
+def _share(v) -> str:
+    return "n/a" if v is None or not np.isfinite(v) else f"{100 * v:.1f} %"
+
+
+def _summary_html(rob) -> str:
+    """The answer first: per architecture, as declared, the share of strategic
+    trajectories some battery can engage and of southern threats covered;
+    then which assumption sets change the answer in kind, and where. Read off
+    the robustness table (the same numbers as the sections below)."""
+    st = rob.matrix("strategic_engageable_share")
+    so = rob.matrix("southern_covered_share")
+    row = "as declared" if "as declared" in st.index else st.index[0]
+    names = list(st.columns)
+    eng = [n for n in names if np.nan_to_num(st.loc[row, n]) > 0]
+    out = ["<ul class='summary'>"]
+    if eng:
+        out.append(f"<li><b>Strategic trajectories:</b> as declared, {len(eng)} of {len(names)} "
+                   f"architecture{'s' if len(names) != 1 else ''} can engage some: "
+                   + "; ".join(f"{html.escape(n)} {_share(st.loc[row, n])}" for n in eng)
+                   + (f". The others ({', '.join(html.escape(n) for n in names if n not in eng)}) engage none."
+                      if len(eng) < len(names) else ".") + "</li>")
+    else:
+        out.append("<li><b>Strategic trajectories:</b> as declared, "
+                   + ("no architecture here can engage any "f"({len(names)} compared).</li>" if len(names) > 1
+                      else f"{html.escape(names[0])} can engage none.</li>"))
+    sv = [(n, so.loc[row, n]) for n in names]
+    best = max(sv, key=lambda x: np.nan_to_num(x[1]))
+    out.append("<li><b>Southern threats covered</b> (the stated mission): "
+               + "; ".join(f"{html.escape(n)} {_share(v)}" for n, v in sv)
+               + (f". Most: {html.escape(best[0])}." if len(names) > 1 else ".") + "</li>")
+    fl = rob.flips("strategic_engageable_share")
+    cells = [(k, n, st.loc[k, n]) for k in fl.index for n in fl.columns if k != row and bool(fl.loc[k, n])]
+    if cells:
+        by_set: dict = {}
+        for k, n, v in cells:
+            by_set.setdefault(k, []).append(f"{html.escape(n)} {_share(v)}")
+        out.append("<li><b>What the answer depends on:</b> these assumption sets change it in kind (some strategic "
+                   "trajectory engageable, or none): "
+                   + "; ".join(f"<i>{html.escape(k)}</i>: {', '.join(v)}" for k, v in by_set.items())
+                   + " (section <a href='#depends'>What the answer depends on</a>).</li>")
+    else:
+        out.append("<li><b>What the answer depends on:</b> no assumption set of the robustness table changes it in "
+                   "kind (section <a href='#depends'>What the answer depends on</a>).</li>")
+    out.append("</ul><p class='note'>Shares count trajectories (every launch field, target and profile of the "
+               "scenario's threat sets), not warheads; the strategic balance counts warheads. Every figure is "
+               "recomputed by <code>openbmd report</code> from the catalog's public sources; the assumptions section "
+               "lists each parameter and its source.</p>")
+    return "".join(out)
+
+
 def _page(title: str, sections: list) -> str:
     nav = "".join(f"<li><a href='#{sid}'>{html.escape(h)}</a></li>" for sid, h, _ in sections)
     body = "".join(f"<section id='{sid}'><h2>{html.escape(h)}</h2>{content}</section>" for sid, h, content in sections)
@@ -719,7 +769,7 @@ def write_report(scenario, out_dir, *, fmt: str = "png", progress=None, full_geo
     with staged_folder(out_dir) as tmp:
         files: list = []
         data: dict = {"openbmd": __version__, "scenario": scenario.name, "files": scenario.files}
-        sections = []
+        sections = [("summary", "Summary", _summary_html(rob))]
         if comp is not None:
             table = comp.table()
             _write_table(table, tmp / "tables" / "phases", files)
