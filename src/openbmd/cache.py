@@ -43,13 +43,14 @@ from pathlib import Path
 import numpy as np
 
 from .files import write_atomic
+from .errors import OpenBMDError
 
 DEFAULT_MAX_MB = 2048.0
 SUFFIX = ".npz"
 _disabled = False
 
 
-class CacheError(ValueError):
+class CacheError(OpenBMDError, ValueError):
     """A cache setting (an environment variable) that cannot be used."""
 
 

@@ -17,12 +17,14 @@ import sys
 import tomllib
 from pathlib import Path
 
+from .errors import OpenBMDError
+
 EXIT_BAD_INPUT = 2
 _LATLON = re.compile(r"^\s*([-+]?\d+(?:\.\d*)?|[-+]?\.\d+)\s*,\s*([-+]?\d+(?:\.\d*)?|[-+]?\.\d+)\s*$")
 DEFAULT_BATCH = "default"
 
 
-class InputError(ValueError):
+class InputError(OpenBMDError, ValueError):
     """Bad user input: printed as one line, exit status 2."""
 
 
@@ -921,13 +923,9 @@ def main(argv=None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return EXIT_BAD_INPUT
-    from .cache import CacheError
-    from .catalog import CatalogError
-    from .scenario import ScenarioError
-
     try:
         return args.func(args)
-    except (InputError, CatalogError, ScenarioError, CacheError) as exc:
+    except OpenBMDError as exc:  # every input error of the package (openbmd.errors), one line, exit 2
         print(f"openbmd: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:  # the reader went away (e.g. `| head`): not an error

@@ -46,23 +46,15 @@ def _load(ref):
 
 def _run(fn, *a, **kw):
     """Run an analysis; modelling errors (an unreachable footprint, ...) become input errors."""
-    from .analysis.raid import RaidError
     from .cli import InputError
-    from .engage import EngagementError
-    from .flight.aim import AimError
-    from .scenario import ScenarioError
-    from .tracking import TrackingError
-    from .wta import WTAError
+    from .errors import OpenBMDError
 
-    errors = (ScenarioError, AimError, EngagementError, RaidError, WTAError, TrackingError)
     try:
         return fn(*a, **kw)
-    except Exception as exc:
-        # the report's errors too, without importing the report (matplotlib) for every command
-        rb = sys.modules.get("openbmd.report.build")
-        if isinstance(exc, errors) or (rb is not None and isinstance(exc, rb.ReportError)):
-            raise InputError(str(exc)) from None
-        raise
+    except OpenBMDError as exc:  # scenario, aim, engagement, raid, report, ... errors: one line, exit 2
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(str(exc)) from None
 
 
 def _clean(v):

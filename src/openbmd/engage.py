@@ -40,12 +40,13 @@ from .flight import FlightOptions, Impulsive, run
 from .flight.trajectories import Trajectories
 from .sensors import EarlyWarningSatellites, Network, Radar, observe
 from .vehicles import Interceptor, ReentryVehicle
+from .errors import OpenBMDError
 
 RE_MEAN = E.SPHERE_RADIUS  # ground ranges of the engagement geometry: central angle x 6371 km
 FAST = {"nsz", "arcp", "contract", "afn", "reassoc"}  # fastmath without the no-NaN/no-inf assumptions
 
 
-class EngagementError(ValueError):
+class EngagementError(OpenBMDError, ValueError):
     """Bad engagement input (message says which)."""
 
 

@@ -29,6 +29,8 @@ from pathlib import Path
 import numpy as np
 from matplotlib.path import Path as _MplPath
 
+from .errors import OpenBMDError
+
 DATA_DIR = Path(__file__).resolve().parent / "data" / "geo"
 COUNTRIES_FILE = DATA_DIR / "countries-50m.json"
 LAND_FILE = DATA_DIR / "land-50m.json"
@@ -85,7 +87,7 @@ ALIASES = {
 }
 
 
-class GeoError(ValueError):
+class GeoError(OpenBMDError, ValueError):
     """Unknown country name or invalid geographic input."""
 
 

@@ -53,6 +53,7 @@ import numpy as np
 
 from . import earth as E
 from .guarantee import TEST_LIMIT_KINDS
+from .errors import OpenBMDError
 
 SHIP_RADAR = "AN/TPY-2 (forward-based mode)"  # ASSUMPTION: the observation ship's radar (X band, all-round)
 Z_FALSE_ALARM = 1.6448536269514722  # one-sided 95 %: 5 % false alarms at the limit
@@ -66,7 +67,7 @@ MIN_SCATTER_RUNS = 20
 MODEL_SIGMA = {"max_test_target_range": 0.5}  # interceptor speed, target speed, target range, intercept altitude
 
 
-class ObserveError(ValueError):
+class ObserveError(OpenBMDError, ValueError):
     """Bad observation input (an unknown sensor, ...): one line."""
 
 

@@ -43,6 +43,7 @@ import numpy as np
 from .catalog import CatalogError, default_catalog
 from .earth import EarthModel
 from .flight import FlightOptions
+from .errors import OpenBMDError
 
 DEFAULT = "epaa-phases"  # the bundled default: the whole phase comparison
 MAX_FILE_BYTES = 1_000_000  # a scenario is text written by a person; anything larger is a mistake
@@ -124,7 +125,7 @@ RANGES = {  # latitudes and longitudes: in _latlon
 }
 
 
-class ScenarioError(ValueError):
+class ScenarioError(OpenBMDError, ValueError):
     """A bad scenario: the message names the file, line, field and what was expected."""
 
 

@@ -121,6 +121,7 @@ import numpy as np
 import pandas as pd
 
 from .files import write_atomic
+from .errors import OpenBMDError
 
 __all__ = ["Sweep", "SweepError", "fingerprint", "run_sweep"]
 
@@ -132,7 +133,7 @@ _TMP_RE = re.compile(r"^\.(?:chunk-\d+\.parquet|manifest\.json)\.(\d+)\.[0-9a-f]
 _ADDRESS_RE = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
-class SweepError(RuntimeError):
+class SweepError(OpenBMDError, RuntimeError):
     """A sweep could not run or finish: bad arguments, an unreachable
     scheduler, an exception in ``func`` (chained as ``__cause__``), a chunk
     whose workers kept dying, or a checkpoint folder of another sweep."""

@@ -112,6 +112,7 @@ import numpy as np
 
 from . import earth as E
 from .sensors import Radar, observe
+from .errors import OpenBMDError
 
 C_LIGHT = 299_792_458.0  # m/s
 DEFAULT_PIP_ACCURACY = 1000.0  # m, 1-sigma radius of the predicted intercept point (ASSUMPTION)
@@ -125,7 +126,7 @@ TRACKING_FIELDS = (("wavelength", "wavelength_m"), ("aperture", "aperture_m"), (
                    ("revisit_interval", "revisit_s"))
 
 
-class TrackingError(ValueError):
+class TrackingError(OpenBMDError, ValueError):
     """Bad tracking input (the message says which field and what was expected)."""
 
 

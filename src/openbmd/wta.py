@@ -52,6 +52,8 @@ from dataclasses import dataclass, field
 import numba
 import numpy as np
 
+from .errors import OpenBMDError
+
 SHOT_DOCTRINES = ("shoot-look-shoot", "shoot-shoot")
 UNLIMITED = 10**9  # an inventory "without limit"
 PK_DEFAULT = 0.7
@@ -62,7 +64,7 @@ PK_SOURCE = ("ASSUMPTION: no combat kill probability is published. Test records,
              "The lower end allows for countermeasures and combat conditions (NRC 2012; APS 2022).")
 
 
-class WTAError(ValueError):
+class WTAError(OpenBMDError, ValueError):
     """Bad assignment input (the message says which field and what was expected)."""
 
 

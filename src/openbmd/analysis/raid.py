@@ -35,9 +35,10 @@ import pandas as pd
 from .. import wta
 from . import mirv
 from .assess import Assessment, assess, assessed
+from ..errors import OpenBMDError
 
 
-class RaidError(ValueError):
+class RaidError(OpenBMDError, ValueError):
     """Bad raid input (the message says which field and what was expected)."""
 
 

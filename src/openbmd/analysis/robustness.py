@@ -35,6 +35,7 @@ import pandas as pd
 
 from .assess import Assessment, assess
 from .raid import RaidError
+from ..errors import OpenBMDError
 
 NESTED = ("own-radar", "as declared", "remote", "early-warning-launch")
 AXES = ("tail chase: every receding geometry refused", "tail chase allowed", "warhead-only signature")
@@ -50,7 +51,7 @@ DESCRIBE = {
 }
 
 
-class RobustnessError(ValueError):
+class RobustnessError(OpenBMDError, ValueError):
     """An unknown assumption set (the message lists the known ones)."""
 
 

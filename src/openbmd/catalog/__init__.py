@@ -19,6 +19,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..vehicles import DEFAULT_DRAG_CURVE, DragCurve, Interceptor, Missile, ReentryVehicle, Stage
+from ..errors import OpenBMDError
 
 DATA = resources.files(__package__) / "data"
 MISSILE_CATEGORIES = ("ICBM", "SLBM", "IRBM", "MRBM", "SRBM")
@@ -33,7 +34,7 @@ PLACE_KINDS = (
 )
 
 
-class CatalogError(LookupError):
+class CatalogError(OpenBMDError, LookupError):
     """An unknown name or a malformed catalog entry (the message says which)."""
 
 

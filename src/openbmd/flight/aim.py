@@ -25,6 +25,7 @@ import numpy as np
 from .. import earth as E
 from ..vehicles import Missile
 from .batch import FlightOptions, Impulsive, _vehicle_list, run
+from ..errors import OpenBMDError
 
 AIM_MODES = ("min-energy", "apogee", "flight-time")
 SPEED_SCALE = 8000.0  # m/s: impulsive energy parameter e = speed / SPEED_SCALE
@@ -34,7 +35,7 @@ ELEV_GRID = np.radians(np.linspace(1.0, 89.0, 45))
 STALL = 8  # iterations without progress after which a lofted/depressed solve gives a shot up
 
 
-class AimError(ValueError):
+class AimError(OpenBMDError, ValueError):
     """A target cannot be reached as asked; ``index`` lists the trajectories."""
 
     def __init__(self, message, index=None, max_range=None):

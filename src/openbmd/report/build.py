@@ -31,6 +31,7 @@ from ..analysis.phases import phases, south_vs_north
 from ..analysis.track import cue_text
 from . import geoexport as G
 from . import maps as M
+from ..errors import OpenBMDError
 
 MARKER = ".openbmd-report"
 FIG_FORMATS = ("png", "svg", "pdf")
@@ -45,7 +46,7 @@ GEO_DECIMALS = 4  # lon/lat decimals in the default GeoJSON (1e-4 deg: ~11 m)
 FULL_GEO_STEP_S = 10.0  # --full-geo
 
 
-class ReportError(ValueError):
+class ReportError(OpenBMDError, ValueError):
     """The report cannot be written as asked (message says why)."""
 
 

@@ -28,6 +28,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 from pydantic import BaseModel, Field
 
 from .. import __version__
+from ..errors import OpenBMDError
 from ..report.build import _jsonable as _clean  # JSON-safe values, the report's rule
 from .store import Store
 
@@ -293,6 +294,11 @@ def create_app(db_path=None, default_scenario: str = "default", *, allowed_hosts
             where = ".".join(str(x) for x in e.get("loc", ()) if x != "body")
             msgs.append(f"{where or 'body'}: {e.get('msg')}")
         return JSONResponse({"detail": "; ".join(msgs)}, status_code=422)
+
+    @app.exception_handler(OpenBMDError)
+    async def input_error(request: Request, exc: OpenBMDError):
+        """Every input or modelling error of the package (openbmd.errors) is the client's: 422, its one line."""
+        return JSONResponse({"detail": str(exc)}, status_code=422)
 
     # ---------------------------------------------------------- loading ----
     def load(ref: str, toml: str | None = None):
