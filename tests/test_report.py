@@ -358,3 +358,26 @@ def test_the_report_opens_with_a_summary_of_the_answer(report):
     for r in flips:
         if (r["strategic_engageable_share"] > 0) != declared[r["name"]]:
             assert f"<i>{r['assumptions']}</i>" in summary
+
+
+def test_the_summary_of_a_scenario_without_strategic_threats():
+    """Shares are None where a scenario has no trajectory of that role: the
+    summary says so instead of failing."""
+    from openbmd.analysis.robustness import Robustness
+    from openbmd.report.build import _summary_html
+
+    class Rob:
+        def matrix(self, col):
+            import pandas as pd
+
+            v = {"strategic_engageable_share": [None, None], "southern_covered_share": [0.25, 0.5]}[col]
+            return pd.DataFrame({"Small": v}, index=["as declared", "remote"], dtype=object)
+
+        def flips(self, col):
+            import pandas as pd
+
+            return pd.DataFrame({"Small": [False, False]}, index=["as declared", "remote"])
+
+    assert Robustness  # the real class has the same matrix/flips interface
+    h = _summary_html(Rob())
+    assert "the scenario has none" in h and "Small 25.0 %" in h

@@ -499,13 +499,16 @@ def _summary_html(rob) -> str:
     trajectories some battery can engage and of southern threats covered;
     then which assumption sets change the answer in kind, and where. Read off
     the robustness table (the same numbers as the sections below)."""
-    st = rob.matrix("strategic_engageable_share")
-    so = rob.matrix("southern_covered_share")
+    # a share is None where the scenario has no trajectory of that role: NaN here, "n/a" on the page
+    st = rob.matrix("strategic_engageable_share").apply(pd.to_numeric, errors="coerce")
+    so = rob.matrix("southern_covered_share").apply(pd.to_numeric, errors="coerce")
     row = "as declared" if "as declared" in st.index else st.index[0]
     names = list(st.columns)
     eng = [n for n in names if np.nan_to_num(st.loc[row, n]) > 0]
     out = ["<ul class='summary'>"]
-    if eng:
+    if st.loc[row].isna().all():
+        out.append("<li><b>Strategic trajectories:</b> the scenario has none.</li>")
+    elif eng:
         out.append(f"<li><b>Strategic trajectories:</b> as declared, {len(eng)} of {len(names)} "
                    f"architecture{'s' if len(names) != 1 else ''} can engage some: "
                    + "; ".join(f"{html.escape(n)} {_share(st.loc[row, n])}" for n in eng)
