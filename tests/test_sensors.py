@@ -103,3 +103,28 @@ def test_satellites_cue_in_the_boost(threat):
     assert np.isnan(EarlyWarningSatellites(delay=1e4).detection_time(threat)[0])
     with pytest.raises(ValueError):
         EarlyWarningSatellites(delay=-1.0)
+
+
+def test_the_visibility_kept_for_repeated_looks_is_bounded_in_bytes(monkeypatch):
+    """observe keeps visibility arrays for repeated looks (least recently used
+    dropped first), bounded in count and in bytes, and a dropped one is
+    computed again to the same answer."""
+    import numpy as np
+
+    from openbmd import sensors as S
+    from openbmd.catalog import default_catalog
+    from openbmd.flight import FlightOptions, run
+
+    cat = default_catalog()
+    tr = run(cat.missile("RS-24 Yars"), np.radians(54.0), np.radians(35.0), np.radians(np.linspace(300, 330, 4)),
+             kick=np.radians(10.0), options=FlightOptions(output_step=10.0))
+    radar = cat.radar("Fylingdales radar")
+    S._VIS.clear()
+    ref = S.observe(tr, radar).track_time
+    one = next(iter(S._VIS.values()))[1].nbytes
+    monkeypatch.setattr(S, "VIS_CACHE_BYTES", 2.5 * one)
+    for k in range(5):
+        S.observe(tr, radar.at(lat=radar.lat + 1e-3 * (k + 1)))
+        assert sum(v[1].nbytes for v in S._VIS.values()) <= 2.5 * one
+    assert len(S._VIS) == 2
+    np.testing.assert_array_equal(S.observe(tr, radar).track_time, ref)  # dropped, computed again: the same

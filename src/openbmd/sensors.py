@@ -390,7 +390,10 @@ def first_runs(vis: np.ndarray, need: int) -> np.ndarray:
 
 _VIS: dict = {}
 _SIGMA: dict = {}
-VIS_CACHE = 1024  # visibility arrays kept (least recently used dropped): a phase comparison's ship stations
+# visibility arrays kept for repeated looks (a phase comparison's ship stations), least recently used
+# dropped first: at most VIS_CACHE of them and VIS_CACHE_BYTES in all
+VIS_CACHE = 1024
+VIS_CACHE_BYTES = 256e6
 
 
 def observe(trajectories, radar: Radar, rcs=0.1) -> RadarReport:
@@ -432,8 +435,9 @@ def observe(trajectories, radar: Radar, rcs=0.1) -> RadarReport:
         vis = radar.visible(r, sigma, trajectories.options.earth, detection=ranges[dkey])
         vis &= np.arange(r.shape[1])[None, :] < trajectories.n_samples[:, None]
         runs = {}
-        if len(_VIS) >= VIS_CACHE:
-            _VIS.pop(next(iter(_VIS)))
+        held = sum(v[1].nbytes for v in _VIS.values()) + vis.nbytes
+        while _VIS and (len(_VIS) >= VIS_CACHE or held > VIS_CACHE_BYTES):
+            held -= _VIS.pop(next(iter(_VIS)))[1].nbytes
         _VIS[key] = (trajectories, vis, runs)
     dt = trajectories.options.output_step
 
