@@ -5,18 +5,16 @@ architecture says so (and why a battery engages nothing), two jobs started
 together do not break the page, the speed-map bar starts empty, and an
 export downloads instead of navigating."""
 
-import shutil
 import time
 
 import httpx
 import pytest
+# the browser, its flags and the skip without chromium: shared with the page's first browser tests
+from test_web_browser import CHROMIUM, browser  # noqa: F401 - browser is a pytest fixture
 
 from openbmd.web.local import LocalServer
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
 SIZES = [(1600, 1000), (1280, 800)]
 
 REMOTE_CUED = """
@@ -31,16 +29,6 @@ lat_deg = 36.0
 lon_deg = 25.0
 cued_by = ["Kurecik TPY-2"]
 """
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")
