@@ -365,16 +365,5 @@ def cached(kind: str, parts: tuple, compute, pack, unpack):
             except OSError:
                 pass
     out = compute()
-    try:
-        arrays = pack(out)
-    except _Unstorable:
-        return out
-    put(name, arrays)
+    put(name, pack(out))
     return out
-
-
-class _Unstorable(Exception):
-    """Raised by a ``pack`` function for a result that is not to be stored."""
-
-
-UNSTORABLE = _Unstorable
