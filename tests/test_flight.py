@@ -94,3 +94,22 @@ def test_bad_vehicle_values_are_refused():
         ReentryVehicle(100, 0)
     with pytest.raises(ValueError, match="output_step"):
         FlightOptions(output_step=-1.0)
+
+
+
+def test_with_burnout_speed_rescales_a_staged_interceptor_and_its_flown_speed_follows():
+    """Interceptor.with_burnout_speed: ideal delta-v minus the catalog's losses
+    equals the asked speed; flown (vertically, full model), the burnout speed
+    moves by the asked change to within 5 % of it (the losses are held at the
+    catalog's value, not recomputed); an impulsive one just takes the speed."""
+    from openbmd.catalog import default_catalog
+
+    ic = default_catalog().interceptor("SM-3 Block IIA")
+    assert ic.stages
+    fast = ic.with_burnout_speed(ic.burnout_speed + 1000.0)
+    assert fast.ideal_delta_v - (ic.ideal_delta_v - ic.burnout_speed) == pytest.approx(ic.burnout_speed + 1000.0, rel=1e-12)
+    assert fast.burnout_speed == ic.burnout_speed + 1000.0 and len(fast.stages) == len(ic.stages)
+    tr = run([ic.as_missile(), fast.as_missile()], 0.5, 0.5, 1.0, kick=deg(10))
+    assert tr.burnout_speed[1] - tr.burnout_speed[0] == pytest.approx(1000.0, rel=0.05)
+    imp = ic.replace(stages=()).with_burnout_speed(4000.0)
+    assert imp.stages == () and imp.burnout_speed == 4000.0

@@ -844,7 +844,6 @@ def what_would_break(g: Guarantee, sc, v: Verification, *, max_speed_km_s: float
     speed at which its interceptor first engages one (bisection; the staged
     booster rescaled as in scenario overrides)."""
     from .analysis import assess
-    from .scenario import scale_stages
 
     out = []
     if not v.claim_holds:
@@ -859,7 +858,7 @@ def what_would_break(g: Guarantee, sc, v: Verification, *, max_speed_km_s: float
         v0 = ic.burnout_speed / 1e3
 
         def engages(speed):
-            new = ic.replace(burnout_speed=speed * 1e3, stages=scale_stages(ic, speed * 1e3) if ic.stages else ())
+            new = ic.with_burnout_speed(speed * 1e3)
             one = replace(judged, batteries=[replace(b, interceptor=new)])
             t = assess(one).per_threat()
             t = t[t["role"] == prot_role]

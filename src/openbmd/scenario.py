@@ -631,25 +631,13 @@ def _interceptor(cat, d, src, path, known):
                                 f"{MAX_BURNOUT_SPEED_KM_S:g} km/s")
         over["burnout_speed"] = v
         if ic.stages and not d.get("impulsive", False):
-            over["stages"] = scale_stages(ic, v)
+            over["stages"] = ic.with_burnout_speed(v).stages
     if d.get("impulsive"):
         over["stages"] = ()
     try:
         return ic.replace(**over)
     except ValueError as exc:
         raise ScenarioError(f"{src.where(path)}: field '{_fmt_path(path)}': {exc}") from None
-
-
-def scale_stages(ic, speed: float):
-    """The interceptor's stages with every specific impulse scaled so that its
-    burnout speed becomes ``speed``, holding its gravity and drag losses (ideal
-    delta-v minus published burnout speed) at the catalog's value."""
-    from dataclasses import replace as dreplace
-
-    loss = ic.ideal_delta_v - ic.burnout_speed
-    k = (speed + loss) / ic.ideal_delta_v
-    return tuple(dreplace(s, isp=s.isp * k, thrust_override=None if s.thrust_override is None else s.thrust_override * k)
-                 for s in ic.stages)
 
 
 def _radar(cat, d, src, path):

@@ -371,7 +371,6 @@ def _tradeoff_chunk(chunk: pd.DataFrame, *, g, sc):
 
     from .analysis import assess
     from .guarantee import claim_scenario
-    from .scenario import scale_stages
 
     base = claim_scenario(g, sc)
     rows = []
@@ -380,7 +379,7 @@ def _tradeoff_chunk(chunk: pd.DataFrame, *, g, sc):
         for b in base.batteries:
             ic = b.interceptor
             if ic.burnout_speed > v * 1e3:
-                ic = ic.replace(burnout_speed=v * 1e3, stages=scale_stages(ic, v * 1e3) if ic.stages else ())
+                ic = ic.with_burnout_speed(v * 1e3)
             bats.append(dreplace(b, interceptor=ic))
         a = assess(dreplace(base, batteries=bats))
         t = a.per_threat()

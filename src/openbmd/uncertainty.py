@@ -307,7 +307,6 @@ def sample_scenario(row, base):
     """The scenario of one sample: every battery's interceptor speed and site,
     the radars' ranges and track times, the satellites' track times, and the
     launch delay or decision time as drawn in ``row``."""
-    from .scenario import scale_stages
 
     radars, sats = _radars_used(base)
     new_radars = {}
@@ -322,7 +321,7 @@ def sample_scenario(row, base):
     for b in base.batteries:
         ic = b.interceptor
         if (v := _val(row, f"speed_km_s[{b.name}]")) is not None and abs(v * 1e3 - ic.burnout_speed) > 1e-6:
-            ic = ic.replace(burnout_speed=v * 1e3, stages=scale_stages(ic, v * 1e3) if ic.stages else ())
+            ic = ic.with_burnout_speed(v * 1e3)
         ch = {"interceptor": ic}
         if b.own_radar is not None and b.own_radar.name in new_radars:
             ch["own_radar"] = new_radars[b.own_radar.name]

@@ -281,6 +281,21 @@ class Interceptor:
     def replace(self, **changes) -> "Interceptor":
         return dataclasses.replace(self, **changes)
 
+    def with_burnout_speed(self, speed: float) -> "Interceptor":
+        """This interceptor with burnout speed ``speed`` (m/s). A staged one
+        keeps its stages with every specific impulse (and thrust override)
+        scaled by one factor, so that its gravity and drag losses (ideal
+        delta-v minus the catalog's burnout speed) stay at the catalog's value;
+        an impulsive one just takes the new speed."""
+        if not self.stages:
+            return self.replace(burnout_speed=speed)
+        loss = self.ideal_delta_v - self.burnout_speed
+        k = (speed + loss) / self.ideal_delta_v
+        stages = tuple(dataclasses.replace(s, isp=s.isp * k,
+                                           thrust_override=None if s.thrust_override is None else s.thrust_override * k)
+                       for s in self.stages)
+        return self.replace(burnout_speed=speed, stages=stages)
+
     def __str__(self):
         return self.name
 

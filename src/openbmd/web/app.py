@@ -28,6 +28,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 from pydantic import BaseModel, Field
 
 from .. import __version__
+from ..compute import COMPUTE_LOCK as _COMPUTE  # one analysis at a time (shared with openbmd serve)
 from ..errors import OpenBMDError
 from ..report.build import _jsonable as _clean  # JSON-safe values, the report's rule
 from .store import Store
@@ -39,7 +40,6 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';
 _NAME = re.compile(r"^[^\W_][\w .()+'-]{0,79}$")
 _NAME_RULE = "name: letters (any script), digits, spaces and ._()+-' only, starting with a letter or digit, up to 80 characters"
 _JOB_ID = re.compile(r"^[0-9a-f]{12}$")
-_COMPUTE = threading.Lock()  # the compiled kernels run one analysis at a time (they are parallel inside)
 
 
 class BatteryChange(BaseModel):
@@ -339,7 +339,7 @@ def create_app(db_path=None, default_scenario: str = "default", *, allowed_hosts
 
     def apply(sc, ch: Changes):
         from ..catalog import CatalogError, default_catalog
-        from ..scenario import BatterySpec, scale_stages
+        from ..scenario import BatterySpec
 
         if sc.is_comparison:
             raise HTTPException(422, "changes apply to one architecture, not a comparison")
@@ -360,7 +360,7 @@ def create_app(db_path=None, default_scenario: str = "default", *, allowed_hosts
             if c.burnout_speed_km_s is not None:
                 ic = b.interceptor
                 v = c.burnout_speed_km_s * 1e3
-                b = replace(b, interceptor=ic.replace(burnout_speed=v, stages=scale_stages(ic, v) if ic.stages else ()))
+                b = replace(b, interceptor=ic.with_burnout_speed(v))
             bats[i] = b
         for s in ch.add_ships:
             try:
