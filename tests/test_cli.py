@@ -172,7 +172,7 @@ def _readme_commands():
 def test_readme_commands_parse(tmp_path, monkeypatch):
     """Every `openbmd ...` line of the README's shell blocks is a valid command
     line (options, choices, bounds; engage has its timeline)."""
-    from openbmd.cli import _fix_negative_coords, build_parser
+    from openbmd.cli import build_parser, fix_negative_coords
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "out").mkdir()
@@ -181,7 +181,7 @@ def test_readme_commands_parse(tmp_path, monkeypatch):
     parser = build_parser()
     for argv in cmds:
         try:
-            args = parser.parse_args(_fix_negative_coords(argv))
+            args = parser.parse_args(fix_negative_coords(argv))
         except SystemExit as exc:
             raise AssertionError(f"README: openbmd {' '.join(argv)}: exit {exc.code}") from None
         if args.command == "engage":
@@ -192,7 +192,7 @@ def test_tables_read_like_the_demo():
     import numpy as np
     import pandas as pd
 
-    from openbmd.cli_scenario import format_table
+    from openbmd.cli.common import format_table
 
     row = {"name": "EPAA Phase 3 (2018)", "year": 2018, "batteries": 7, "interceptors": 112,
            "strategic_trajectories": 330, "strategic_engageable_share": 0.0848, "strategic_best_margin_s": -214.4,
@@ -233,13 +233,13 @@ def test_every_command_that_lists_assumptions_takes_no_assumptions():
 def test_guarantee_margins_print_as_engagement_margins():
     from types import SimpleNamespace
 
-    from openbmd.cli_guarantee import _set_lines
+    from openbmd.cli.guarantee import set_lines
 
     v = SimpleNamespace(sets=[{"name": "as declared", "claim_holds": True, "min_margin_s": 214.4,
                                "protected_engageable": 0, "mission_coverage": 0.5},
                               {"name": "early-warning-launch", "claim_holds": False, "min_margin_s": -54.0,
                                "protected_engageable": 3, "mission_coverage": None}],
                         binding="early-warning-launch", protected_trajectories=330)
-    lines = _set_lines(v)
+    lines = set_lines(v)
     assert "engagement margin -214 s" in lines[0] and "holds" in lines[0]
     assert "engagement margin +54 s" in lines[1] and "FAILS" in lines[1] and "binding" in lines[1]

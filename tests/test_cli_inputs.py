@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from openbmd.cli import MAX_BURNOUT_SPEED_KM_S, main
+from openbmd.cli import main
+from openbmd.cli.common import MAX_BURNOUT_SPEED_KM_S
 from openbmd.scenario import MAX_BURNOUT_SPEED_KM_S as SCENARIO_MAX_SPEED
 
 FLY = ["fly", "--missile", "Scud-B", "--from", "40,40", "--to", "41,41"]

@@ -321,7 +321,7 @@ def test_guarantee_list_and_table(capsys):
     assert main(["guarantee", "list", "--json"]) == 0
     names = [r["name"] for r in json.loads(capsys.readouterr().out)]
     assert names == G.bundled_guarantees() and "abm-treaty-1972" in names and "north-speed-limit" in names
-    from openbmd.cli_guarantee import guarantee_table
+    from openbmd.cli.guarantee import guarantee_table
 
     rows = guarantee_table(["north-speed-limit-worst-case", "demarcation-1997-lower-velocity"],
                            ["epaa-phase3", "epaa-phase3-redzikowo-ib"])

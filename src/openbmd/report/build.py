@@ -220,7 +220,8 @@ def _map_figure(assessment: Assessment, role: str, title: str):
     return fig
 
 
-def _fig_footprint(fps: list, path: Path):
+def fig_footprint(fps: list, path: Path):
+    """Footprint maps, one panel per (title, Footprint) of ``fps``, written to ``path``."""
     from matplotlib.colors import ListedColormap
 
     n = len(fps)
@@ -246,6 +247,9 @@ def _fig_footprint(fps: list, path: Path):
                loc="lower center", ncol=3, fontsize=8)
     fig.subplots_adjust(bottom=0.08)
     M.save(fig, path)
+
+
+_fig_footprint = fig_footprint  # the old name (docs/gallery/defended_footprint.py uses it)
 
 
 def _pick_threats(assessment: Assessment, k=6):
@@ -693,7 +697,7 @@ def _scenario_sections(a: Assessment, fp: Footprint | None, tmp: Path, prefix: s
     if fp is not None:
         _write_table(fp.to_dataframe(), tdir / "footprint", files)
         f5 = figs / f"{sid}-footprint.{fmt}"
-        _fig_footprint([(sc.name, fp)], f5)
+        fig_footprint([(sc.name, fp)], f5)
         files.append(f5)
         secs.append((f"{sid}-footprint", f"{heading or sc.name}: defended footprint",
                      _html_table(pd.DataFrame([fp.summary()])) + _html_table(fp.countries) + _html_table(fp.cities) +
@@ -790,7 +794,7 @@ def write_report(scenario, out_dir, *, fmt: str = "png", progress=None, full_geo
                     + _html_table(pf.reset_index().rename(columns={"index": "launch"})))
             if fps:
                 f = tmp / "figures" / f"phases-footprints.{fmt}"
-                _fig_footprint(fps, f)
+                fig_footprint(fps, f)
                 files.append(f)
                 body += _img(str(f.relative_to(tmp)), "Defended footprint of each phase")
             sections.append(("phases", "Phase comparison", body))
