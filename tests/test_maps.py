@@ -6,6 +6,7 @@ import matplotlib.image as mpimg
 import numpy as np
 import pytest
 from matplotlib.colors import to_rgb
+from matplotlib.text import Text
 
 from openbmd.report import maps
 
@@ -194,3 +195,82 @@ def test_graticule_is_labelled(projection, extent):
     assert all(not a.overlaps(b) for a in _boxes(fig, placed) for b in _boxes(fig, grat))
     fig, ax, proj = maps.map_axes(extent, projection, graticule_labels=False)
     assert not ax.texts
+
+
+def _pair_overlaps(fig, texts):
+    boxes = _boxes(fig, texts)
+    return [(texts[i].get_text(), texts[j].get_text()) for i in range(len(boxes)) for j in range(i)
+            if boxes[i].overlaps(boxes[j])]
+
+
+def _two_sites(monkeypatch=None):
+    """Redzikowo and a ship ~100 km west of it, labelled on a map of Europe."""
+    fig, ax, proj = maps.map_axes(EUROPE, "lambert")
+    names = ["Aegis Ashore Redzikowo", "Aegis ship, North Sea"]
+    maps.plot_points(ax, proj, [16.9, 15.35], [54.5, 54.6], labels=names, c="g", marker="^", s=40)
+    fig.canvas.draw()
+    return fig, [t for t in ax.texts if t.get_text() in names]
+
+
+def test_labels_of_sites_100_km_apart_do_not_overlap(monkeypatch):
+    """Two sites ~100 km apart (a few pixels on the map) get labels whose rendered boxes
+    do not overlap; with the placement switched off (every label in its first spot) they do,
+    so this test can fail."""
+    la1, lo1, la2, lo2 = np.radians([54.5, 16.9, 54.6, 15.35])
+    d_km = 2 * 6371.0 * np.arcsin(np.sqrt(np.sin((la2 - la1) / 2) ** 2 + np.cos(la1) * np.cos(la2) * np.sin((lo2 - lo1) / 2) ** 2))
+    assert 90.0 < d_km < 110.0, d_km
+    fig, texts = _two_sites()
+    assert len(texts) == 2
+    assert not _pair_overlaps(fig, texts)
+    monkeypatch.setattr(maps, "_overlap", lambda a, b: 0.0)  # no obstacle seen: no placement
+    fig, texts = _two_sites()
+    assert _pair_overlaps(fig, texts), "the unplaced labels should collide (else this test proves nothing)"
+
+
+@pytest.mark.parametrize("projection,extent,center", [("lambert", EUROPE, None), ("plate-carree", EUROPE, None),
+                                                      ("orthographic", None, (-5.0, 62.0)),
+                                                      ("lambert", (-12.0, 62.0, 24.0, 66.0), None)])
+def test_scale_bar_shows_ground_distance_at_the_centre(projection, extent, center):
+    """The bar, as drawn, is as long as that ground distance at the map's centre, and its
+    caption names the latitude where it holds; labels keep off it."""
+    fig, ax, proj = maps.map_axes(extent, projection, center_deg=center)
+    km, length, box = ax._openbmd_scale_bar
+    assert km in {m * 10.0 ** e for m in (1, 2, 5) for e in range(5)}
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    from matplotlib.patches import Rectangle
+
+    def artists(a):
+        return [a] + [c for ch in a.get_children() for c in artists(ch)]
+
+    bars = [a for a in artists(box) if isinstance(a, Rectangle) and a is not box.patch]
+    assert len(bars) == 2
+    x0 = min(b.get_window_extent(r).x0 for b in bars)
+    x1 = max(b.get_window_extent(r).x1 for b in bars)
+    bar_px = x1 - x0 - 0.5 * fig.dpi / 72.0  # less the edge line's width
+    # the same distance on the ground at the centre, east-west: along the parallel for
+    # plate carree, else along the great circle through the centre
+    lat0, lon0 = np.radians(proj.lat0_deg), np.radians(proj.lon0_deg)
+    half = km / 2.0 / (maps.SPHERE_RADIUS_M / 1e3)
+    if projection == "plate-carree":
+        dlon = np.degrees(half / np.cos(lat0))
+        lons, lats = proj.lon0_deg + np.array([-dlon, dlon]), np.full(2, proj.lat0_deg)
+    else:  # destination at azimuth +-90 deg
+        lats = np.degrees(np.arcsin(np.sin(lat0) * np.cos(half)) * np.ones(2))
+        dl = np.arctan2(np.sin(half) * np.cos(lat0), np.cos(half) - np.sin(lat0) * np.sin(np.radians(lats[0])))
+        lons = np.degrees(lon0 + np.array([-dl, dl]))
+    x, y = proj(lons, lats)
+    pts = ax.transData.transform(np.column_stack((x, y)))
+    ground_px = float(np.hypot(*(pts[1] - pts[0])))
+    assert bar_px == pytest.approx(ground_px, rel=0.01), (km, bar_px, ground_px)
+    caption = [t.get_text() for t in artists(box) if isinstance(t, Text) and "true" in t.get_text()]
+    lat_txt = f"{abs(round(proj.lat0_deg)):g}°{'N' if proj.lat0_deg > 0 else 'S'}"
+    assert caption and lat_txt in caption[0], caption
+    # a place label put where the bar is moves off it
+    frame = box.get_window_extent(r)
+    cx, cy = ax.transData.inverted().transform([(frame.x0 + frame.x1) / 2, (frame.y0 + frame.y1) / 2])
+    ann = maps.place_labels(ax, [cx], [cy], ["A label under the scale bar"])[0]
+    fig.canvas.draw()
+    assert not Text.get_window_extent(ann, r).overlaps(box.get_window_extent(r))
+    fig, ax, proj = maps.map_axes(extent, projection, center_deg=center, scale_bar=False)
+    assert not hasattr(ax, "_openbmd_scale_bar")

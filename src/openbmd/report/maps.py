@@ -312,7 +312,7 @@ def _segments(proj: MapProjection, lines, view) -> list[np.ndarray]:
 
 def map_axes(extent=None, projection: str = "lambert", figsize=(8.0, 6.0), ax=None, *,
              center_deg=None, land: bool = True, borders: bool = True,
-             graticule_step_deg: float | None = None, graticule_labels: bool = True):
+             graticule_step_deg: float | None = None, graticule_labels: bool = True, scale_bar: bool = True):
     """A base map: ocean, land, country borders, coastlines and graticule.
 
     ``extent``: ``(lon_min, lon_max, lat_min, lat_max)`` in degrees (``lon_max <
@@ -324,7 +324,9 @@ def map_axes(extent=None, projection: str = "lambert", figsize=(8.0, 6.0), ax=No
     With ``ax`` given, the map is drawn into it and ``figsize`` is ignored.
     ``graticule_labels``: the graticule's degrees written inside the frame (meridians
     along the bottom edge, parallels along the left; on a globe, along the central
-    meridian and a parallel below the centre).
+    meridian and a parallel below the centre). ``scale_bar``: a bar of ground distance
+    (km), true at the projection centre, whose latitude its caption states (see
+    add_scale_bar).
     """
     if projection not in PROJECTIONS:
         raise ValueError(f"projection must be one of {PROJECTIONS}, got {projection!r}")
@@ -416,7 +418,81 @@ def map_axes(extent=None, projection: str = "lambert", figsize=(8.0, 6.0), ax=No
     ax.set_ylim(view[2], view[3])
     if graticule_labels:
         _label_graticule(ax, proj, view, step, whole)
+    if scale_bar:
+        add_scale_bar(ax, proj)
     return fig, ax, proj
+
+
+def _nice_km(limit_km: float) -> float:
+    """The largest 1, 2 or 5 x 10^n km not above ``limit_km`` (at least 1 km)."""
+    if not limit_km >= 1.0:
+        return 1.0
+    e = 10.0 ** np.floor(np.log10(limit_km))
+    return float(max(m * e for m in (1.0, 2.0, 5.0) if m * e <= limit_km))
+
+
+def scale_length(proj: MapProjection, km: float) -> float:
+    """Length in map units of ``km`` of ground distance at the projection centre,
+    horizontally: metres for the azimuthal projections (true scale at their centre),
+    degrees of longitude for plate carree (at the centre's latitude)."""
+    if proj.azimuthal:
+        return km * 1e3
+    cos = np.cos(np.radians(proj.lat0_deg))
+    if cos < 1e-6:
+        raise ValueError("no horizontal scale at a pole on a plate carree map")
+    return float(np.degrees(km * 1e3 / (proj.radius_m * cos)))
+
+
+def _lat_text(lat: float) -> str:
+    a = abs(round(float(lat)))
+    return "0°" if a == 0 else f"{a:g}°{'N' if lat > 0 else 'S'}"
+
+
+def add_scale_bar(ax, proj: MapProjection, loc: str | None = None, fontsize: float = 6):
+    """A scale bar: two black-and-white halves with their distances in km and a
+    caption saying where the scale holds, true at the projection centre's latitude
+    (every projection here distorts away from it: Lambert and orthographic radially
+    from the centre, plate carree along the parallels). About a fifth of the map's
+    width, rounded to 1, 2 or 5 x 10^n km. ``loc``: matplotlib anchor, default the
+    upper right (lower right on a globe, whose corners are empty); place_labels
+    keeps labels off it. Returns the AnchoredOffsetbox."""
+    from matplotlib.offsetbox import AnchoredOffsetbox, AuxTransformBox, TextArea, VPacker
+    from matplotlib.patches import Rectangle
+    from matplotlib.transforms import Affine2D
+
+    x0, x1 = sorted(ax.get_xlim())
+    width = x1 - x0
+    per_km = scale_length(proj, 1.0)
+    km = _nice_km(0.22 * width / per_km)
+    length = km * per_km
+    # the bar: map units across, points up (both follow the output's resolution)
+    from matplotlib.transforms import blended_transform_factory
+
+    box = AuxTransformBox(blended_transform_factory(ax.transData, Affine2D().scale(1.0 / 72.0) + ax.figure.dpi_scale_trans))
+    h = 3.0
+    for k in range(2):
+        box.add_artist(Rectangle((k * length / 2, 0.0), length / 2, h, facecolor="black" if k == 0 else "white",
+                                 edgecolor="black", linewidth=0.5))
+    for k, v in enumerate((0.0, km / 2, km)):
+        box.add_artist(Text(k * length / 2, h + 1.0, f"{v:g}" + (" km" if k == 2 else ""), ha="center", va="bottom",
+                            fontsize=fontsize, color="black"))
+    where = (f"true along {_lat_text(proj.lat0_deg)} (the map's middle parallel)" if proj.kind == "plate-carree"
+             else f"true at {_lat_text(proj.lat0_deg)} (the map's centre)")
+    caption = TextArea(where,
+                       textprops=dict(fontsize=fontsize - 0.5, color="#333333"))
+    pack = VPacker(children=[box, caption], align="center", pad=0, sep=1.5)
+    if loc is None:
+        loc = "lower right" if proj.kind == "orthographic" else "upper right"
+    anchored = AnchoredOffsetbox(loc=loc, child=pack, pad=0.3, borderpad=0.5, frameon=True)
+    anchored.patch.set(facecolor="white", edgecolor="none", alpha=0.75)
+    anchored.set_zorder(_Z_OUTLINE)
+    ax.add_artist(anchored)
+    renderer = _renderer(ax.figure)
+    if not hasattr(ax, "_openbmd_labels"):
+        ax._openbmd_labels = ([], [])
+    ax._openbmd_labels[0].append(np.array(anchored.get_window_extent(renderer).extents))
+    ax._openbmd_scale_bar = (km, length, anchored)
+    return anchored
 
 
 def _deg_text(v: float, kind: str) -> str:
@@ -729,9 +805,10 @@ def plot_grid(ax, proj: MapProjection, lat_deg, lon_deg, values, cmap="viridis",
 def save(fig, path, palette: bool = True) -> _FsPath:
     """Write the figure to ``path`` (.png at 150 dpi, .svg or .pdf) and close it.
 
-    ``palette``: an opaque PNG is stored with a 256-colour palette (median cut),
-    about 3x smaller than full colour; maps and plots have few colours, and the
-    base-map colours survive to within 2/255."""
+    ``palette``: an opaque PNG is stored with a 256-colour palette (octree: about
+    4x smaller than full colour, and a third smaller than a median-cut palette);
+    maps and plots have few colours: the base-map colours survive to within 2/255,
+    antialiased edges to within about 15/255."""
     path = _FsPath(path)
     opts = SAVE_FORMATS.get(path.suffix.lower())
     if opts is None:
@@ -747,7 +824,7 @@ def save(fig, path, palette: bool = True) -> _FsPath:
             buf.seek(0)
             img = Image.open(buf)
             if img.mode == "RGBA" and img.getchannel("A").getextrema() == (255, 255):
-                img = img.convert("RGB").quantize(256, method=Image.Quantize.MEDIANCUT)
+                img = img.convert("RGB").quantize(256, method=Image.Quantize.FASTOCTREE)
             img.save(path, format="PNG", optimize=True)
         else:
             fig.savefig(path, bbox_inches="tight", pad_inches=0.05, **opts)
@@ -757,5 +834,5 @@ def save(fig, path, palette: bool = True) -> _FsPath:
     return path
 
 
-__all__ = ["PROJECTIONS", "MapProjection", "map_axes", "place_labels", "plot_grid", "plot_lines", "plot_points",
-           "plot_polygons", "save"]
+__all__ = ["PROJECTIONS", "MapProjection", "add_scale_bar", "map_axes", "place_labels", "plot_grid", "plot_lines", "plot_points",
+           "plot_polygons", "save", "scale_length"]
