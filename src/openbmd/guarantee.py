@@ -733,9 +733,9 @@ class Verification:
         return self.compliant and self.claim_holds and (self.mission_covered or self.mission_trajectories == 0)
 
     def to_dict(self) -> dict:
-        from .report.build import _jsonable
+        from .jsonsafe import jsonable
 
-        return _jsonable({
+        return jsonable({
             "guarantee": self.guarantee.name, "scenario": self.scenario_name, "passed": self.passed,
             "compliant": self.compliant,
             "compliance": [c.__dict__ for c in self.compliance],

@@ -280,15 +280,3 @@ def release_times(scenario, trajectories) -> np.ndarray:
     if sig is None:
         return np.asarray(trajectories.burnout_time, dtype=float)
     return sig.release_time(trajectories)
-
-
-def assessed(sc, tracking=None, base=None) -> Assessment:
-    """The scenario's assessment: with the fixed track time, or (``tracking``:
-    keywords of :func:`openbmd.analysis.track.track_effect`, ``{}`` for its
-    defaults) with the simulated radar tracks' launch times."""
-    a = assess(sc) if base is None else base
-    if tracking is None or not sc.batteries:
-        return a
-    from .track import track_effect
-
-    return track_effect(sc, assessment=a, **tracking).assessment

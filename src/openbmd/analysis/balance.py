@@ -31,7 +31,8 @@ import pandas as pd
 
 from .. import wta
 from ..catalog import forces as F
-from .assess import Assessment, assess, assessed
+from .assess import Assessment, assess
+from .track import assessed
 from .raid import Objects, RaidError, inventories, pair_caps, plan, problem_for
 
 

@@ -20,7 +20,7 @@ import pandas as pd
 
 from .. import geo
 from ..catalog import default_catalog
-from ..engage import ThreatSet, engage
+from ..engage import engage
 from .assess import engine_batteries, prepared, tables_for
 from .threats import aim_fan
 

@@ -34,7 +34,8 @@ import pandas as pd
 
 from .. import wta
 from . import mirv
-from .assess import Assessment, assess, assessed
+from .assess import Assessment, assess
+from .track import assessed
 from ..errors import OpenBMDError
 
 

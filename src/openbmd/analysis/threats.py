@@ -185,7 +185,6 @@ def fly_threats(scenario, progress=None) -> ThreatFlights:
         return shots, skipped
 
     shots, skipped = cache.cached("threats", parts, lambda: _aim_rows(rows, scenario), pack, unpack)
-    n = len(rows)
     lat = np.array([r["lat"] for r in rows])
     lon = np.array([r["lon"] for r in rows])
     tlat = np.array([r["tlat"] for r in rows])

@@ -332,4 +332,14 @@ def track_effect(scenario, *, pip_accuracy: float = TK.DEFAULT_PIP_ACCURACY, see
     return TrackEffect(scenario, fixed, res, parent, pairs, quality, pip, float(process_noise), seed, int(iterations))
 
 
-__all__ = ["TrackEffect", "cue_network", "cue_text", "track_effect"]
+def assessed(sc, tracking=None, base=None) -> Assessment:
+    """The scenario's assessment: with the fixed track time, or (``tracking``:
+    keywords of :func:`openbmd.analysis.track.track_effect`, ``{}`` for its
+    defaults) with the simulated radar tracks' launch times."""
+    a = assess(sc) if base is None else base
+    if tracking is None or not sc.batteries:
+        return a
+    return track_effect(sc, assessment=a, **tracking).assessment
+
+
+__all__ = ["TrackEffect", "assessed", "cue_network", "cue_text", "track_effect"]

@@ -33,6 +33,7 @@ from . import geoexport as G
 from . import maps as M
 from ..errors import OpenBMDError
 
+from ..jsonsafe import jsonable
 MARKER = ".openbmd-report"
 FIG_FORMATS = ("png", "svg", "pdf")
 C_ENGAGE = "#c0392b"  # engageable
@@ -437,21 +438,6 @@ def _write_table(df: pd.DataFrame, base: Path, files: list) -> Path:
     return csv
 
 
-def _jsonable(x):
-    """JSON-safe values: numpy scalars to Python, non-finite floats to None, keys to strings."""
-    if isinstance(x, dict):
-        return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_jsonable(v) for v in x]
-    if isinstance(x, (np.integer,)):
-        return int(x)
-    if isinstance(x, (np.floating, float)):
-        return float(x) if math.isfinite(x) else None
-    if isinstance(x, np.bool_):
-        return bool(x)
-    return x
-
-
 CSS = """body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;
 padding:0 1em;color:#222;line-height:1.45}h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}
 table{border-collapse:collapse;font-size:.8em;margin:.5em 0;display:block;max-width:100%;overflow-x:auto}
@@ -823,7 +809,7 @@ def write_report(scenario, out_dir, *, fmt: str = "png", progress=None, full_geo
             for p in files) + "</ul>"))
         names = _path_names(scenario)
         (tmp / "report.html").write_text(_public(_page(scenario.name, sections), names), encoding="utf-8")
-        (tmp / "summary.json").write_text(_public(json.dumps(_jsonable(data), indent=1, allow_nan=False), names),
+        (tmp / "summary.json").write_text(_public(json.dumps(jsonable(data), indent=1, allow_nan=False), names),
                                           encoding="utf-8")
         files = [tmp / "report.html", tmp / "summary.json"] + files
         rel = [p.relative_to(tmp) for p in files]

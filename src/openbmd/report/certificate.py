@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .build import _assumptions_html, _fig_map, _html_table, _img, _jsonable, _page, staged_folder
+from ..jsonsafe import jsonable
+from .build import _assumptions_html, _fig_map, _html_table, _img, _page, staged_folder
 
 
 def _verdict(ok: bool) -> str:
@@ -107,7 +108,7 @@ def write_certificate(verification, out_dir, *, speed_map=None, fmt: str = "png"
                      + _html_table(pd.DataFrame(verification_rows(g, observations)))))
         secs.append(("assumptions", "Assumptions and sources", _assumptions_html(v.assumptions)))
         (tmp / "certificate.html").write_text(_page(f"Guarantee certificate: {g.name}", secs), encoding="utf-8")
-        (tmp / "certificate.json").write_text(json.dumps(_jsonable(v.to_dict()), indent=1, allow_nan=False), encoding="utf-8")
+        (tmp / "certificate.json").write_text(json.dumps(jsonable(v.to_dict()), indent=1, allow_nan=False), encoding="utf-8")
     return out_dir
 
 

@@ -30,7 +30,7 @@ from pydantic import BaseModel, Field
 from .. import __version__
 from ..compute import COMPUTE_LOCK as _COMPUTE  # one analysis at a time (shared with openbmd serve)
 from ..errors import OpenBMDError
-from ..report.build import _jsonable as _clean  # JSON-safe values, the report's rule
+from ..jsonsafe import jsonable as _clean  # JSON-safe values: openbmd's one rule
 from .store import Store
 
 MAX_BODY_BYTES = 256 * 1024
