@@ -158,7 +158,8 @@ def _readme_commands():
     import shlex
     from pathlib import Path
 
-    text = (Path(__file__).parents[1] / "README.md").read_text()
+    root = Path(__file__).parents[1]
+    text = (root / "README.md").read_text() + (root / "docs" / "cli.md").read_text()
     out = []
     for block in re.findall(r"```bash\n(.*?)```", text, flags=re.S):
         for line in block.replace("\\\n", " ").splitlines():
@@ -170,8 +171,9 @@ def _readme_commands():
 
 
 def test_readme_commands_parse(tmp_path, monkeypatch):
-    """Every `openbmd ...` line of the README's shell blocks is a valid command
-    line (options, choices, bounds; engage has its timeline)."""
+    """Every `openbmd ...` line of the shell blocks of the README and of the
+    CLI reference (docs/cli.md) is a valid command line (options, choices,
+    bounds; engage has its timeline)."""
     from openbmd.cli import build_parser, fix_negative_coords
 
     monkeypatch.chdir(tmp_path)
