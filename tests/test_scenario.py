@@ -223,3 +223,23 @@ def test_a_child_position_replaces_the_parents(tmp_path):
     assert by["Aegis Ashore Redzikowo"].stations == [(math.radians(68.0), math.radians(4.0))]
     ship = by["Aegis ship, Eastern Mediterranean"]
     assert ship.patrol_box is None and len(ship.stations) == 1
+
+
+def test_loads_reads_text_without_a_file_and_names_it_in_errors(tmp_path, monkeypatch):
+    """scenario.loads: the same scenario as load() from the same text, no file
+    written (run in an empty folder that stays empty), and errors name the
+    text's name with the line."""
+    from openbmd.scenario import bundled_dir, loads
+
+    monkeypatch.chdir(tmp_path)
+    text = (bundled_dir() / "epaa-phase2.toml").read_text(encoding="utf-8")
+    a, b = loads(text, "phase 2 text"), load("epaa-phase2")
+    assert [x.name for x in a.batteries] == [x.name for x in b.batteries]
+    assert [x.interceptor for x in a.batteries] == [x.interceptor for x in b.batteries]
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(ScenarioError) as err:
+        loads('[scenario]\nextends = "epaa-phase3"\n\n[[battery]]\nname = "X"\nlat_deg = 500\nlon_deg = 1\n'
+              'interceptor = "SM-3 Block IIA"\n', "my edit")
+    assert str(err.value).startswith("my edit:6:") and "lat_deg" in str(err.value)
+    with pytest.raises(ScenarioError, match="^my edit: not valid TOML"):
+        loads("[scenario\n", "my edit")

@@ -70,7 +70,7 @@ def test_sigmas_follow_the_formulas():
 
 def test_simulated_noise_has_the_stated_sigmas(shahab):
     meas = T.simulate_measurements(shahab, TPY2, 0.1, seed=11, runs=50)
-    site = T._Site(TPY2, shahab.options.earth)
+    site = T.Site(TPY2, shahab.options.earth)
     ok = meas.valid
     zt = site.h(np.where(ok[..., None], meas.truth_r, site.p + 1e6))
     res = meas.z - zt
@@ -144,8 +144,8 @@ def test_pip_uncertainty_matches_the_prediction_error(shahab):
     assert np.isfinite(fc).all()
     x = q.state_at_fire_control[:, 0]
     span = tI - fc
-    xp, _ = T._propagate(x, span / 20, 20, shahab.options.earth, stm=False)
-    truth, _ = T._hermite(shahab.samples_r, shahab.samples_v, shahab.sample_times, 2.0, shahab.n_samples,
+    xp, _ = T.propagate(x, span / 20, 20, shahab.options.earth, stm=False)
+    truth, _ = T.hermite(shahab.samples_r, shahab.samples_v, shahab.sample_times, 2.0, shahab.n_samples,
                           np.array([[tI]]))
     err = np.linalg.norm(xp[:, :3] - truth[0, 0], axis=1)
     rms = float(np.sqrt(np.mean(err**2)))

@@ -38,7 +38,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .scenario import ScenarioError, _fmt_path, _suggest, read_toml
+from .scenario import ScenarioError, read_toml
+from .tomlsource import fmt_path, suggest
 
 SCHEMA = {
     "test": {"name": str, "date": str, "description": str, "sources": list},
@@ -94,7 +95,7 @@ def _resolve(ref) -> Path:
     b = _dir() / f"{ref}.toml"
     if b.is_file():
         return b
-    raise FlightTestError(f"no flight-test file or bundled test {str(ref)!r}{_suggest(str(ref), bundled_tests())} "
+    raise FlightTestError(f"no flight-test file or bundled test {str(ref)!r}{suggest(str(ref), bundled_tests())} "
                           f"(bundled: {', '.join(bundled_tests())})")
 
 
@@ -110,11 +111,11 @@ def load_test(ref) -> FlightTest:
     doc, src = read_toml(path, FlightTestError, "flight-test")
 
     def err(pth, msg):
-        return FlightTestError(f"{src.where(pth)}: field '{_fmt_path(pth)}': {msg}")
+        return FlightTestError(f"{src.where(pth)}: field '{fmt_path(pth)}': {msg}")
 
     for k in doc:
         if k not in SCHEMA:
-            raise FlightTestError(f"{src.where((k,))}: unknown table '{k}'{_suggest(k, SCHEMA)}")
+            raise FlightTestError(f"{src.where((k,))}: unknown table '{k}'{suggest(k, SCHEMA)}")
     notes = {}
     for t, schema in SCHEMA.items():
         tab = doc.get(t)
@@ -138,7 +139,7 @@ def load_test(ref) -> FlightTest:
                     raise err((t, key), f"expected [low, high] around {base} = {tab.get(base)!r}, got {v!r}")
                 continue
             if key not in schema:
-                raise err((t, key), f"unknown field{_suggest(key, schema)} (expected one of: {', '.join(schema)})")
+                raise err((t, key), f"unknown field{suggest(key, schema)} (expected one of: {', '.join(schema)})")
             want = schema[key]
             ok = _num(v) if want is float else (isinstance(v, int) and not isinstance(v, bool)) if want is int \
                 else isinstance(v, want)
@@ -201,9 +202,9 @@ class FlownTest:
 
 def _at(traj, t):
     """ECEF position and velocity of a 1-row trajectory at time t (s since its launch)."""
-    from .tracking import _hermite
+    from .tracking import hermite
 
-    pos, vel = _hermite(traj.samples_r, traj.samples_v, traj.sample_times, float(traj.options.output_step),
+    pos, vel = hermite(traj.samples_r, traj.samples_v, traj.sample_times, float(traj.options.output_step),
                         traj.n_samples.astype(np.int64), np.array([[float(t)]]))
     return pos[0, 0], vel[0, 0]
 

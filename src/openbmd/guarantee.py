@@ -69,7 +69,8 @@ from pathlib import Path
 import numpy as np
 
 from . import geo
-from .scenario import ScenarioError, _fmt_path, _suggest, read_toml
+from .scenario import ScenarioError, read_toml
+from .tomlsource import fmt_path, suggest
 
 LIMIT_KINDS = ("max_burnout_speed", "no_naval_north_of", "keep_out", "min_distance_from_border", "no_sites_east_of",
                "radar_sector", "max_interceptors_per_site", "max_interceptors_total", "max_deployment_areas",
@@ -141,7 +142,7 @@ def _read_areas(path: str, mtime_ns: int, size: int) -> dict:
 def area_polygon(name: str) -> np.ndarray:
     areas = named_areas()
     if name not in areas:
-        raise GuaranteeError(f"unknown area {name!r}{_suggest(name, areas)} (bundled: {', '.join(areas)})")
+        raise GuaranteeError(f"unknown area {name!r}{suggest(name, areas)} (bundled: {', '.join(areas)})")
     return np.asarray(areas[name]["polygon_deg"], dtype=float)
 
 
@@ -257,7 +258,7 @@ def _resolve(ref) -> Path:
     b = Path(str(resources.files("openbmd") / "guarantees")) / f"{ref}.toml"
     if b.is_file():
         return b
-    raise GuaranteeError(f"no guarantee file or bundled guarantee {str(ref)!r}{_suggest(str(ref), bundled_guarantees())} "
+    raise GuaranteeError(f"no guarantee file or bundled guarantee {str(ref)!r}{suggest(str(ref), bundled_guarantees())} "
                          f"(bundled: {', '.join(bundled_guarantees())})")
 
 
@@ -280,15 +281,15 @@ def load_guarantee(ref) -> Guarantee:
     doc, src = read_toml(path, GuaranteeError, "guarantee")
 
     def err(pth, msg):
-        return GuaranteeError(f"{src.where(pth)}: field '{_fmt_path(pth)}': {msg}")
+        return GuaranteeError(f"{src.where(pth)}: field '{fmt_path(pth)}': {msg}")
 
     for k in doc:
         if k not in (*SCHEMA, "limit"):
-            raise GuaranteeError(f"{src.where((k,))}: unknown table '{k}'{_suggest(k, [*SCHEMA, 'limit'])}")
+            raise GuaranteeError(f"{src.where((k,))}: unknown table '{k}'{suggest(k, [*SCHEMA, 'limit'])}")
     for k, schema in SCHEMA.items():
         for key, v in doc.get(k, {}).items():
             if key not in schema:
-                raise err((k, key), f"unknown field{_suggest(key, schema)} (expected one of: {', '.join(schema)})")
+                raise err((k, key), f"unknown field{suggest(key, schema)} (expected one of: {', '.join(schema)})")
             if not _typed(v, schema[key]):
                 raise err((k, key), f"expected {_TNAME[schema[key]]}, got {v!r}")
     g = doc.get("guarantee", {})
@@ -315,7 +316,7 @@ def load_guarantee(ref) -> Guarantee:
             raise err(("assumptions", "sets"), "contradicts launch_delay_s (a launch delay is its own single set)")
         for x in sets:
             if x not in SETS:
-                raise err(("assumptions", "sets"), f"unknown assumption set {x!r}{_suggest(x, SETS)} "
+                raise err(("assumptions", "sets"), f"unknown assumption set {x!r}{suggest(x, SETS)} "
                           f"(known: {', '.join(SETS)})")
         if len(set(sets)) != len(sets):
             raise err(("assumptions", "sets"), f"a set named twice in {sets!r}")
@@ -336,7 +337,7 @@ def load_guarantee(ref) -> Guarantee:
         p = ("limit", i)
         kind = lim.get("kind")
         if kind not in LIMIT_KINDS:
-            raise err(p + ("kind",), f"expected one of {', '.join(LIMIT_KINDS)}, got {kind!r}{_suggest(kind or '', LIMIT_KINDS)}")
+            raise err(p + ("kind",), f"expected one of {', '.join(LIMIT_KINDS)}, got {kind!r}{suggest(kind or '', LIMIT_KINDS)}")
         fields = LIMIT_FIELDS[kind]
         for key, v in lim.items():
             if key == "kind":
@@ -353,7 +354,7 @@ def load_guarantee(ref) -> Guarantee:
                     raise err(p + (key,), f"expected [low, high] around {key[:-6]} = {val!r}, got {v!r}")
                 continue
             if key not in fields:
-                raise err(p + (key,), f"unknown field for a {kind} limit{_suggest(key, fields)} (expected: {', '.join(fields)})")
+                raise err(p + (key,), f"unknown field for a {kind} limit{suggest(key, fields)} (expected: {', '.join(fields)})")
             if not _typed(v, fields[key]):
                 raise err(p + (key,), f"expected {_TNAME[fields[key]]}, got {v!r}")
         for key in REQUIRED[kind]:
@@ -366,7 +367,7 @@ def load_guarantee(ref) -> Guarantee:
         if kind == "keep_out" and "area" not in params and "polygon_deg" not in params:
             raise err(p, "missing (a keep_out limit needs area or polygon_deg)")
         if "area" in params and params["area"] not in areas:
-            raise err(p + ("area",), f"unknown area {params['area']!r}{_suggest(params['area'], areas)} (bundled: {', '.join(areas)})")
+            raise err(p + ("area",), f"unknown area {params['area']!r}{suggest(params['area'], areas)} (bundled: {', '.join(areas)})")
         if "polygon_deg" in params:
             poly = params["polygon_deg"]
             if not (len(poly) >= 3 and all(isinstance(q, list) and len(q) == 2 and all(_typed(x, float) for x in q)
@@ -395,7 +396,7 @@ def load_guarantee(ref) -> Guarantee:
             if bad or not params["modes"]:
                 m = str(bad[0]) if bad else ""
                 raise err(p + ("modes",), f"expected a list of {', '.join(BASING_MODES)}, got "
-                                          f"{params['modes']!r}{_suggest(m, BASING_MODES) if m else ''}")
+                                          f"{params['modes']!r}{suggest(m, BASING_MODES) if m else ''}")
         if kind == "early_warning_periphery":
             if "country" in params:
                 try:

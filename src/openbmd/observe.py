@@ -116,11 +116,11 @@ def _filter(meas, process_noise):
     """The tracking module's EKF (two-point start, ballistic dynamics, Joseph
     update) run over every measurement: the state and covariance at each row's
     last measurement, with its time and the true state there."""
-    from .tracking import _Site, _deriv, _process_noise, _propagate
+    from .tracking import Site, deriv, process_noise_matrix, propagate
 
     N, K = meas.valid.shape
     earth, dt, valid = meas.earth, meas.dt, meas.valid
-    site = _Site(meas.radar, earth)
+    site = Site(meas.radar, earth)
     cnt = np.cumsum(valid, axis=1)
     has2 = cnt[:, -1] >= 2
     ia = np.argmax(valid, axis=1)
@@ -131,7 +131,7 @@ def _filter(meas, process_noise):
     pa, Ca = site.to_ecef(np.where(has2[:, None], za, 1e6), np.where(has2[:, None], sa, 1.0))
     pb, Cb = site.to_ecef(np.where(has2[:, None], zb, 1e6), np.where(has2[:, None], sb, 1.0))
     span = np.where(has2, (ib - ia) * dt, 1.0)
-    acc = _deriv(np.concatenate([pb, (pb - pa) / span[:, None]], axis=1), earth)[:, 3:]
+    acc = deriv(np.concatenate([pb, (pb - pa) / span[:, None]], axis=1), earth)[:, 3:]
     x0 = np.concatenate([pb, (pb - pa) / span[:, None] + acc * span[:, None] / 2], axis=1)
     P0 = np.zeros((N, 6, 6))
     P0[:, :3, :3] = Cb
@@ -139,14 +139,14 @@ def _filter(meas, process_noise):
     P0[:, 3:, 3:] = (Ca + Cb) / span[:, None, None] ** 2
     x, P = x0.copy(), P0.copy()
     started = np.zeros(N, bool)
-    Q = _process_noise(process_noise, dt)
+    Q = process_noise_matrix(process_noise, dt)
     I6 = np.eye(6)
     last = np.where(valid.any(axis=1), K - 1 - np.argmax(valid[:, ::-1], axis=1), -1)
     for k in range(K):
         live = started & (k <= last)
         if k > 0 and live.any():
             idx = np.nonzero(live)[0]
-            xn, phi = _propagate(x[idx], np.full(idx.size, dt), 1, earth)
+            xn, phi = propagate(x[idx], np.full(idx.size, dt), 1, earth)
             x[idx] = xn
             P[idx] = phi @ P[idx] @ phi.transpose(0, 2, 1) + Q
         new = ib == k
@@ -179,11 +179,11 @@ def _filter(meas, process_noise):
 # -------------------------------------------------------------- parameters ----
 def _to_time(x, t0, t1, earth, max_step=10.0):
     """Propagate states (M, 6) from times t0 to t1 (M,) with the filter's dynamics."""
-    from .tracking import _propagate
+    from .tracking import propagate
 
     span = np.asarray(t1, float) - np.asarray(t0, float)
     n = max(1, int(math.ceil(np.max(np.abs(span)) / max_step))) if span.size else 1
-    out, _ = _propagate(x, span / n, n, earth, stm=False)
+    out, _ = propagate(x, span / n, n, earth, stm=False)
     return out
 
 
@@ -199,7 +199,7 @@ def _altitude_at(x, t0, t1, earth):
 
 def _range_from(x, launch_lat, launch_lon, earth, step=5.0, t_max=4000.0):
     """Ground range (km) from the launch point to where the propagated states reach the ellipsoid."""
-    from .tracking import _propagate
+    from .tracking import propagate
 
     M = x.shape[0]
     cur = x.copy()
@@ -210,7 +210,7 @@ def _range_from(x, launch_lat, launch_lon, earth, step=5.0, t_max=4000.0):
     t = 0.0
     while not done.all() and t < t_max:
         idx = np.nonzero(~done)[0]
-        nxt, _ = _propagate(cur[idx], np.full(idx.size, step), 1, earth, stm=False)
+        nxt, _ = propagate(cur[idx], np.full(idx.size, step), 1, earth, stm=False)
         _, _, h1 = E.ecef_to_geodetic(nxt[:, 0], nxt[:, 1], nxt[:, 2], earth)
         _, _, h0 = E.ecef_to_geodetic(cur[idx, 0], cur[idx, 1], cur[idx, 2], earth)
         down = h1 <= 0

@@ -30,10 +30,7 @@ Errors are :class:`ScenarioError`: ``FILE:LINE: field 'battery[2].interceptor':
 
 from __future__ import annotations
 
-import difflib
 import math
-import re
-import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -44,9 +41,10 @@ from .catalog import CatalogError, default_catalog
 from .earth import EarthModel
 from .flight import FlightOptions
 from .errors import OpenBMDError
+from .tomlsource import MAX_FILE_BYTES, Source, fmt_path, parse_toml, suggest  # noqa: F401 (MAX_FILE_BYTES: re-exported)
+from .tomlsource import read_toml as _read_toml
 
 DEFAULT = "epaa-phases"  # the bundled default: the whole phase comparison
-MAX_FILE_BYTES = 1_000_000  # a scenario is text written by a person; anything larger is a mistake
 ENTRY_TABLES = ("interceptor", "radar", "satellite", "network", "battery", "target_set", "threat", "raid")
 TOP_TABLES = ("scenario", "model", "doctrine", "analyses", "phases", "balance")
 PROFILES = ("min-energy", "lofted", "depressed")
@@ -129,73 +127,6 @@ class ScenarioError(OpenBMDError, ValueError):
     """A bad scenario: the message names the file, line, field and what was expected."""
 
 
-# ------------------------------------------------------------ locating ----
-_HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-\" ]+?)\s*\]\]?\s*(#.*)?$")
-_KEY = re.compile(r"^\s*([A-Za-z0-9_\-]+|\"[^\"]*\")\s*=")
-
-
-class _Locator:
-    """Line numbers of tables and keys of one TOML text (for error messages)."""
-
-    def __init__(self, text: str):
-        self.lines: dict[tuple, int] = {}
-        count: dict[str, int] = {}
-        cur: tuple = ()
-        for no, line in enumerate(text.splitlines(), 1):
-            m = _HEADER.match(line)
-            if m:
-                name = m.group(2).replace('"', "").strip()
-                if m.group(1) == "[[":
-                    i = count.get(name, 0)
-                    count[name] = i + 1
-                    cur = (name, i)
-                else:
-                    cur = tuple(name.split("."))
-                self.lines.setdefault(cur, no)
-                continue
-            k = _KEY.match(line)
-            if k:
-                self.lines.setdefault(cur + (k.group(1).strip('"'),), no)
-
-    def line(self, path: tuple) -> int | None:
-        p = tuple(path)
-        while p:
-            if p in self.lines:
-                return self.lines[p]
-            p = p[:-1]
-        return None
-
-
-@dataclass
-class _Source:
-    path: str
-    locator: _Locator
-
-    def where(self, path: tuple) -> str:
-        line = self.locator.line(path)
-        return f"{self.path}:{line}" if line else self.path
-
-
-def _fmt_path(path) -> str:
-    out = ""
-    for p in path:
-        if isinstance(p, int):
-            out += f"[{p + 1}]"
-        else:
-            out += ("." if out else "") + str(p)
-    return out
-
-
-def _suggest(name, options) -> str:
-    close = difflib.get_close_matches(str(name), list(options), n=3, cutoff=0.6)
-    if not close and len(str(name)) >= 3:  # a part of the name ("Deveselu" for "Aegis Ashore Deveselu")
-        close = [o for o in options if str(name).lower() in str(o).lower()][:3]
-    if not close:
-        low = {o.lower(): o for o in options}
-        close = [low[c] for c in difflib.get_close_matches(str(name).lower(), list(low), n=3, cutoff=0.6)]
-    return f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-
-
 # ------------------------------------------------------------- loading ----
 def bundled_dir() -> Path:
     return Path(str(resources.files("openbmd") / "scenarios"))
@@ -222,51 +153,30 @@ def resolve(ref: str, relative_to: Path | None = None) -> Path:
     b = bundled_dir() / f"{ref}.toml"
     if b.is_file():
         return b
-    raise ScenarioError(f"no scenario file or bundled scenario {ref!r}{_suggest(ref, bundled_names())} "
+    raise ScenarioError(f"no scenario file or bundled scenario {ref!r}{suggest(ref, bundled_names())} "
                         f"(bundled: {', '.join(bundled_names())})")
 
 
-def read_toml(path: Path, error=None, what: str = "scenario") -> tuple[dict, _Source]:
-    """A person's TOML file (scenario, guarantee, flight test) and its line
-    locator; every failure is one ``error`` (default ScenarioError) naming the
-    file: unreadable, over MAX_FILE_BYTES, not UTF-8, not TOML."""
-    error = error or ScenarioError
-    if path.is_dir():
-        raise error(f"{path}: is a directory; expected a {what} file (.toml)")
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise error(f"{path}: cannot read: {exc.strerror}") from None
-    if size > MAX_FILE_BYTES:
-        raise error(f"{path}: file is {size / 1e6:.1f} MB; a {what} file must be under "
-                    f"{MAX_FILE_BYTES / 1e6:g} MB (is this the right file?)")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise error(f"{path}: not a UTF-8 text file") from None
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise error(f"{path}: not valid TOML: {exc}") from None
-    return doc, _Source(str(path), _Locator(text))
-
+def read_toml(path: Path, error=None, what: str = "scenario") -> tuple[dict, Source]:
+    """:func:`openbmd.tomlsource.read_toml` with ScenarioError as the default error."""
+    return _read_toml(path, error or ScenarioError, what)
 
 
 @dataclass
 class _Entry:
     data: dict
-    src: _Source
+    src: Source
     path: tuple  # (table, index) in its own file
 
 
-def _check_fields(obj: dict, schema_key: str, src: _Source, path: tuple):
+def _check_fields(obj: dict, schema_key: str, src: Source, path: tuple):
     schema = SCHEMA[schema_key]
     if not isinstance(obj, dict):
-        raise ScenarioError(f"{src.where(path)}: field '{_fmt_path(path)}': expected a table")
+        raise ScenarioError(f"{src.where(path)}: field '{fmt_path(path)}': expected a table")
     for k, v in obj.items():
         if k not in schema:
-            raise ScenarioError(f"{src.where(path + (k,))}: unknown field '{_fmt_path(path + (k,))}'"
-                                f"{_suggest(k, schema)} (expected one of: {', '.join(schema)})")
+            raise ScenarioError(f"{src.where(path + (k,))}: unknown field '{fmt_path(path + (k,))}'"
+                                f"{suggest(k, schema)} (expected one of: {', '.join(schema)})")
         want = schema[k]
         ok = (isinstance(v, bool) if want is bool else
               isinstance(v, int) and not isinstance(v, bool) if want is int else
@@ -275,32 +185,34 @@ def _check_fields(obj: dict, schema_key: str, src: _Source, path: tuple):
         if not ok:
             tname = {str: "a string", bool: "true or false", int: "an integer", float: "a number",
                      list: "a list", dict: "a table"}[want]
-            raise ScenarioError(f"{src.where(path + (k,))}: field '{_fmt_path(path + (k,))}': expected {tname}, "
+            raise ScenarioError(f"{src.where(path + (k,))}: field '{fmt_path(path + (k,))}': expected {tname}, "
                                 f"got {v!r}")
         if want is float and not math.isfinite(v):
-            raise ScenarioError(f"{src.where(path + (k,))}: field '{_fmt_path(path + (k,))}': expected a finite number, got {v!r}")
+            raise ScenarioError(f"{src.where(path + (k,))}: field '{fmt_path(path + (k,))}': expected a finite number, got {v!r}")
         if k in RANGES.get(schema_key, {}):
             lo, hi, unit = RANGES[schema_key][k]
             if not lo <= v <= hi:
                 got = f"{v:,}" if isinstance(v, int) else f"{v:,g}"
-                raise ScenarioError(f"{src.where(path + (k,))}: field '{_fmt_path(path + (k,))}': expected "
+                raise ScenarioError(f"{src.where(path + (k,))}: field '{fmt_path(path + (k,))}': expected "
                                     f"{'an integer' if want is int else 'a number'} >= {lo:,} and <= {hi:,}"
                                     f"{' (' + unit + ')' if unit else ''}, got {got}")
 
 
-def _load_chain(path: Path, stack: tuple = ()) -> tuple[dict, dict[str, list[_Entry]], list[str], _Source]:
+def _load_chain(path: Path, stack: tuple = (), text: str | None = None
+                ) -> tuple[dict, dict[str, list[_Entry]], list[str], Source]:
     """(merged top-level tables with their sources, merged entries, files in
-    order, the source of this file)."""
+    order, the source of this file). ``text``: the file's text, given
+    (:func:`loads`; ``path`` then only names it)."""
     rp = path.resolve()
     if rp in stack:
         chain = " -> ".join(str(p) for p in (*stack, rp))
         raise ScenarioError(f"{path}: field 'scenario.extends': the scenario extends itself ({chain})")
     if len(stack) > 20:
         raise ScenarioError(f"{path}: field 'scenario.extends': more than 20 levels of extends")
-    doc, src = read_toml(path)
+    doc, src = read_toml(path) if text is None else parse_toml(text, str(path), ScenarioError)
     for k in doc:
         if k not in SCHEMA or k == "footprint":
-            raise ScenarioError(f"{src.where((k,))}: unknown table '{k}'{_suggest(k, [s for s in SCHEMA if s != 'footprint'])}")
+            raise ScenarioError(f"{src.where((k,))}: unknown table '{k}'{suggest(k, [s for s in SCHEMA if s != 'footprint'])}")
     for k in TOP_TABLES:
         if k in doc:
             _check_fields(doc[k], k, src, (k,))
@@ -336,12 +248,12 @@ def _load_chain(path: Path, stack: tuple = ()) -> tuple[dict, dict[str, list[_En
             _check_fields(item, k, src, p)
             name = item.get("name")
             if not isinstance(name, str) or not name.strip():
-                raise ScenarioError(f"{src.where(p)}: field '{_fmt_path(p)}.name': missing (every [[{k}]] needs a name)")
+                raise ScenarioError(f"{src.where(p)}: field '{fmt_path(p)}.name': missing (every [[{k}]] needs a name)")
             old = next((e for e in entries[k] if e.data["name"] == name), None)
             if item.get("remove"):
                 if old is None:
-                    raise ScenarioError(f"{src.where(p + ('remove',))}: field '{_fmt_path(p)}.remove': no {k} named "
-                                        f"{name!r} to remove{_suggest(name, [e.data['name'] for e in entries[k]])}")
+                    raise ScenarioError(f"{src.where(p + ('remove',))}: field '{fmt_path(p)}.remove': no {k} named "
+                                        f"{name!r} to remove{suggest(name, [e.data['name'] for e in entries[k]])}")
                 entries[k].remove(old)
                 continue
             if old is not None:
@@ -358,7 +270,7 @@ def _load_chain(path: Path, stack: tuple = ()) -> tuple[dict, dict[str, list[_En
                 entries[k][entries[k].index(old)] = _Entry(data, src, p)
             else:
                 if any(e.data["name"] == name for e in entries[k] if e.src is src):
-                    raise ScenarioError(f"{src.where(p)}: field '{_fmt_path(p)}.name': a second {k} named {name!r}")
+                    raise ScenarioError(f"{src.where(p)}: field '{fmt_path(p)}.name': a second {k} named {name!r}")
                 entries[k].append(_Entry(dict(item), src, p))
     return tables, entries, files, src
 
@@ -568,27 +480,27 @@ def _place(cat, name, src, path):
     try:
         return cat.place(name)
     except CatalogError as exc:
-        raise ScenarioError(f"{src.where(path)}: field '{_fmt_path(path)}': {exc}") from None
+        raise ScenarioError(f"{src.where(path)}: field '{fmt_path(path)}': {exc}") from None
 
 
 def _latlon(d, src, path, cat, required=True):
     if "at" in d and ("lat_deg" in d or "lon_deg" in d):
-        raise ScenarioError(f"{src.where(path + ('at',))}: field '{_fmt_path(path)}': give either 'at' or lat_deg/lon_deg, not both")
+        raise ScenarioError(f"{src.where(path + ('at',))}: field '{fmt_path(path)}': give either 'at' or lat_deg/lon_deg, not both")
     if "at" in d:
         p = _place(cat, d["at"], src, path + ("at",))
         return p.lat, p.lon
     if "lat_deg" in d or "lon_deg" in d:
         for k in ("lat_deg", "lon_deg"):
             if k not in d:
-                raise ScenarioError(f"{src.where(path)}: field '{_fmt_path(path + (k,))}': missing (lat_deg and lon_deg go together)")
+                raise ScenarioError(f"{src.where(path)}: field '{fmt_path(path + (k,))}': missing (lat_deg and lon_deg go together)")
         lat, lon = float(d["lat_deg"]), float(d["lon_deg"])
         if not -90 <= lat <= 90:
-            raise ScenarioError(f"{src.where(path + ('lat_deg',))}: field '{_fmt_path(path + ('lat_deg',))}': expected -90..90, got {lat:g}")
+            raise ScenarioError(f"{src.where(path + ('lat_deg',))}: field '{fmt_path(path + ('lat_deg',))}': expected -90..90, got {lat:g}")
         if not -180 <= lon <= 360:
-            raise ScenarioError(f"{src.where(path + ('lon_deg',))}: field '{_fmt_path(path + ('lon_deg',))}': expected -180..360, got {lon:g}")
+            raise ScenarioError(f"{src.where(path + ('lon_deg',))}: field '{fmt_path(path + ('lon_deg',))}': expected -180..360, got {lon:g}")
         return math.radians(lat), math.radians(lon)
     if required:
-        raise ScenarioError(f"{src.where(path)}: field '{_fmt_path(path)}': missing a position (at = PLACE, or lat_deg and lon_deg)")
+        raise ScenarioError(f"{src.where(path)}: field '{fmt_path(path)}': missing a position (at = PLACE, or lat_deg and lon_deg)")
     return None
 
 
@@ -600,7 +512,7 @@ def _positive(v, src, path, allow_zero=False):
     if v is None:
         return None
     if not (v > 0 or (allow_zero and v == 0)):
-        raise ScenarioError(f"{src.where(path)}: field '{_fmt_path(path)}': expected a number {'>=' if allow_zero else '>'} 0, got {v:g}")
+        raise ScenarioError(f"{src.where(path)}: field '{fmt_path(path)}': expected a number {'>=' if allow_zero else '>'} 0, got {v:g}")
     return v
 
 
@@ -612,7 +524,7 @@ def _interceptor(cat, d, src, path, known):
         try:
             ic = cat.interceptor(base)
         except CatalogError as exc:
-            raise ScenarioError(f"{src.where(path + ('base',))}: field '{_fmt_path(path)}.base': {exc}") from None
+            raise ScenarioError(f"{src.where(path + ('base',))}: field '{fmt_path(path)}.base': {exc}") from None
     over = {"name": d["name"]}
     if "source" in d:
         over["source"] = d["source"] + (f" (variant of {ic.name}: {ic.source})" if ic.source else "")
@@ -626,7 +538,7 @@ def _interceptor(cat, d, src, path, known):
     if "burnout_speed_km_s" in d:
         v = _positive(float(d["burnout_speed_km_s"]), src, path + ("burnout_speed_km_s",)) * 1e3
         if v >= MAX_BURNOUT_SPEED_KM_S * 1e3:
-            raise ScenarioError(f"{src.where(path + ('burnout_speed_km_s',))}: field '{_fmt_path(path)}.burnout_speed_km_s': "
+            raise ScenarioError(f"{src.where(path + ('burnout_speed_km_s',))}: field '{fmt_path(path)}.burnout_speed_km_s': "
                                 f"{v / 1e3:g} km/s is above escape speed; expected a burnout speed below "
                                 f"{MAX_BURNOUT_SPEED_KM_S:g} km/s")
         over["burnout_speed"] = v
@@ -637,7 +549,7 @@ def _interceptor(cat, d, src, path, known):
     try:
         return ic.replace(**over)
     except ValueError as exc:
-        raise ScenarioError(f"{src.where(path)}: field '{_fmt_path(path)}': {exc}") from None
+        raise ScenarioError(f"{src.where(path)}: field '{fmt_path(path)}': {exc}") from None
 
 
 def _radar(cat, d, src, path):
@@ -645,10 +557,10 @@ def _radar(cat, d, src, path):
     try:
         r = cat.radar(kind)
     except CatalogError as exc:
-        raise ScenarioError(f"{src.where(path + ('type',))}: field '{_fmt_path(path)}.type': {exc}") from None
+        raise ScenarioError(f"{src.where(path + ('type',))}: field '{fmt_path(path)}.type': {exc}") from None
     pos = _latlon(d, src, path, cat, required=False)
     if pos is None and r.mobile:
-        raise ScenarioError(f"{src.where(path)}: field '{_fmt_path(path)}': radar type {r.name!r} has no fixed site; "
+        raise ScenarioError(f"{src.where(path)}: field '{fmt_path(path)}': radar type {r.name!r} has no fixed site; "
                             "give at = PLACE or lat_deg/lon_deg")
     over = {"name": d["name"]}
     if pos is not None:
@@ -663,7 +575,7 @@ def _radar(cat, d, src, path):
         if key in d:
             v = float(d[key])
             if key == "azimuth_half_width_deg" and not 0 < v <= 180:
-                raise ScenarioError(f"{src.where(path + (key,))}: field '{_fmt_path(path + (key,))}': expected 0 < value <= 180, got {v:g}")
+                raise ScenarioError(f"{src.where(path + (key,))}: field '{fmt_path(path + (key,))}': expected 0 < value <= 180, got {v:g}")
             if key in ("max_range_km", "reference_range_km", "track_time_s"):
                 _positive(v, src, path + (key,), allow_zero=key == "track_time_s")
             over[attr] = f(v)
@@ -672,7 +584,7 @@ def _radar(cat, d, src, path):
     try:
         return r.replace(**over)
     except ValueError as exc:
-        raise ScenarioError(f"{src.where(path)}: field '{_fmt_path(path)}': {exc}") from None
+        raise ScenarioError(f"{src.where(path)}: field '{fmt_path(path)}': {exc}") from None
 
 
 def _sensor_entry(d, src, path, find, fields):
@@ -681,7 +593,7 @@ def _sensor_entry(d, src, path, find, fields):
     try:
         obj = find(d.get("type", d["name"]))
     except CatalogError as exc:
-        raise ScenarioError(f"{src.where(path + ('type',))}: field '{_fmt_path(path)}.type': {exc}") from None
+        raise ScenarioError(f"{src.where(path + ('type',))}: field '{fmt_path(path)}.type': {exc}") from None
     over = {"name": d["name"]}
     for key, attr, f in fields:
         if key in d:
@@ -714,8 +626,8 @@ def _cueing(d, src, p, cat, radars, satellites, networks, default_cue, stations)
     known = list(radars) + list(satellites)
     for c in cues:
         if not isinstance(c, str) or c not in known:
-            raise ScenarioError(f"{src.where(p + ('cued_by',))}: field '{_fmt_path(p)}.cued_by': no [[radar]] or "
-                                f"[[satellite]] named {c!r}{_suggest(c, known)} (or \"launch_delay\")")
+            raise ScenarioError(f"{src.where(p + ('cued_by',))}: field '{fmt_path(p)}.cued_by': no [[radar]] or "
+                                f"[[satellite]] named {c!r}{suggest(c, known)} (or \"launch_delay\")")
     own = None
     if "own_radar" in d:
         name = d["own_radar"]
@@ -725,8 +637,8 @@ def _cueing(d, src, p, cat, radars, satellites, networks, default_cue, stations)
             try:
                 own = cat.radar(name)
             except CatalogError as exc:
-                raise ScenarioError(f"{src.where(p + ('own_radar',))}: field '{_fmt_path(p)}.own_radar': not a [[radar]] "
-                                    f"of the scenario{_suggest(name, radars)}, and {exc}") from None
+                raise ScenarioError(f"{src.where(p + ('own_radar',))}: field '{fmt_path(p)}.own_radar': not a [[radar]] "
+                                    f"of the scenario{suggest(name, radars)}, and {exc}") from None
             if not own.mobile:
                 lat, lon = stations[0]
                 own = own.at(lat=lat, lon=lon).replace(name=f"{d['name']} {own.name}", mobile=True)
@@ -740,20 +652,20 @@ def _cueing(d, src, p, cat, radars, satellites, networks, default_cue, stations)
             at_site = len(stations) == 1 and abs(r.lat - stations[0][0]) < 1e-6 and abs(r.lon - stations[0][1]) < 1e-6
             mode = "own" if at_site else "launch-on-remote"
     if mode not in MODES:
-        raise ScenarioError(f"{src.where(p + ('mode',))}: field '{_fmt_path(p)}.mode': expected one of {', '.join(MODES)}, "
-                            f"got {mode!r}{_suggest(mode, MODES)}")
+        raise ScenarioError(f"{src.where(p + ('mode',))}: field '{fmt_path(p)}.mode': expected one of {', '.join(MODES)}, "
+                            f"got {mode!r}{suggest(mode, MODES)}")
     if mode != "own" and own is None and "mode" in d:
-        raise ScenarioError(f"{src.where(p + ('mode',))}: field '{_fmt_path(p)}.mode': {mode} needs the battery's "
+        raise ScenarioError(f"{src.where(p + ('mode',))}: field '{fmt_path(p)}.mode': {mode} needs the battery's "
                             "own_radar (the radar that guides its interceptors, or that must see the intercept)")
     if mode == "own" and own is None and not any(c in radars for c in cues) and "mode" in d:
-        raise ScenarioError(f"{src.where(p + ('mode',))}: field '{_fmt_path(p)}.mode': 'own' needs an own_radar")
+        raise ScenarioError(f"{src.where(p + ('mode',))}: field '{fmt_path(p)}.mode': 'own' needs an own_radar")
     if any(c in satellites for c in cues) and own is None:
-        raise ScenarioError(f"{src.where(p + ('cued_by',))}: field '{_fmt_path(p)}.cued_by': a satellite cue is a launch "
+        raise ScenarioError(f"{src.where(p + ('cued_by',))}: field '{fmt_path(p)}.cued_by': a satellite cue is a launch "
                             "cue only; the battery needs an own_radar to guide the interceptor")
     net = d.get("network")
     if net is not None and net not in networks:
-        raise ScenarioError(f"{src.where(p + ('network',))}: field '{_fmt_path(p)}.network': no [[network]] named "
-                            f"{net!r}{_suggest(net, networks)}")
+        raise ScenarioError(f"{src.where(p + ('network',))}: field '{fmt_path(p)}.network': no [[network]] named "
+                            f"{net!r}{suggest(net, networks)}")
     if net is None and len(networks) == 1:
         net = next(iter(networks))
     return cues, own, mode, net
@@ -781,8 +693,17 @@ def load(ref, catalog=None) -> Scenario:
     return _build(path, catalog or default_catalog(), ())
 
 
-def _build(path: Path, cat, stack) -> Scenario:
-    tables, entries, files, top_src = _load_chain(path)
+def loads(text: str, name: str = "scenario text", catalog=None) -> Scenario:
+    """Load and validate a scenario from its TOML text (no file is written);
+    errors name ``name`` with the line. It may extend bundled scenarios (and
+    files by absolute path)."""
+    if not isinstance(text, str):
+        raise ScenarioError(f"{name}: expected TOML text, got {type(text).__name__}")
+    return _build(Path(name), catalog or default_catalog(), (), text=text)
+
+
+def _build(path: Path, cat, stack, text: str | None = None) -> Scenario:
+    tables, entries, files, top_src = _load_chain(path, text=text)
 
     def tab(k):
         return tables.get(k, ({}, top_src))
@@ -822,62 +743,62 @@ def _build(path: Path, cat, stack) -> Scenario:
     for nm in satellites:
         if nm in radars:
             e = next(x for x in entries["satellite"] if x.data["name"] == nm)
-            raise ScenarioError(f"{e.src.where(e.path)}: field '{_fmt_path(e.path)}.name': {nm!r} is also a [[radar]]; "
+            raise ScenarioError(f"{e.src.where(e.path)}: field '{fmt_path(e.path)}.name': {nm!r} is also a [[radar]]; "
                                 "cue sources need distinct names")
     tail_rule = dd.get("tail_chase", "low-closing-speed")
     if tail_rule not in TAIL_CHASE_RULES:
         raise ScenarioError(f"{dsrc.where(('doctrine', 'tail_chase'))}: field 'doctrine.tail_chase': expected one of "
-                            f"{', '.join(TAIL_CHASE_RULES)}, got {tail_rule!r}{_suggest(tail_rule, TAIL_CHASE_RULES)}")
+                            f"{', '.join(TAIL_CHASE_RULES)}, got {tail_rule!r}{suggest(tail_rule, TAIL_CHASE_RULES)}")
     tail_speed = 1e3 * _positive(float(dd.get("tail_chase_closing_speed_km_s", 3.0)), dsrc,
                                  ("doctrine", "tail_chase_closing_speed_km_s"), allow_zero=True)
     handover = _positive(float(dd.get("handover_time_s", 10.0)), dsrc, ("doctrine", "handover_time_s"), allow_zero=True)
     sig_model = dd.get("signatures", "by-phase")
     if sig_model not in SIGNATURE_MODELS:
         raise ScenarioError(f"{dsrc.where(('doctrine', 'signatures'))}: field 'doctrine.signatures': expected one of "
-                            f"{', '.join(SIGNATURE_MODELS)}, got {sig_model!r}{_suggest(sig_model, SIGNATURE_MODELS)}")
+                            f"{', '.join(SIGNATURE_MODELS)}, got {sig_model!r}{suggest(sig_model, SIGNATURE_MODELS)}")
     cue = dd.get("cue")
     if cue is not None and cue not in radars:
         raise ScenarioError(f"{dsrc.where(('doctrine', 'cue'))}: field 'doctrine.cue': no [[radar]] named {cue!r} in the scenario"
-                            f"{_suggest(cue, radars)}")
+                            f"{suggest(cue, radars)}")
     launch_delay = _num(dd, "launch_delay_s")
 
     batteries = []
     for e in entries["battery"]:
         d, src, p = e.data, e.src, e.path
         if "interceptor" not in d:
-            raise ScenarioError(f"{src.where(p)}: field '{_fmt_path(p)}.interceptor': missing (an interceptor type)")
+            raise ScenarioError(f"{src.where(p)}: field '{fmt_path(p)}.interceptor': missing (an interceptor type)")
         if d["interceptor"] in interceptors:
             ic = interceptors[d["interceptor"]]
         else:
             try:
                 ic = cat.interceptor(d["interceptor"])
             except CatalogError as exc:
-                raise ScenarioError(f"{src.where(p + ('interceptor',))}: field '{_fmt_path(p)}.interceptor': {exc}"
+                raise ScenarioError(f"{src.where(p + ('interceptor',))}: field '{fmt_path(p)}.interceptor': {exc}"
                                     + (f" (or one of this scenario's [[interceptor]]: {', '.join(own_types)})" if own_types else "")) from None
             interceptors.setdefault(ic.name, ic)
         kind = d.get("kind", "ship" if "patrol_box_deg" in d else "land")
         if kind not in KINDS:
-            raise ScenarioError(f"{src.where(p + ('kind',))}: field '{_fmt_path(p)}.kind': expected one of {KINDS}, got {kind!r}")
+            raise ScenarioError(f"{src.where(p + ('kind',))}: field '{fmt_path(p)}.kind': expected one of {KINDS}, got {kind!r}")
         box = None
         if "patrol_box_deg" in d:
             if "at" in d or "lat_deg" in d or "lon_deg" in d:
-                raise ScenarioError(f"{src.where(p + ('patrol_box_deg',))}: field '{_fmt_path(p)}': give a position "
+                raise ScenarioError(f"{src.where(p + ('patrol_box_deg',))}: field '{fmt_path(p)}': give a position "
                                     "(at / lat_deg, lon_deg) or a patrol_box_deg, not both")
             b = d["patrol_box_deg"]
             if not (isinstance(b, list) and len(b) == 4 and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in b)):
-                raise ScenarioError(f"{src.where(p + ('patrol_box_deg',))}: field '{_fmt_path(p)}.patrol_box_deg': "
+                raise ScenarioError(f"{src.where(p + ('patrol_box_deg',))}: field '{fmt_path(p)}.patrol_box_deg': "
                                     f"expected [lat_min, lat_max, lon_min, lon_max] in degrees, got {b!r}")
             la0, la1, lo0, lo1 = (float(x) for x in b)
             if not (-90 <= la0 < la1 <= 90 and -180 <= lo0 < lo1 <= 360):
-                raise ScenarioError(f"{src.where(p + ('patrol_box_deg',))}: field '{_fmt_path(p)}.patrol_box_deg': "
+                raise ScenarioError(f"{src.where(p + ('patrol_box_deg',))}: field '{fmt_path(p)}.patrol_box_deg': "
                                     f"expected lat_min < lat_max within -90..90 and lon_min < lon_max, got {b!r}")
             if kind != "ship":
-                raise ScenarioError(f"{src.where(p + ('kind',))}: field '{_fmt_path(p)}.kind': a patrol box is for ships, "
+                raise ScenarioError(f"{src.where(p + ('kind',))}: field '{fmt_path(p)}.kind': a patrol box is for ships, "
                                     f"but kind = {kind!r}")
             box = (la0, la1, lo0, lo1)
             n = int(d.get("stations", 5))
             if n < 1:
-                raise ScenarioError(f"{src.where(p + ('stations',))}: field '{_fmt_path(p)}.stations': expected >= 1, got {n}")
+                raise ScenarioError(f"{src.where(p + ('stations',))}: field '{fmt_path(p)}.stations': expected >= 1, got {n}")
             stations = patrol_stations(box, n)
             punc = 0.0
         else:
@@ -885,11 +806,11 @@ def _build(path: Path, cat, stack) -> Scenario:
         punc = cat.place(d["at"]).position_uncertainty if "at" in d else 0.0
         count = d.get("count")
         if count is not None and count < 0:
-            raise ScenarioError(f"{src.where(p + ('count',))}: field '{_fmt_path(p)}.count': expected >= 0, got {count}")
+            raise ScenarioError(f"{src.where(p + ('count',))}: field '{fmt_path(p)}.count': expected >= 0, got {count}")
         cues, own, mode, net = _cueing(d, src, p, cat, radars, satellites, networks, cue, stations)
         bcue = next((c for c in cues if c in radars), None)
         if not cues and own is None and launch_delay is None:
-            raise ScenarioError(f"{src.where(p)}: field '{_fmt_path(p)}.cued_by': battery {d['name']!r} has no cueing radar "
+            raise ScenarioError(f"{src.where(p)}: field '{fmt_path(p)}.cued_by': battery {d['name']!r} has no cueing radar "
                                 "and [doctrine] sets no launch_delay_s (contradictory: nothing says when it may launch)")
         batteries.append(BatterySpec(d["name"], ic, count, kind, stations, box, bcue, d.get("source", ""), punc,
                                      cues=tuple(cues), own_radar=own, mode=mode, network=net,
@@ -900,7 +821,7 @@ def _build(path: Path, cat, stack) -> Scenario:
         d, src, p = e.data, e.src, e.path
         tl = _as_list(d.get("targets", []))
         if not tl:
-            raise ScenarioError(f"{src.where(p)}: field '{_fmt_path(p)}.targets': missing or empty")
+            raise ScenarioError(f"{src.where(p)}: field '{fmt_path(p)}.targets': missing or empty")
         target_sets[d["name"]] = [_place(cat, t, src, p + ("targets",)) for t in tl]
 
     threats = []
@@ -908,10 +829,10 @@ def _build(path: Path, cat, stack) -> Scenario:
         d, src, p = e.data, e.src, e.path
         for k in ("from", "to", "missile"):
             if k not in d:
-                raise ScenarioError(f"{src.where(p)}: field '{_fmt_path(p)}.{k}': missing")
+                raise ScenarioError(f"{src.where(p)}: field '{fmt_path(p)}.{k}': missing")
         role = d.get("role", "strategic")
         if role not in ROLES:
-            raise ScenarioError(f"{src.where(p + ('role',))}: field '{_fmt_path(p)}.role': expected one of {ROLES}, got {role!r}{_suggest(role, ROLES)}")
+            raise ScenarioError(f"{src.where(p + ('role',))}: field '{fmt_path(p)}.role': expected one of {ROLES}, got {role!r}{suggest(role, ROLES)}")
         launches = [_place(cat, x, src, p + ("from",)) for x in _as_list(d["from"])]
         targets = []
         for t in _as_list(d["to"]):
@@ -921,13 +842,13 @@ def _build(path: Path, cat, stack) -> Scenario:
             try:
                 missiles.append(cat.missile(mname))
             except CatalogError as exc:
-                raise ScenarioError(f"{src.where(p + ('missile',))}: field '{_fmt_path(p)}.missile': {exc}") from None
+                raise ScenarioError(f"{src.where(p + ('missile',))}: field '{fmt_path(p)}.missile': {exc}") from None
         profiles = tuple(_as_list(d.get("profiles", ["min-energy"])))
         for pr in profiles:
             if pr not in PROFILES:
-                raise ScenarioError(f"{src.where(p + ('profiles',))}: field '{_fmt_path(p)}.profiles': expected some of {PROFILES}, got {pr!r}{_suggest(pr, PROFILES)}")
+                raise ScenarioError(f"{src.where(p + ('profiles',))}: field '{fmt_path(p)}.profiles': expected some of {PROFILES}, got {pr!r}{suggest(pr, PROFILES)}")
         if not launches or not targets or not missiles:
-            raise ScenarioError(f"{src.where(p)}: field '{_fmt_path(p)}': empty from, to or missile")
+            raise ScenarioError(f"{src.where(p)}: field '{fmt_path(p)}': empty from, to or missile")
         threats.append(ThreatSpec(d["name"], role, launches, targets, missiles, profiles, d.get("source", "")))
 
     raids, notes = [], []
@@ -948,7 +869,7 @@ def _build(path: Path, cat, stack) -> Scenario:
     run_list = _as_list(an.get("run", ["assess", "south-vs-north"]))
     for a in run_list:
         if a not in ANALYSES:
-            raise ScenarioError(f"{asrc.where(('analyses', 'run'))}: field 'analyses.run': unknown analysis {a!r}{_suggest(a, ANALYSES)} "
+            raise ScenarioError(f"{asrc.where(('analyses', 'run'))}: field 'analyses.run': unknown analysis {a!r}{suggest(a, ANALYSES)} "
                                 f"(expected some of {', '.join(ANALYSES)})")
     fp = None
     if "footprint" in an:
@@ -1032,7 +953,7 @@ def _doctrine(dd, src):
     shot = dd.get("shot_doctrine", "shoot-look-shoot")
     if shot not in SHOT_DOCTRINES:
         raise ScenarioError(f"{src.where(('doctrine', 'shot_doctrine'))}: field 'doctrine.shot_doctrine': expected one of "
-                            f"{SHOT_DOCTRINES}, got {shot!r}{_suggest(shot, SHOT_DOCTRINES)}")
+                            f"{SHOT_DOCTRINES}, got {shot!r}{suggest(shot, SHOT_DOCTRINES)}")
     look = shot == "shoot-look-shoot"
     salvo = dd.get("salvo", 1 if look else 2)
     kmax = dd.get("max_engagements", 2 if look else 1)
@@ -1058,20 +979,20 @@ def _doctrine(dd, src):
 
 def _raid(d, src, p, groups):
     where = lambda k: src.where(p + (k,))  # noqa: E731
-    fp = _fmt_path(p)
+    fp = fmt_path(p)
     for k in ("threat", "missiles"):
         if k not in d:
             raise ScenarioError(f"{src.where(p)}: field '{fp}.{k}': missing")
     if d["threat"] not in groups:
         raise ScenarioError(f"{where('threat')}: field '{fp}.threat': no [[threat]] named {d['threat']!r}"
-                            f"{_suggest(d['threat'], groups)} (threat groups: {', '.join(groups)})")
+                            f"{suggest(d['threat'], groups)} (threat groups: {', '.join(groups)})")
     g = groups[d["threat"]]
     names = [pl.name for pl in g.launches]
     launches = tuple(_as_list(d.get("from", [])))
     for x in launches:
         if x not in names:
             raise ScenarioError(f"{where('from')}: field '{fp}.from': {x!r} is not a launch point of threat "
-                                f"{g.name!r}{_suggest(x, names)} (its launch points: {', '.join(names)})")
+                                f"{g.name!r}{suggest(x, names)} (its launch points: {', '.join(names)})")
     for k, lo in (("missiles", 1), ("warheads_per_missile", 1), ("decoys_per_missile", 0)):
         v = d.get(k, lo)
         if v < lo:

@@ -2,99 +2,13 @@
 
 openbmd's large computations (guarantee synthesis over a grid of candidate
 sites, Monte Carlo over uncertain parameters) are *sweeps*: a pure function
-applied to consecutive chunks of a parameter table, each chunk returning a
-pandas DataFrame. :func:`run_sweep` runs one::
-
-    from openbmd.sweep import run_sweep
-
-    df = run_sweep(func, table, chunk_size=200, kwargs={"scenario": sc},
-                   workers=2, checkpoint="out/sweep-epaa")
-
-``func(chunk, **kwargs) -> pandas.DataFrame`` must be a top-level function
-(picklable by reference) and *pure*: its result may depend only on the chunk
-and on ``kwargs``.
-
-Determinism
------------
-The result is the concatenation of the chunk results **in chunk order**, so it
-is identical (``pandas.testing.assert_frame_equal``, bit for bit) whatever the
-number of workers, the order in which chunks finish, a resumption from a
-checkpoint, or a worker that died and had its chunk recomputed. Randomness
-must come from seeds *in the table*, never from global state: e.g. a ``seed``
-column and ``numpy.random.default_rng(seed)`` for each row (not per chunk,
-so that the result does not depend on ``chunk_size`` either). Avoid results
-that depend on the number of threads (multi-threaded BLAS reductions, numba
-``prange`` reductions): workers run with one thread each (``OMP_NUM_THREADS``,
-``NUMBA_NUM_THREADS`` = 1), the calling process may not.
-
-Execution
----------
-* ``workers=None`` or ``0``: in the calling process, chunk after chunk.
-* ``workers=N``: a fresh :class:`distributed.LocalCluster` of N worker
-  processes with one thread each, closed afterwards (also on errors and
-  ``KeyboardInterrupt``). Before it starts, the Dask config
-  ``distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_`` is set to
-  None (Dask's default trim threshold made numpy work 5.7x slower on the
-  reference machine) and ``NUMBA_NUM_THREADS=1`` is added to the same
-  pre-spawn environment, so that N workers use N cores (an explicit value of
-  these variables in the calling process's environment wins, as in Dask).
-  Dask writes the pre-spawn variables into the calling process's
-  ``os.environ`` while it spawns workers; :func:`run_sweep` restores them
-  when the cluster is closed. No dashboard (``dashboard_address=None``), so
-  the workers' statistical profiler, which only feeds it, is off; the
-  scheduler gives each worker one chunk at a time
-  (``worker-saturation`` 1.0). Logs below WARNING are silenced.
-* ``scheduler="tcp://host:port"``: an existing cluster (``workers`` is
-  ignored); connecting gives up after ``connect_timeout`` seconds.
-
-``kwargs`` are pickled once and sent to the cluster once, as one task that
-every chunk depends on: each worker fetches them once, and if the worker that
-holds them dies Dask recomputes them (scattered data could not be
-recovered). Each chunk of the table travels in its own task.
-
-Worker death
-------------
-A chunk whose worker died (crash, ``os._exit``, killed by the memory
-monitor) is recomputed on another or the restarted worker. On the cluster
-:func:`run_sweep` starts, Dask's scheduler does it: its
-``distributed.scheduler.allowed-failures`` is set to ``retries``, so a chunk
-is tried at most ``1 + retries`` times. On an existing cluster that
-scheduler's own ``allowed-failures`` applies first and then, when Dask gives
-up (``KilledWorker``), :func:`run_sweep` resubmits the chunk, at most
-``retries`` times. A chunk that still fails is a :class:`SweepError`. A
-*Python exception* raised by ``func`` is not retried (a pure function would
-raise it again): it is re-raised at once as :class:`SweepError` naming the
-chunk, with the original exception as ``__cause__``.
-
-Checkpoint and resumption
--------------------------
-With ``checkpoint=folder`` each finished chunk is written by the calling
-process, as soon as it completes, to ``folder/chunk-00012.parquet``:
-written to a temporary file, read back and compared with the result (a
-result that would not survive the Parquet round trip exactly is a
-:class:`SweepError`, so a resumed sweep can never differ from an
-uninterrupted one), fsync'ed, then renamed with :func:`os.replace`. An
-interrupted sweep (``KeyboardInterrupt``, a killed process, a power cut)
-therefore loses at most the chunks in flight. ``folder/manifest.json``
-records the chunk count and a *fingerprint* of the sweep: a SHA-256 of
-``func``'s module and qualified name, the table (values via
-:func:`pandas.util.hash_pandas_object`, with the index, column names and
-dtypes), ``chunk_size`` and ``kwargs`` (a stable representation: numbers,
-strings, containers, numpy arrays, pandas objects, dataclasses, enums,
-paths). A rerun with the same fingerprint loads the saved chunks and
-computes only the missing ones. A folder holding a different sweep is a
-:class:`SweepError` (results are never silently mixed) unless
-``overwrite=True``, which deletes its chunks and starts afresh (a matching
-checkpoint is resumed even with ``overwrite=True``: its chunks are exactly
-what would be recomputed).
-
-A ``kwargs`` value without a stable representation (its ``repr`` shows a
-memory address, e.g. a loaded scenario object) cannot be fingerprinted: pass
-``fingerprint_extra`` (a string or other stable value, e.g. the scenario
-file's hash or a version tag), which is then hashed instead of such values.
-Changing the *code* of ``func`` without renaming it is not detected: use
-``fingerprint_extra`` (e.g. a version string) or a new folder. One sweep at a
-time may write to a checkpoint folder.
+``func(chunk, **kwargs) -> DataFrame`` applied to consecutive chunks of a
+parameter table. :func:`run_sweep` runs one, in this process, on a local Dask
+cluster or on an existing one, with checkpoints to resume from; the result is
+the chunk results concatenated in chunk order, so it is identical whatever the
+number of workers, the finishing order, a resumption or a recomputed chunk.
+Determinism, execution, checkpoints and failures are described in
+``docs/sweep.md``.
 """
 
 from __future__ import annotations
@@ -517,6 +431,53 @@ def run_sweep(
     ``return_info=True`` returns ``(df, Sweep)``. See the module documentation.
     """
     t_start = time.perf_counter()
+    chunk_size, retries, kwargs, n_workers = _check_arguments(func, table, chunk_size, retries, kwargs, workers,
+                                                               scheduler, connect_timeout, progress)
+    n_rows = len(table)
+    n_chunks = math.ceil(n_rows / chunk_size)
+    bounds = [(i * chunk_size, min((i + 1) * chunk_size, n_rows)) for i in range(n_chunks)]
+    name = _callable_name(func)
+    ckpt, fp = None, None
+    if checkpoint is not None:
+        fp = fingerprint(func, table, chunk_size, kwargs, fingerprint_extra)
+        ckpt = _Checkpoint(checkpoint, _manifest(fp, name, table, chunk_size, n_chunks), overwrite)
+
+    results: dict[int, pd.DataFrame] = {} if ckpt is None else {i: ckpt.load(i) for i in ckpt.done}
+    n_resumed = len(results)
+    todo = [i for i in range(n_chunks) if i not in results]
+
+    def finished(i: int, df: pd.DataFrame) -> None:
+        if ckpt is not None:
+            ckpt.save(i, df)
+        results[i] = df
+        if progress is not None:
+            progress(len(results))
+
+    resubmitted, startup, address = 0, 0.0, None
+    if scheduler is None and n_workers == 0:
+        _in_process(func, table, bounds, todo, kwargs, finished)
+    elif todo and scheduler is None:
+        resubmitted, startup, address = _on_local_cluster(n_workers, retries, func, table, bounds, todo, kwargs,
+                                                          finished)
+    elif todo:
+        resubmitted, startup, address, n_workers = _on_scheduler(scheduler, connect_timeout, retries, func, table,
+                                                                 bounds, todo, kwargs, finished)
+
+    out = pd.concat([results[i] for i in range(n_chunks)], axis=0)
+    if not return_info:
+        return out
+    info = Sweep(
+        func=name, rows=n_rows, chunk_size=chunk_size, chunks_total=n_chunks, chunks_resumed=n_resumed,
+        chunks_computed=n_chunks - n_resumed, resubmitted=resubmitted, workers=n_workers, scheduler=address,
+        checkpoint=None if ckpt is None else ckpt.folder, fingerprint=fp, startup_seconds=startup,
+        seconds=time.perf_counter() - t_start,
+    )
+    return out, info
+
+
+def _check_arguments(func, table, chunk_size, retries, kwargs, workers, scheduler, connect_timeout, progress):
+    """Every argument of :func:`run_sweep` checked before any work: (chunk
+    size, retries, kwargs, the number of local workers to start)."""
     if not callable(func):
         raise SweepError(f"func must be callable, got {type(func).__name__}")
     if not isinstance(table, pd.DataFrame):
@@ -537,105 +498,79 @@ def run_sweep(
         raise SweepError(f"connect_timeout must be a positive number of seconds, got {connect_timeout!r}")
     if progress is not None and not callable(progress):
         raise SweepError("progress must be a callable(n_done_chunks) or None")
-    n_rows = len(table)
-    if n_rows == 0:
+    if len(table) == 0:
         raise SweepError("the table has no rows: nothing to sweep")
-    n_chunks = math.ceil(n_rows / chunk_size)
-    bounds = [(i * chunk_size, min((i + 1) * chunk_size, n_rows)) for i in range(n_chunks)]
-    name = _callable_name(func)
+    return chunk_size, retries, kwargs, n_workers
 
-    ckpt = None
-    fp = None
-    if checkpoint is not None:
-        fp = fingerprint(func, table, chunk_size, kwargs, fingerprint_extra)
-        manifest = {
-            "format": _FORMAT,
-            "version": _FORMAT_VERSION,
-            "fingerprint": fp,
-            "func": name,
-            "rows": n_rows,
-            "chunk_size": chunk_size,
-            "chunks": n_chunks,
-            "columns": [str(c) for c in table.columns],
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        }
-        ckpt = _Checkpoint(checkpoint, manifest, overwrite)
 
-    results: dict[int, pd.DataFrame] = {}
-    if ckpt is not None:
-        for i in ckpt.done:
-            results[i] = ckpt.load(i)
-    n_resumed = len(results)
-    todo = [i for i in range(n_chunks) if i not in results]
+def _manifest(fp: str, name: str, table: pd.DataFrame, chunk_size: int, n_chunks: int) -> dict:
+    """What a checkpoint folder records about its sweep (to refuse a different one)."""
+    return {
+        "format": _FORMAT,
+        "version": _FORMAT_VERSION,
+        "fingerprint": fp,
+        "func": name,
+        "rows": len(table),
+        "chunk_size": chunk_size,
+        "chunks": n_chunks,
+        "columns": [str(c) for c in table.columns],
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
 
-    def finished(i: int, df: pd.DataFrame) -> None:
-        if ckpt is not None:
-            ckpt.save(i, df)
-        results[i] = df
-        if progress is not None:
-            progress(len(results))
 
-    resubmitted = 0
-    startup = 0.0
-    address = None
-    if scheduler is None and n_workers == 0:
-        for i in todo:
-            a, b = bounds[i]
-            try:
-                df = _run_chunk(func, table.iloc[a:b], kwargs)
-            except Exception as exc:
-                raise _chunk_error(i, bounds[i], exc) from exc
-            finished(i, df)
-    elif todo:
-        import dask
-        from distributed import Client
+def _in_process(func, table, bounds, todo, kwargs, finished) -> None:
+    """The chunks ``todo`` one after another in this process."""
+    for i in todo:
+        a, b = bounds[i]
+        try:
+            df = _run_chunk(func, table.iloc[a:b], kwargs)
+        except Exception as exc:
+            raise _chunk_error(i, bounds[i], exc) from exc
+        finished(i, df)
 
-        keys = set(dask.config.get("distributed.nanny.pre-spawn-environ", {})) | set(_SPAWN_ENV) | {"PYTHONHASHSEED"}
-        t0 = time.perf_counter()
-        if scheduler is None:
-            with _RestoreEnviron(keys):
-                try:
-                    cluster = _local_cluster(n_workers, retries)
-                except Exception as exc:
-                    raise SweepError(f"cannot start a Dask LocalCluster of {n_workers} workers: {type(exc).__name__}: {exc}") from exc
-                with cluster, Client(cluster, set_as_default=False) as client:
-                    startup = time.perf_counter() - t0
-                    address = cluster.scheduler_address
-                    resubmitted = _distributed(client, func, table, bounds, todo, kwargs, 0, finished)
-        else:
-            try:
-                client = Client(scheduler, timeout=connect_timeout, set_as_default=False)
-            except (OSError, ValueError, TypeError) as exc:  # refused, timed out (OSError), a malformed address
-                raise SweepError(f"cannot connect to the Dask scheduler at {scheduler} within {connect_timeout:g} s: {type(exc).__name__}: {exc}") from None
-            with client:
-                try:
-                    client.wait_for_workers(1, timeout=connect_timeout)
-                except TimeoutError:
-                    raise SweepError(f"the Dask scheduler at {scheduler} has no workers (waited {connect_timeout:g} s)") from None
-                startup = time.perf_counter() - t0
-                address = scheduler
-                n_workers = len(client.scheduler_info(n_workers=-1)["workers"])
-                resubmitted = _distributed(client, func, table, bounds, todo, kwargs, retries, finished)
 
-    out = pd.concat([results[i] for i in range(n_chunks)], axis=0)
-    if not return_info:
-        return out
-    info = Sweep(
-        func=name,
-        rows=n_rows,
-        chunk_size=chunk_size,
-        chunks_total=n_chunks,
-        chunks_resumed=n_resumed,
-        chunks_computed=n_chunks - n_resumed,
-        resubmitted=resubmitted,
-        workers=n_workers,
-        scheduler=address,
-        checkpoint=None if ckpt is None else ckpt.folder,
-        fingerprint=fp,
-        startup_seconds=startup,
-        seconds=time.perf_counter() - t_start,
-    )
-    return out, info
+def _spawn_keys() -> set:
+    import dask
+
+    return set(dask.config.get("distributed.nanny.pre-spawn-environ", {})) | set(_SPAWN_ENV) | {"PYTHONHASHSEED"}
+
+
+def _on_local_cluster(n_workers, retries, func, table, bounds, todo, kwargs, finished):
+    """The chunks on a LocalCluster of ``n_workers`` started (and closed) here:
+    (resubmissions, start-up seconds, scheduler address)."""
+    from distributed import Client
+
+    t0 = time.perf_counter()
+    with _RestoreEnviron(_spawn_keys()):
+        try:
+            cluster = _local_cluster(n_workers, retries)
+        except Exception as exc:
+            raise SweepError(f"cannot start a Dask LocalCluster of {n_workers} workers: {type(exc).__name__}: {exc}") from exc
+        with cluster, Client(cluster, set_as_default=False) as client:
+            startup = time.perf_counter() - t0
+            resubmitted = _distributed(client, func, table, bounds, todo, kwargs, 0, finished)
+            return resubmitted, startup, cluster.scheduler_address
+
+
+def _on_scheduler(scheduler, connect_timeout, retries, func, table, bounds, todo, kwargs, finished):
+    """The chunks on an existing cluster: (resubmissions, start-up seconds,
+    scheduler address, its number of workers)."""
+    from distributed import Client
+
+    t0 = time.perf_counter()
+    try:
+        client = Client(scheduler, timeout=connect_timeout, set_as_default=False)
+    except (OSError, ValueError, TypeError) as exc:  # refused, timed out (OSError), a malformed address
+        raise SweepError(f"cannot connect to the Dask scheduler at {scheduler} within {connect_timeout:g} s: {type(exc).__name__}: {exc}") from None
+    with client:
+        try:
+            client.wait_for_workers(1, timeout=connect_timeout)
+        except TimeoutError:
+            raise SweepError(f"the Dask scheduler at {scheduler} has no workers (waited {connect_timeout:g} s)") from None
+        startup = time.perf_counter() - t0
+        n_workers = len(client.scheduler_info(n_workers=-1)["workers"])
+        resubmitted = _distributed(client, func, table, bounds, todo, kwargs, retries, finished)
+        return resubmitted, startup, scheduler, n_workers
 
 
 def _distributed(client, func, table, bounds, todo, kwargs, resubmit_budget, finished) -> int:

@@ -297,9 +297,9 @@ def radar_sector(g, sc, radar_name: str, *, bin_deg: float = 1.0, guard_deg: flo
     from .guarantee import GuaranteeError
 
     if radar_name not in sc.radars:
-        from .scenario import _suggest
+        from .tomlsource import suggest
 
-        raise GuaranteeError(f"no radar {radar_name!r} in scenario {sc.name!r}{_suggest(radar_name, sc.radars)}")
+        raise GuaranteeError(f"no radar {radar_name!r} in scenario {sc.name!r}{suggest(radar_name, sc.radars)}")
     r = sc.radars[radar_name]
     full = r.replace(boresight_azimuth=0.0, azimuth_half_width=math.pi)
     fl = fly_threats(sc)

@@ -2,105 +2,15 @@
 
 The engagement engine's default timeline assumes a fixed time from first
 detection to a firm track (``Radar.track_time``). This module replaces that
-assumption, where asked, by a simulated track: a radar measures the threat,
-an extended Kalman filter estimates its state, and the track is good enough
-for fire control when the filter's predicted intercept point (PIP) is known
-to a stated accuracy.
-
-Public API
-----------
-``MeasurementModel``
-    The noise model's constants (SNR at detection, monopulse slope, aperture
-    illumination factor, noise floors, the lowest altitude measured).
-``measurement_sigmas(radar, rcs, slant_range, model=...)``
-    Range and angle standard deviations (m, rad) and the SNR at given ranges.
-``simulate_measurements(trajectories, radar, rcs=0.1, *, model=..., seed=0, runs=1, t_end=None, revisit=None)``
-    -> :class:`Measurements`: range, azimuth and elevation of each threat, with
-    noise, every revisit interval while the radar sees it.
-``ekf_track(measurements, intercept_time=None, *, pip_accuracy=..., process_noise=..., keep_history=True)``
-    -> :class:`TrackQuality`: the filter run over the measurements, with the
-    fire-control time of each trajectory (and each intercept time, if several).
-``fire_control_times(trajectories, radar, rcs, intercept_time, *, pip_accuracy=..., seed=0, ...)``
-    -> :class:`TrackQuality`: both steps in one call.
-``TrackQuality.to_dataframe()``, ``.history_dataframe(row)``, ``.assumptions()``.
-
-Measurement model (every constant a field of :class:`MeasurementModel`)
-------------------------------------------------------------------------
-The radar measures range R, azimuth and elevation in its local east-north-up
-frame every ``radar.revisit_interval`` s, from the first sample at which it
-sees the threat (``Radar.visible``, the same test as :func:`sensors.observe`)
-after the threat's burnout and above ``min_altitude`` (100 km: the filter is
-a drag-free ballistic one, see below), for as long as it sees it. Noise, from
-the radar's parameters:
-
-* SNR(R) = SNR_det (R_det / R)^4, with SNR_det = 13 dB (the detection threshold
-  the radar catalog's sensitivity estimates use) and R_det the detection range
-  of the target's RCS from the radar equation, R_ref (rcs / rcs_ref)^(1/4)
-  (*not* capped at the instrumented range, which is not a sensitivity);
-* range: sigma_R = (c / 2B) / sqrt(2 SNR), B the track waveform's bandwidth;
-* angle: sigma_theta = theta_3dB / (k_m sqrt(2 SNR)), theta_3dB = k_a lambda / D,
-  with the monopulse slope k_m = 1.6 and the aperture-illumination factor
-  k_a = 1.2 (0.886 for a uniformly illuminated aperture; ~1.2-1.3 for the
-  amplitude tapers of low-sidelobe arrays). These are the standard textbook
-  precision relations: Richards, Scheer & Holm (eds.), *Principles of Modern
-  Radar: Basic Principles* (2010), ch. 18 (range and monopulse angle
-  precision, k_m ~ 1.6); Barton, *Radar System Analysis and Modeling* (2005),
-  ch. 8; Skolnik, *Introduction to Radar Systems*, 3rd ed. (2001), ch. 4 and 9
-  (the page references were not re-read in this session);
-* floors, added in quadrature: 2 m in range and 0.1 mrad in angle (bias and
-  calibration; treated as white noise, which is optimistic: a true bias does
-  not average down);
-* the azimuth sigma is sigma_theta / cos(elevation) (cos floored at 0.05);
-  beam broadening off the face normal (1 / cos of the scan angle) is not
-  modelled (optimistic by up to 2x at 60 degrees of scan).
-
-Filter
-------
-An extended Kalman filter (own code, numpy, batched: states (n, 6), covariances
-(n, 6, 6)) with the ECEF position and velocity as state. Dynamics: J2 gravity
-and the Coriolis and centrifugal terms of the rotating frame (the same Earth
-model as the threat's flight), no drag (the filter only takes measurements
-above ``min_altitude`` = 100 km, where drag on a warhead is below ~1e-3 m/s^2;
-the flight model has drag up to 120 km), no thrust (only after burnout).
-Prediction: one RK4 step per revisit interval for the state and the state
-transition matrix (variational equations; gravity gradient by central
-differences). Process noise: white acceleration of spectral density
-q = 1e-4 m^2/s^3 per axis (range 1e-6 to 1e-2), i.e. ~1e-3 m/s^2 with ~100 s
-correlation: unmodelled gravity harmonics, residual drag, integration error.
-Initialisation: two-point differencing of the first two measurements
-(Bar-Shalom, Li & Kirubarajan, *Estimation with Applications to Tracking and
-Navigation*, 2001, sec. 5.5.3), with the gravity term; updates in Joseph form.
-
-Fire-control criterion
-----------------------
-After each measurement the filter predicts the threat's position at the
-intercept time t_I (given per trajectory, e.g. the earliest intercept of the
-fixed-assumption engagement) with its covariance
-P_I = Phi(t_I, t_k) P_k Phi(t_I, t_k)^T + q (t_I - t_k)^3 / 3 I (position block;
-the process noise over the prediction span in its free-motion form). The
-track is good enough for a fire-control solution at the first update t_k <= t_I
-at which sigma_PIP = sqrt(trace of the 3x3 position block of P_I), the RMS 3-D
-position error of the predicted intercept point, is at most ``pip_accuracy``.
-The transition matrix to t_I is integrated from the estimate (RK4, steps of
-at most 30 s) at initialisation and every ``relinearize_s`` = 30 s of track,
-and carried between by the one-step transition matrices.
-
-``pip_accuracy`` default 1 km (range 0.3-5 km) is an ASSUMPTION: the kill
-vehicle's divert capability (and in-flight target updates) sets how well the
-intercept point must be known at launch; no public figure was found for the
-SM-3, GBI or the Russian interceptors.
-
-The filter's covariance hardly depends on the noise drawn, so the fire-control
-time is nearly the same for every seed (the seed changes the estimation
-errors, not the times, to within an update or two). The track time reported
-(fire control - first detection) includes the wait from a detection in the
-boost to the first measurement the ballistic filter may use (after burnout,
-above ``min_altitude``): during the boost the intercept point is not yet
-predictable.
-
-Times are seconds after the threat's launch; NaN means never. A trajectory
-the radar never sees gets NaN everywhere; if it sees none of the trajectories
-given, that is an error.
+assumption, where asked, by a simulated track: a radar measures the threat
+(:func:`simulate_measurements`), a batched extended Kalman filter estimates
+its state (:func:`ekf_track`, in named steps: two-point initialisation,
+prediction, innovation, Kalman gain, Joseph-form posterior, PIP accuracy), and
+the track is good enough for fire control when the filter's predicted
+intercept point (PIP) is known to a stated accuracy
+(:func:`fire_control_times` does both). The measurement model, the filter,
+their constants and sources, and the validation are described in
+``docs/tracking.md``.
 """
 
 from __future__ import annotations
@@ -173,7 +83,7 @@ class MeasurementModel:
         ]
 
 
-def _require_tracking(radar: Radar):
+def require_tracking(radar: Radar):
     if not isinstance(radar, Radar):
         raise TrackingError(f"radar must be a sensors.Radar, got {type(radar).__name__}")
     missing = [cat for attr, cat in TRACKING_FIELDS if getattr(radar, attr) is None]
@@ -196,7 +106,7 @@ def _check_rcs(rcs) -> float:
 def measurement_sigmas(radar: Radar, rcs: float, slant_range, model: MeasurementModel = MeasurementModel()):
     """Range sigma (m), angle sigma (rad, in the beam's angle coordinates) and
     SNR (linear) at slant ranges ``slant_range`` (m) for a target of ``rcs`` m^2."""
-    _require_tracking(radar)
+    require_tracking(radar)
     rcs = _check_rcs(rcs)
     rng = np.asarray(slant_range, dtype=float)
     if np.any(~(rng > 0)):
@@ -250,7 +160,7 @@ class Measurements:
         return self.valid.sum(axis=1)
 
 
-def _hermite(r, v, t_samples, dt_s, ns, times):
+def hermite(r, v, t_samples, dt_s, ns, times):
     """Cubic Hermite interpolation of sampled positions and velocities (N, S, 3)
     at times (N, K); NaN outside [0, last sample]."""
     n = times.shape[0]
@@ -272,7 +182,7 @@ def _hermite(r, v, t_samples, dt_s, ns, times):
     return pos, vel
 
 
-class _Site:
+class Site:
     """The radar's position and local frame (ECEF)."""
 
     def __init__(self, radar: Radar, earth):
@@ -328,7 +238,7 @@ def simulate_measurements(trajectories, radar: Radar, rcs: float = 0.1, *, model
     (or one number), no measurement after it (s after launch). ``revisit``:
     the update interval (s), default ``radar.revisit_interval``. ``seed``:
     anything :func:`numpy.random.default_rng` takes."""
-    _require_tracking(radar)
+    require_tracking(radar)
     rcs = _check_rcs(rcs)
     if not isinstance(runs, (int, np.integer)) or runs < 1:
         raise TrackingError(f"runs must be an integer >= 1, got {runs!r}")
@@ -367,8 +277,8 @@ def simulate_measurements(trajectories, radar: Radar, rcs: float = 0.1, *, model
     K = int(nk.max())
     times = start[:, None] + dt * np.arange(K)[None, :]
     times = np.where(np.arange(K)[None, :] < nk[:, None], times, np.nan)
-    pos, vel = _hermite(r_s, v_s, t_s, step, ns, times)
-    site = _Site(radar, earth)
+    pos, vel = hermite(r_s, v_s, t_s, step, ns, times)
+    site = Site(radar, earth)
     with np.errstate(invalid="ignore"):
         _, _, hh = E.ecef_to_geodetic(pos[..., 0], pos[..., 1], pos[..., 2], earth)
         valid = radar.visible(np.nan_to_num(pos, nan=0.0), rcs, earth) & np.isfinite(pos[..., 0])
@@ -412,7 +322,7 @@ def _gravity_gradient(r, earth, h=GRAD_STEP):
     return ((g[0] - g[1]) / (2 * h)).transpose(1, 2, 0)  # [M, i (component), j (direction)]
 
 
-def _deriv(x, earth):
+def deriv(x, earth):
     om = earth.omega
     r, v = x[:, :3], x[:, 3:]
     a = _gravity(r, earth)
@@ -435,20 +345,20 @@ def _jac(x, earth):
     return A
 
 
-def _propagate(x, h, n_sub, earth, stm=True):
+def propagate(x, h, n_sub, earth, stm=True):
     """RK4 of the state (M, 6) (and of the transition matrix) over ``n_sub``
     steps of ``h`` (M,) s each."""
     hh = np.asarray(h, dtype=float)[:, None]
     phi = np.broadcast_to(np.eye(6), (x.shape[0], 6, 6)).copy() if stm else None
     hp = hh[..., None]
     for _ in range(int(n_sub)):
-        k1 = _deriv(x, earth)
+        k1 = deriv(x, earth)
         x2 = x + 0.5 * hh * k1
-        k2 = _deriv(x2, earth)
+        k2 = deriv(x2, earth)
         x3 = x + 0.5 * hh * k2
-        k3 = _deriv(x3, earth)
+        k3 = deriv(x3, earth)
         x4 = x + hh * k3
-        k4 = _deriv(x4, earth)
+        k4 = deriv(x4, earth)
         if stm:
             p1 = _jac(x, earth) @ phi
             p2 = _jac(x2, earth) @ (phi + 0.5 * hp * p1)
@@ -459,7 +369,7 @@ def _propagate(x, h, n_sub, earth, stm=True):
     return x, phi
 
 
-def _process_noise(q, dt):
+def process_noise_matrix(q, dt):
     Q = np.zeros((6, 6))
     i3 = np.eye(3)
     Q[:3, :3] = q * dt**3 / 3 * i3
@@ -605,7 +515,7 @@ def _as_columns(intercept_time, n_traj, runs):
     return np.repeat(it, runs, axis=0), squeeze
 
 
-def _check_pip(pip_accuracy):
+def check_pip(pip_accuracy):
     try:
         v = float(pip_accuracy)
     except (TypeError, ValueError):
@@ -616,35 +526,36 @@ def _check_pip(pip_accuracy):
     return v
 
 
-def ekf_track(meas: Measurements, intercept_time=None, *, pip_accuracy: float = DEFAULT_PIP_ACCURACY,
-              process_noise: float = DEFAULT_PROCESS_NOISE, keep_history: bool = True,
-              relinearize_s: float = RELINEARIZE_S) -> TrackQuality:
-    """Run the extended Kalman filter over ``meas`` (all rows at once).
+@dataclass
+class _FilterRun:
+    """The batched filter's working arrays (rows: trajectories x runs; m
+    intercept times per row)."""
 
-    ``intercept_time``: per trajectory (N / runs,) or (trajectories, m) times
-    (s after threat launch) at which to predict the intercept point; None: no
-    fire-control criterion (histories only). ``keep_history``: keep the
-    per-update histories and run to the end of the data (False: stop when
-    every row has its fire-control time or is past its intercept times)."""
-    pip = _check_pip(pip_accuracy)
-    q = float(process_noise)
-    if not (q >= 0 and math.isfinite(q)):
-        raise TrackingError(f"process_noise must be >= 0 m^2/s^3, got {process_noise!r}")
-    if not (relinearize_s > 0):
-        raise TrackingError(f"relinearize_s must be positive, got {relinearize_s!r}")
-    N, K = meas.valid.shape
-    n_traj = N // meas.runs
-    if intercept_time is None:
-        tI, squeeze = np.full((N, 1), np.nan), True
-    else:
-        tI, squeeze = _as_columns(intercept_time, n_traj, meas.runs)
-    m = tI.shape[1]
-    earth = meas.earth
-    site = _Site(meas.radar, earth)
-    dt = meas.dt
+    x: np.ndarray  # (N, 6) state estimates
+    P: np.ndarray  # (N, 6, 6) covariances
+    started: np.ndarray  # (N,) the row's track has begun
+    nused: np.ndarray  # (N,) measurements used so far
+    psi: np.ndarray  # (N, m, 3, 6) position rows of Phi(t_I, t_k)
+    fc: np.ndarray  # (N, m) fire-control time
+    used: np.ndarray  # (N, m) measurements used by then
+    pip_fc: np.ndarray  # (N, m) PIP sigma at fire control
+    x_fc: np.ndarray  # (N, m, 6) state at fire control
+    P_fc: np.ndarray  # (N, m, 6, 6) covariance at fire control
+    h_err: np.ndarray  # histories, (N, K) or (N, 0)
+    h_sig: np.ndarray
+    h_nees: np.ndarray
+    h_n: np.ndarray
+    h_pip: np.ndarray | None
+
+
+def _two_point_init(meas: Measurements, site, earth):
+    """Each row's initial state at its second measurement, from the first two:
+    position of the second, velocity from the difference (with half the
+    gravity over the span), and their covariances. Returns (x0, P0, ib): ib
+    the sample index of the second measurement (K + 1 where there is none)."""
     valid = meas.valid
-    times = meas.times
-    # the first two measurements of each row: two-point initialisation at the second
+    N, K = valid.shape
+    dt = meas.dt
     cnt = np.cumsum(valid, axis=1)
     has2 = cnt[:, -1] >= 2 if K else np.zeros(N, bool)
     ia = np.argmax(valid, axis=1)
@@ -656,7 +567,7 @@ def ekf_track(meas: Measurements, intercept_time=None, *, pip_accuracy: float = 
     pa, Ca = site.to_ecef(np.where(fin[:, None], za, 1e6), np.where(fin[:, None], sa, 1.0))
     pb, Cb = site.to_ecef(np.where(fin[:, None], zb, 1e6), np.where(fin[:, None], sb, 1.0))
     span = np.where(fin, (ib - ia) * dt, 1.0)
-    acc = _deriv(np.concatenate([pb, (pb - pa) / span[:, None]], axis=1), earth)[:, 3:]
+    acc = deriv(np.concatenate([pb, (pb - pa) / span[:, None]], axis=1), earth)[:, 3:]
     v0 = (pb - pa) / span[:, None] + acc * span[:, None] / 2
     x0 = np.concatenate([pb, v0], axis=1)
     P0 = np.zeros((N, 6, 6))
@@ -664,112 +575,192 @@ def ekf_track(meas: Measurements, intercept_time=None, *, pip_accuracy: float = 
     P0[:, :3, 3:] = Cb / span[:, None, None]
     P0[:, 3:, :3] = Cb / span[:, None, None]
     P0[:, 3:, 3:] = (Ca + Cb) / span[:, None, None] ** 2
-    # state: dummies until a row starts
-    x = x0.copy()
-    P = P0.copy()
-    started = np.zeros(N, bool)
-    nused = np.zeros(N, np.int64)
-    Q = _process_noise(q, dt)
-    relin = max(1, round(relinearize_s / dt))
-    do_pip = intercept_time is not None
-    psi = np.zeros((N, m, 3, 6))  # position rows of Phi(t_I, t_k)
-    fc = np.full((N, m), np.nan)
-    used = np.zeros((N, m), np.int64)
-    pip_fc = np.full((N, m), np.nan)
-    x_fc = np.full((N, m, 6), np.nan)
-    P_fc = np.full((N, m, 6, 6), np.nan)
+    return x0, P0, ib
+
+
+def _new_run(x0, P0, m: int, K: int, keep_history: bool, do_pip: bool) -> _FilterRun:
+    N = x0.shape[0]
     shape_h = (N, K) if keep_history else (N, 0)
-    h_err = np.full(shape_h, np.nan)
-    h_sig = np.full(shape_h, np.nan)
-    h_nees = np.full(shape_h, np.nan)
-    h_n = np.zeros(shape_h, np.int64)
-    h_pip = np.full(shape_h + (m,), np.nan) if (keep_history and do_pip) else None
+    return _FilterRun(
+        x=x0.copy(), P=P0.copy(), started=np.zeros(N, bool), nused=np.zeros(N, np.int64),
+        psi=np.zeros((N, m, 3, 6)), fc=np.full((N, m), np.nan), used=np.zeros((N, m), np.int64),
+        pip_fc=np.full((N, m), np.nan), x_fc=np.full((N, m, 6), np.nan), P_fc=np.full((N, m, 6, 6), np.nan),
+        h_err=np.full(shape_h, np.nan), h_sig=np.full(shape_h, np.nan), h_nees=np.full(shape_h, np.nan),
+        h_n=np.zeros(shape_h, np.int64), h_pip=np.full(shape_h + (m,), np.nan) if (keep_history and do_pip) else None)
+
+
+def _predict(f: _FilterRun, idx, dt, earth, Q, do_pip: bool):
+    """One revisit interval ahead for rows ``idx``: the state by the
+    dynamics, the covariance Phi P Phi^T + Q, and the PIP transition rows
+    (Phi(t_I, t_k+1) = Phi(t_I, t_k) Phi^-1)."""
+    xn, phi = propagate(f.x[idx], np.full(idx.size, dt), 1, earth)
+    f.x[idx] = xn
+    f.P[idx] = phi @ f.P[idx] @ phi.transpose(0, 2, 1) + Q
+    if do_pip:
+        inv = np.linalg.inv(phi)
+        f.psi[idx] = f.psi[idx] @ inv[:, None]
+
+
+def _innovation(site, x, z):
+    """Measurement residual z - h(x) (range, azimuth, elevation), the azimuth
+    wrapped to [-pi, pi), and the measurement Jacobian H (n, 3, 6)."""
+    H = np.zeros((x.shape[0], 3, 6))
+    H[:, :, :3] = site.jacobian(x[:, :3])
+    y = z - site.h(x[:, :3])
+    y[:, 1] = (y[:, 1] + np.pi) % (2 * np.pi) - np.pi
+    return y, H
+
+
+def _measurement_covariance(sigma):
+    """Diagonal R from the per-measurement standard deviations (n, 3)."""
+    Rm = np.zeros((sigma.shape[0], 3, 3))
+    Rm[:, [0, 1, 2], [0, 1, 2]] = sigma * sigma
+    return Rm
+
+
+def _kalman_gain(P, H, Rm):
+    """K = P H^T S^-1 with the innovation covariance S = H P H^T + R."""
+    PHt = P @ H.transpose(0, 2, 1)
+    S = H @ PHt + Rm
+    return np.linalg.solve(S, PHt.transpose(0, 2, 1)).transpose(0, 2, 1)
+
+
+def _posterior(x, P, Kg, H, Rm, y):
+    """Updated state x + K y and covariance in Joseph form
+    (I - KH) P (I - KH)^T + K R K^T, symmetrised."""
+    xn = x + (Kg @ y[:, :, None])[:, :, 0]
+    IKH = np.eye(6) - Kg @ H
+    Pn = IKH @ P @ IKH.transpose(0, 2, 1) + Kg @ Rm @ Kg.transpose(0, 2, 1)
+    return xn, 0.5 * (Pn + Pn.transpose(0, 2, 1))
+
+
+def _update(f: _FilterRun, idx, site, z, sigma):
+    """The measurement update of rows ``idx``."""
+    y, H = _innovation(site, f.x[idx], z)
+    Rm = _measurement_covariance(sigma)
+    Kg = _kalman_gain(f.P[idx], H, Rm)
+    f.x[idx], f.P[idx] = _posterior(f.x[idx], f.P[idx], Kg, H, Rm, y)
+    f.nused[idx] += 1
+
+
+def _relinearize_pip(f: _FilterRun, idx, tI, tk, earth):
+    """The PIP transition rows of rows ``idx`` integrated afresh from their
+    current states to the intercept times (RK4 steps of at most MAX_PREDICT_STEP)."""
+    m = tI.shape[1]
+    span_i = tI[idx] - tk[idx, None]  # (len, m)
+    span_i = np.where(np.isfinite(span_i) & (span_i > 0), span_i, 0.0)
+    nsub = max(1, math.ceil(span_i.max() / MAX_PREDICT_STEP)) if span_i.size else 1
+    xs = np.repeat(f.x[idx], m, axis=0)
+    _, phi = propagate(xs, span_i.ravel() / nsub, nsub, earth)
+    f.psi[idx] = phi[:, :3, :].reshape(idx.size, m, 3, 6)
+
+
+def _pip_sigma(f: _FilterRun, idx, span_i, q):
+    """1-sigma radius of the predicted intercept point:
+    sqrt(tr(Psi P Psi^T) + q span^3) (NaN past the intercept time)."""
+    PsP = np.einsum("nmij,njk->nmik", f.psi[idx], f.P[idx])
+    var = np.einsum("nmik,nmik->nm", PsP, f.psi[idx]) + q * np.where(span_i > 0, span_i, 0.0) ** 3
+    sig = np.sqrt(np.maximum(var, 0.0))
+    return np.where(span_i >= 0, sig, np.nan)
+
+
+def _fire_control(f: _FilterRun, idx, ok, sig, tk):
+    """Record the first fire-control solution of rows ``idx[r]`` for intercept ``c`` where ``ok[r, c]``."""
+    r_, c_ = np.nonzero(ok)
+    f.fc[idx[r_], c_] = tk[idx[r_]]
+    f.used[idx[r_], c_] = f.nused[idx[r_]]
+    f.pip_fc[idx[r_], c_] = sig[r_, c_]
+    f.x_fc[idx[r_], c_] = f.x[idx[r_]]
+    f.P_fc[idx[r_], c_] = f.P[idx[r_]]
+
+
+def _record_history(f: _FilterRun, idx, k, meas: Measurements):
+    """Position error against the truth, its sigma, NEES and measurements used, at update k."""
+    e = f.x[idx] - np.concatenate([meas.truth_r[idx, k], meas.truth_v[idx, k]], axis=1)
+    f.h_err[idx, k] = np.linalg.norm(e[:, :3], axis=1)
+    f.h_sig[idx, k] = np.sqrt(np.trace(f.P[idx, :3, :3], axis1=1, axis2=2))
+    with np.errstate(invalid="ignore"):
+        f.h_nees[idx, k] = np.einsum("ni,ni->n", e, np.linalg.solve(f.P[idx], e[:, :, None])[:, :, 0])
+    f.h_n[idx, k] = f.nused[idx]
+
+
+def ekf_track(meas: Measurements, intercept_time=None, *, pip_accuracy: float = DEFAULT_PIP_ACCURACY,
+              process_noise: float = DEFAULT_PROCESS_NOISE, keep_history: bool = True,
+              relinearize_s: float = RELINEARIZE_S) -> TrackQuality:
+    """Run the extended Kalman filter over ``meas`` (all rows at once).
+
+    ``intercept_time``: per trajectory (N / runs,) or (trajectories, m) times
+    (s after threat launch) at which to predict the intercept point; None: no
+    fire-control criterion (histories only). ``keep_history``: keep the
+    per-update histories and run to the end of the data (False: stop when
+    every row has its fire-control time or is past its intercept times).
+
+    Each update k: predict the running rows (:func:`_predict`), start the rows
+    whose second measurement this is (:func:`_two_point_init`), update the
+    rows measured now (:func:`_update`), then the PIP accuracy and the
+    fire-control test (:func:`_pip_sigma`), and the histories."""
+    pip = check_pip(pip_accuracy)
+    q = float(process_noise)
+    if not (q >= 0 and math.isfinite(q)):
+        raise TrackingError(f"process_noise must be >= 0 m^2/s^3, got {process_noise!r}")
+    if not (relinearize_s > 0):
+        raise TrackingError(f"relinearize_s must be positive, got {relinearize_s!r}")
+    N, K = meas.valid.shape
+    n_traj = N // meas.runs
+    if intercept_time is None:
+        tI, squeeze = np.full((N, 1), np.nan), True
+    else:
+        tI, squeeze = _as_columns(intercept_time, n_traj, meas.runs)
+    earth, dt, valid, times = meas.earth, meas.dt, meas.valid, meas.times
+    site = Site(meas.radar, earth)
+    x0, P0, ib = _two_point_init(meas, site, earth)
+    do_pip = intercept_time is not None
+    f = _new_run(x0, P0, tI.shape[1], K, keep_history, do_pip)  # dummy states until a row starts
+    Q = process_noise_matrix(q, dt)
+    relin = max(1, round(relinearize_s / dt))
     last_valid = np.where(valid.any(axis=1), K - 1 - np.argmax(valid[:, ::-1], axis=1), -1)
-    I6 = np.eye(6)
     for k in range(K):
         tk = times[:, k]
-        run_ = started.copy()  # rows that predict into this update
+        run_ = f.started.copy()  # rows that predict into this update
         if k > 0 and run_.any():
-            idx = np.nonzero(run_)[0]
-            xn, phi = _propagate(x[idx], np.full(idx.size, dt), 1, earth)
-            x[idx] = xn
-            P[idx] = phi @ P[idx] @ phi.transpose(0, 2, 1) + Q
-            if do_pip:
-                inv = np.linalg.inv(phi)
-                psi[idx] = psi[idx] @ inv[:, None]
+            _predict(f, np.nonzero(run_)[0], dt, earth, Q, do_pip)
         new = ib == k
         if new.any():
-            x[new], P[new] = x0[new], P0[new]
-            started |= new
-            nused[new] = 2
+            f.x[new], f.P[new] = x0[new], P0[new]
+            f.started |= new
+            f.nused[new] = 2
         upd = run_ & valid[:, k]
         if upd.any():
             idx = np.nonzero(upd)[0]
-            xi, Pi = x[idx], P[idx]
-            zi, si = meas.z[idx, k], meas.sigma[idx, k]
-            H = np.zeros((idx.size, 3, 6))
-            H[:, :, :3] = site.jacobian(xi[:, :3])
-            y = zi - site.h(xi[:, :3])
-            y[:, 1] = (y[:, 1] + np.pi) % (2 * np.pi) - np.pi
-            Rm = np.zeros((idx.size, 3, 3))
-            Rm[:, [0, 1, 2], [0, 1, 2]] = si * si
-            PHt = Pi @ H.transpose(0, 2, 1)
-            S = H @ PHt + Rm
-            Kg = np.linalg.solve(S, PHt.transpose(0, 2, 1)).transpose(0, 2, 1)
-            x[idx] = xi + (Kg @ y[:, :, None])[:, :, 0]
-            IKH = I6 - Kg @ H
-            Pn = IKH @ Pi @ IKH.transpose(0, 2, 1) + Kg @ Rm @ Kg.transpose(0, 2, 1)
-            P[idx] = 0.5 * (Pn + Pn.transpose(0, 2, 1))
-            nused[idx] += 1
-        if do_pip and started.any():
+            _update(f, idx, site, meas.z[idx, k], meas.sigma[idx, k])
+        if do_pip and f.started.any():
             # re-integrate the transition to the intercept times at the start and every relin updates
-            redo = started & (((k - ib) % relin) == 0)
+            redo = f.started & (((k - ib) % relin) == 0)
             if redo.any():
-                idx = np.nonzero(redo)[0]
-                span_i = tI[idx] - tk[idx, None]  # (len, m)
-                span_i = np.where(np.isfinite(span_i) & (span_i > 0), span_i, 0.0)
-                nsub = max(1, math.ceil(span_i.max() / MAX_PREDICT_STEP)) if span_i.size else 1
-                xs = np.repeat(x[idx], m, axis=0)
-                _, phi = _propagate(xs, span_i.ravel() / nsub, nsub, earth)
-                psi[idx] = phi[:, :3, :].reshape(idx.size, m, 3, 6)
-            idx = np.nonzero(started)[0]
+                _relinearize_pip(f, np.nonzero(redo)[0], tI, tk, earth)
+            idx = np.nonzero(f.started)[0]
             span_i = tI[idx] - tk[idx, None]
-            PsP = np.einsum("nmij,njk->nmik", psi[idx], P[idx])
-            var = np.einsum("nmik,nmik->nm", PsP, psi[idx]) + q * np.where(span_i > 0, span_i, 0.0) ** 3
-            sig = np.sqrt(np.maximum(var, 0.0))
-            sig = np.where(span_i >= 0, sig, np.nan)
-            if h_pip is not None:
-                h_pip[idx, k] = sig
-            ok = (upd | new)[idx, None] & (span_i >= 0) & (sig <= pip) & np.isnan(fc[idx])
+            sig = _pip_sigma(f, idx, span_i, q)
+            if f.h_pip is not None:
+                f.h_pip[idx, k] = sig
+            ok = (upd | new)[idx, None] & (span_i >= 0) & (sig <= pip) & np.isnan(f.fc[idx])
             if ok.any():
-                r_, c_ = np.nonzero(ok)
-                fc[idx[r_], c_] = tk[idx[r_]]
-                used[idx[r_], c_] = nused[idx[r_]]
-                pip_fc[idx[r_], c_] = sig[r_, c_]
-                x_fc[idx[r_], c_] = x[idx[r_]]
-                P_fc[idx[r_], c_] = P[idx[r_]]
-        if keep_history and started.any():
-            idx = np.nonzero(started)[0]
-            tr = meas.truth_r[idx, k]
-            e = x[idx] - np.concatenate([tr, meas.truth_v[idx, k]], axis=1)
-            h_err[idx, k] = np.linalg.norm(e[:, :3], axis=1)
-            h_sig[idx, k] = np.sqrt(np.trace(P[idx, :3, :3], axis1=1, axis2=2))
-            with np.errstate(invalid="ignore"):
-                h_nees[idx, k] = np.einsum("ni,ni->n", e, np.linalg.solve(P[idx], e[:, :, None])[:, :, 0])
-            h_n[idx, k] = nused[idx]
+                _fire_control(f, idx, ok, sig, tk)
+        if keep_history and f.started.any():
+            _record_history(f, np.nonzero(f.started)[0], k, meas)
         if not keep_history:
             # stop when every row is done: fire control for every intercept time, or past them, or out of data
-            pending = np.isnan(fc) & np.isfinite(tI) & (tI >= tk[:, None] + dt)
+            pending = np.isnan(f.fc) & np.isfinite(tI) & (tI >= tk[:, None] + dt)
             live = pending.any(axis=1) & (last_valid > k) & (ib <= K)
             if not live.any():
                 break
-    fc_ok = np.isfinite(fc)
+    fc_ok = np.isfinite(f.fc)
     return TrackQuality(
         radar=meas.radar, rcs=meas.rcs, model=meas.model, pip_accuracy=pip, process_noise=q, runs=meas.runs, dt=dt,
-        detection_time=meas.detection_time, track_start=meas.start, intercept_time=tI, fire_control=fc,
-        used=np.where(fc_ok, used, 0), pip_at_fire_control=pip_fc, state_at_fire_control=x_fc,
-        covariance_at_fire_control=P_fc, times=times if keep_history else times[:, :0],
-        n_measurements=h_n, position_error=h_err, position_sigma=h_sig, nees=h_nees, pip_sigma=h_pip,
+        detection_time=meas.detection_time, track_start=meas.start, intercept_time=tI, fire_control=f.fc,
+        used=np.where(fc_ok, f.used, 0), pip_at_fire_control=f.pip_fc, state_at_fire_control=f.x_fc,
+        covariance_at_fire_control=f.P_fc, times=times if keep_history else times[:, :0],
+        n_measurements=f.h_n, position_error=f.h_err, position_sigma=f.h_sig, nees=f.h_nees, pip_sigma=f.h_pip,
         squeeze=squeeze, seed=meas.seed,
     )
 
@@ -783,8 +774,8 @@ def fire_control_times(trajectories, radar: Radar, rcs: float, intercept_time, *
     (trajectories, m) for several): measurements and the filter in one call.
     The noise drawn depends on the seed, not on the intercept times. See the
     module docstring."""
-    pip = _check_pip(pip_accuracy)
-    _require_tracking(radar)
+    pip = check_pip(pip_accuracy)
+    require_tracking(radar)
     rcs = _check_rcs(rcs)
     n = len(trajectories)
     it = np.asarray(intercept_time, dtype=float)

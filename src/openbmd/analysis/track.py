@@ -186,7 +186,7 @@ def track_effect(scenario, *, pip_accuracy: float = TK.DEFAULT_PIP_ACCURACY, see
     fixed-assumption :func:`assess` result of the same scenario, if already
     computed. Every radar that cues a battery needs the tracking catalog
     fields (wavelength, aperture, bandwidth, revisit)."""
-    pip = TK._check_pip(pip_accuracy)
+    pip = TK.check_pip(pip_accuracy)
     model = TK.MeasurementModel() if model is None else model
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise TK.TrackingError(f"seed must be an integer >= 0, got {seed!r}")
@@ -220,7 +220,7 @@ def track_effect(scenario, *, pip_accuracy: float = TK.DEFAULT_PIP_ACCURACY, see
             else:
                 sats.append((st, src, lat_s))
     for rd in by_radar:
-        TK._require_tracking(rd)
+        TK.require_tracking(rd)
     meas, keys, extra = {}, {}, 0
     for rd in by_radar:
         # the noise seed: the radar's index in the scenario (as before), others numbered after

@@ -70,7 +70,7 @@ class Place:
         return self.name
 
 
-def _num(entry, key, where, *, required=True, default=None, positive=False, allow_zero=False):
+def entry_number(entry, key, where, *, required=True, default=None, positive=False, allow_zero=False):
     if key not in entry:
         if required:
             raise CatalogError(f"{where}: missing field '{key}'")
@@ -83,7 +83,7 @@ def _num(entry, key, where, *, required=True, default=None, positive=False, allo
     return float(v)
 
 
-def _ranges(entry, prefix=""):
+def entry_ranges(entry, prefix=""):
     out = {}
     for k, v in entry.items():
         if k.endswith("_range") and isinstance(v, list) and len(v) == 2:
@@ -154,7 +154,7 @@ class Catalog:
         if not str(m.get("source", "")).strip():
             raise CatalogError(f"{where}: missing field 'source' (every entry needs a citation)")
         stages, unc = self._stages(m, where)
-        unc.update(_ranges(m))
+        unc.update(entry_ranges(m))
         if not stages:
             raise CatalogError(f"{where}: needs at least one [[missile.stage]]")
         curve_name = m.get("drag_curve")
@@ -172,22 +172,22 @@ class Catalog:
             return Missile(
                 name=str(m["name"]),
                 stages=tuple(stages),
-                payload_mass=_num(m, "payload_mass_kg", where, positive=True),
+                payload_mass=entry_number(m, "payload_mass_kg", where, positive=True),
                 rv=ReentryVehicle(
-                    _num(m, "rv_mass_kg", where, positive=True),
-                    _num(m, "rv_ballistic_coefficient_kg_m2", where, positive=True),
+                    entry_number(m, "rv_mass_kg", where, positive=True),
+                    entry_number(m, "rv_ballistic_coefficient_kg_m2", where, positive=True),
                 ),
-                diameter=_num(m, "diameter_m", where, positive=True),
+                diameter=entry_number(m, "diameter_m", where, positive=True),
                 drag_curve=curve,
-                vertical_rise=_num(m, "vertical_rise_s", where, required=False, default=10.0 if cat in ("ICBM", "SLBM") else 5.0),
-                pitch_over=_num(m, "pitch_over_s", where, required=False, default=10.0, positive=True),
+                vertical_rise=entry_number(m, "vertical_rise_s", where, required=False, default=10.0 if cat in ("ICBM", "SLBM") else 5.0),
+                pitch_over=entry_number(m, "pitch_over_s", where, required=False, default=10.0, positive=True),
                 category=cat,
                 propellant=str(m.get("propellant", "")),
                 country=str(m.get("country", "")),
                 aliases=tuple(str(a) for a in m.get("aliases", ())),
                 source=str(m["source"]),
                 notes=str(m.get("notes", "")),
-                published_range=None if "published_range_km" not in m else 1e3 * _num(m, "published_range_km", where),
+                published_range=None if "published_range_km" not in m else 1e3 * entry_number(m, "published_range_km", where),
                 published_range_bounds=None if rng is None else (1e3 * float(rng[0]), 1e3 * float(rng[1])),
                 published_range_source=str(m.get("published_range_source", "")),
                 uncertainty=unc,
@@ -203,17 +203,17 @@ class Catalog:
             try:
                 stages.append(
                     Stage(
-                        total_mass=_num(st, "total_mass_kg", w, positive=True),
-                        propellant_mass=_num(st, "propellant_mass_kg", w, positive=True),
-                        isp=_num(st, "isp_s", w, required="thrust_kn" not in st, default=0.0),
-                        burn_time=_num(st, "burn_time_s", w, positive=True),
-                        coast_after=_num(st, "coast_after_s", w, required=False, default=0.0, positive=True, allow_zero=True),
-                        thrust_override=None if "thrust_kn" not in st else 1e3 * _num(st, "thrust_kn", w, positive=True),
+                        total_mass=entry_number(st, "total_mass_kg", w, positive=True),
+                        propellant_mass=entry_number(st, "propellant_mass_kg", w, positive=True),
+                        isp=entry_number(st, "isp_s", w, required="thrust_kn" not in st, default=0.0),
+                        burn_time=entry_number(st, "burn_time_s", w, positive=True),
+                        coast_after=entry_number(st, "coast_after_s", w, required=False, default=0.0, positive=True, allow_zero=True),
+                        thrust_override=None if "thrust_kn" not in st else 1e3 * entry_number(st, "thrust_kn", w, positive=True),
                     )
                 )
             except ValueError as exc:
                 raise CatalogError(f"{w}: {exc}") from None
-            unc.update(_ranges(st, prefix=f"stage{s_ + 1}."))
+            unc.update(entry_ranges(st, prefix=f"stage{s_ + 1}."))
         return tuple(stages), unc
 
     def _build_interceptor(self, e, where) -> Interceptor:
@@ -222,7 +222,7 @@ class Catalog:
         if not str(e.get("source", "")).strip():
             raise CatalogError(f"{where}: missing field 'source' (every entry needs a citation)")
         stages, unc = self._stages(e, where)
-        unc.update(_ranges(e))
+        unc.update(entry_ranges(e))
         tail = e.get("tail_chase", False)
         if not isinstance(tail, bool):
             raise CatalogError(f"{where}: field 'tail_chase' must be true or false, got {tail!r}")
@@ -230,16 +230,16 @@ class Catalog:
             return Interceptor(
                 name=str(e["name"]),
                 stages=stages,
-                kill_vehicle_mass=_num(e, "kill_vehicle_mass_kg", where, positive=True),
-                diameter=_num(e, "diameter_m", where, positive=True),
-                burnout_speed=1e3 * _num(e, "burnout_speed_km_s", where, positive=True),
-                min_intercept_altitude=1e3 * _num(e, "min_intercept_altitude_km", where, required=False, default=0.0),
-                max_intercept_altitude=1e3 * _num(e, "max_intercept_altitude_km", where, required=False, default=2000.0),
-                max_range=1e3 * _num(e, "max_range_km", where, required=False, default=5000.0, positive=True),
-                min_closing_speed=1e3 * _num(e, "min_closing_speed_km_s", where, required=False, default=0.0),
+                kill_vehicle_mass=entry_number(e, "kill_vehicle_mass_kg", where, positive=True),
+                diameter=entry_number(e, "diameter_m", where, positive=True),
+                burnout_speed=1e3 * entry_number(e, "burnout_speed_km_s", where, positive=True),
+                min_intercept_altitude=1e3 * entry_number(e, "min_intercept_altitude_km", where, required=False, default=0.0),
+                max_intercept_altitude=1e3 * entry_number(e, "max_intercept_altitude_km", where, required=False, default=2000.0),
+                max_range=1e3 * entry_number(e, "max_range_km", where, required=False, default=5000.0, positive=True),
+                min_closing_speed=1e3 * entry_number(e, "min_closing_speed_km_s", where, required=False, default=0.0),
                 tail_chase=tail,
-                vertical_rise=_num(e, "vertical_rise_s", where, required=False, default=2.0, positive=True, allow_zero=True),
-                pitch_over=_num(e, "pitch_over_s", where, required=False, default=5.0, positive=True),
+                vertical_rise=entry_number(e, "vertical_rise_s", where, required=False, default=2.0, positive=True, allow_zero=True),
+                pitch_over=entry_number(e, "pitch_over_s", where, required=False, default=5.0, positive=True),
                 country=str(e.get("country", "")),
                 aliases=tuple(str(a) for a in e.get("aliases", ())),
                 source=str(e["source"]),
@@ -263,7 +263,7 @@ class Catalog:
                 raise CatalogError(f"{where}: field 'site': {exc}") from None
             lat, lon = pl.lat, pl.lon
         elif "lat_deg" in e and "lon_deg" in e:
-            lat, lon = math.radians(_num(e, "lat_deg", where)), math.radians(_num(e, "lon_deg", where))
+            lat, lon = math.radians(entry_number(e, "lat_deg", where)), math.radians(entry_number(e, "lon_deg", where))
         else:
             lat, lon = 0.0, 0.0  # a mobile radar (ship): placed where it is deployed
         mobile = "site" not in e and not ("lat_deg" in e and "lon_deg" in e)
@@ -273,27 +273,27 @@ class Catalog:
                 name=str(e["name"]),
                 lat=lat,
                 lon=lon,
-                alt=_num(e, "alt_m", where, required=False, default=0.0),
-                boresight_azimuth=rad(_num(e, "boresight_azimuth_deg", where, required=False, default=0.0)),
-                azimuth_half_width=rad(_num(e, "azimuth_half_width_deg", where, required=False, default=180.0)),
-                min_elevation=rad(_num(e, "min_elevation_deg", where, required=False, default=0.0)),
-                max_elevation=rad(_num(e, "max_elevation_deg", where, required=False, default=90.0)),
-                max_range=1e3 * _num(e, "max_range_km", where, positive=True),
-                reference_range=1e3 * _num(e, "reference_range_km", where, positive=True),
-                reference_rcs=_num(e, "reference_rcs_m2", where, positive=True),
-                track_time=_num(e, "track_time_s", where, required=False, default=30.0, positive=True, allow_zero=True),
+                alt=entry_number(e, "alt_m", where, required=False, default=0.0),
+                boresight_azimuth=rad(entry_number(e, "boresight_azimuth_deg", where, required=False, default=0.0)),
+                azimuth_half_width=rad(entry_number(e, "azimuth_half_width_deg", where, required=False, default=180.0)),
+                min_elevation=rad(entry_number(e, "min_elevation_deg", where, required=False, default=0.0)),
+                max_elevation=rad(entry_number(e, "max_elevation_deg", where, required=False, default=90.0)),
+                max_range=1e3 * entry_number(e, "max_range_km", where, positive=True),
+                reference_range=1e3 * entry_number(e, "reference_range_km", where, positive=True),
+                reference_rcs=entry_number(e, "reference_rcs_m2", where, positive=True),
+                track_time=entry_number(e, "track_time_s", where, required=False, default=30.0, positive=True, allow_zero=True),
                 kind=str(e.get("kind", "fire_control")),
                 mobile=mobile,
                 country=str(e.get("country", "")),
                 aliases=tuple(str(a) for a in e.get("aliases", ())),
                 source=str(e["source"]),
                 notes=str(e.get("notes", "")),
-                uncertainty=_ranges(e),
+                uncertainty=entry_ranges(e),
                 # optional tracking fields (openbmd.tracking): measurement noise and update rate
-                wavelength=_num(e, "wavelength_m", where, required=False, positive=True),
-                aperture=_num(e, "aperture_m", where, required=False, positive=True),
-                bandwidth=None if "bandwidth_mhz" not in e else 1e6 * _num(e, "bandwidth_mhz", where, positive=True),
-                revisit_interval=_num(e, "revisit_s", where, required=False, positive=True),
+                wavelength=entry_number(e, "wavelength_m", where, required=False, positive=True),
+                aperture=entry_number(e, "aperture_m", where, required=False, positive=True),
+                bandwidth=None if "bandwidth_mhz" not in e else 1e6 * entry_number(e, "bandwidth_mhz", where, positive=True),
+                revisit_interval=entry_number(e, "revisit_s", where, required=False, positive=True),
             )
         except ValueError as exc:
             raise CatalogError(f"{where}: {exc}") from None
@@ -306,8 +306,8 @@ class Catalog:
         kind = p.get("kind")
         if kind not in PLACE_KINDS:
             raise CatalogError(f"{where}: field 'kind' must be one of {PLACE_KINDS}, got {kind!r}")
-        lat = _num(p, "lat_deg", where)
-        lon = _num(p, "lon_deg", where)
+        lat = entry_number(p, "lat_deg", where)
+        lon = entry_number(p, "lon_deg", where)
         if not -90 <= lat <= 90:
             raise CatalogError(f"{where}: lat_deg must be within [-90, 90], got {lat}")
         if not -180 <= lon <= 360:
@@ -322,7 +322,7 @@ class Catalog:
             aliases=tuple(str(a) for a in p.get("aliases", ())),
             source=str(p["source"]),
             notes=str(p.get("notes", "")),
-            position_uncertainty=1e3 * _num(p, "position_uncertainty_km", where, required=False, default=0.0),
+            position_uncertainty=1e3 * entry_number(p, "position_uncertainty_km", where, required=False, default=0.0),
             polygon=poly,
             missiles=tuple(str(m) for m in p.get("missiles", ())),
         )
@@ -382,7 +382,7 @@ class Catalog:
         return [p for p in self.places.values() if p.kind == kind]
 
 
-def _read(path) -> dict:
+def read_data_file(path) -> dict:
     try:
         with open(path, "rb") if isinstance(path, (str, Path)) else path.open("rb") as fh:
             return tomllib.load(fh)
@@ -407,7 +407,7 @@ def load_catalog(missiles=None, places=None, curves=None, radars=None, intercept
         if f is None:
             return []
         exists = f.is_file() if hasattr(f, "is_file") else Path(f).is_file()
-        return _read(f).get(key, []) if exists else []
+        return read_data_file(f).get(key, []) if exists else []
 
     names = [Path(str(f)).name if f is not None else "-" for f in files]
     return Catalog(

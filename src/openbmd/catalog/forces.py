@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from . import DATA, Catalog, CatalogError, _read, default_catalog, normalize
+from . import DATA, Catalog, CatalogError, read_data_file, default_catalog, normalize
 
 KINDS = ("ICBM", "SLBM")
 BASINGS = ("silo", "road-mobile", "submarine")
@@ -519,7 +519,7 @@ def load_forces_file(path, catalog: Catalog | None = None) -> ForceData:
     exists = path.is_file() if hasattr(path, "is_file") else Path(path).is_file()
     if not exists:
         raise CatalogError(f"{path}: no such forces file")
-    data = _read(path)
+    data = read_data_file(path)
     forces = _table(data.get("force", []), lambda e, w: _force(e, w, catalog), "force", file)
     attacks = _table(data.get("attack", []), _attack, "attack", file)
     treaties = _table(data.get("treaty", []), _treaty, "treaty", file)

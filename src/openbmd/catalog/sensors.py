@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..sensors import EarlyWarningSatellites, Network, Signature, Signatures
-from . import CatalogError, _num, _ranges, normalize
+from . import CatalogError, entry_number, entry_ranges, normalize
 
 DATA = Path(__file__).parent / "data"
 FILE = DATA / "sensors.toml"
@@ -46,17 +46,17 @@ class SensorCatalog:
             name, where = _head(e, i, "satellite", path)
             s = EarlyWarningSatellites(
                 name=name, country=e.get("country", ""), source=e["source"], notes=e.get("notes", ""),
-                cloud_top=1e3 * _num(e, "cloud_top_km", where, positive=True, allow_zero=True),
-                report_latency=_num(e, "report_latency_s", where, positive=True, allow_zero=True),
-                track_time=_num(e, "track_time_s", where, positive=True, allow_zero=True),
-                track_accuracy=1e3 * _num(e, "track_accuracy_km", where, positive=True),
-                uncertainty=_ranges(e))
+                cloud_top=1e3 * entry_number(e, "cloud_top_km", where, positive=True, allow_zero=True),
+                report_latency=entry_number(e, "report_latency_s", where, positive=True, allow_zero=True),
+                track_time=entry_number(e, "track_time_s", where, positive=True, allow_zero=True),
+                track_accuracy=1e3 * entry_number(e, "track_accuracy_km", where, positive=True),
+                uncertainty=entry_ranges(e))
             self._add("satellite", self.satellites, s, e.get("aliases", []))
         for i, e in enumerate(doc.get("network", [])):
             name, where = _head(e, i, "network", path)
             n = Network(name=name, country=e.get("country", ""), source=e["source"], notes=e.get("notes", ""),
-                        link_latency=_num(e, "link_latency_s", where, positive=True, allow_zero=True),
-                        uncertainty=_ranges(e))
+                        link_latency=entry_number(e, "link_latency_s", where, positive=True, allow_zero=True),
+                        uncertainty=entry_ranges(e))
             self._add("network", self.networks, n, e.get("aliases", []))
         owner: dict[str, str] = {}
         for i, e in enumerate(doc.get("signature", [])):
@@ -71,15 +71,15 @@ class SensorCatalog:
             try:
                 sig = Signature(
                     name=name, missiles=tuple(missiles), source=e["source"], notes=e.get("notes", ""),
-                    booster_rcs=_num(e, "booster_rcs_m2", where, positive=True),
-                    post_boost_rcs=_num(e, "post_boost_rcs_m2", where, positive=True),
-                    rv_rcs=_num(e, "rv_rcs_m2", where, positive=True),
-                    decoy_rcs=_num(e, "decoy_rcs_m2", where, positive=True),
-                    bus_release=_num(e, "bus_release_s", where, positive=True, allow_zero=True),
-                    footprint=1e3 * _num(e, "footprint_km", where, positive=True, allow_zero=True),
-                    footprint_width=1e3 * _num(e, "footprint_width_km", where, required=False, default=0.0,
+                    booster_rcs=entry_number(e, "booster_rcs_m2", where, positive=True),
+                    post_boost_rcs=entry_number(e, "post_boost_rcs_m2", where, positive=True),
+                    rv_rcs=entry_number(e, "rv_rcs_m2", where, positive=True),
+                    decoy_rcs=entry_number(e, "decoy_rcs_m2", where, positive=True),
+                    bus_release=entry_number(e, "bus_release_s", where, positive=True, allow_zero=True),
+                    footprint=1e3 * entry_number(e, "footprint_km", where, positive=True, allow_zero=True),
+                    footprint_width=1e3 * entry_number(e, "footprint_width_km", where, required=False, default=0.0,
                                                positive=True, allow_zero=True),
-                    uncertainty=_ranges(e))
+                    uncertainty=entry_ranges(e))
             except ValueError as exc:
                 raise CatalogError(f"{where}: {exc}") from None
             for k in ("bus_release_s", "footprint_km", "footprint_width_km"):

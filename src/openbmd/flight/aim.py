@@ -24,7 +24,7 @@ import numpy as np
 
 from .. import earth as E
 from ..vehicles import Missile
-from .batch import FlightOptions, Impulsive, _vehicle_list, run
+from .batch import FlightOptions, Impulsive, vehicle_list, run
 from ..errors import OpenBMDError
 
 AIM_MODES = ("min-energy", "apogee", "flight-time")
@@ -180,7 +180,7 @@ def aim(
     arr = np.broadcast_arrays(*(np.atleast_1d(np.asarray(a, dtype=float)) for a in (launch_lat, launch_lon, target_lat, target_lon)))
     n = max(arr[0].size, 1 if isinstance(vehicle, (Missile, Impulsive)) else len(vehicle))
     lat, lon, tlat, tlon = (np.broadcast_to(a, (n,)).astype(float) for a in arr)
-    vehicles = _vehicle_list(vehicle, n)
+    vehicles = vehicle_list(vehicle, n)
     p = _Problem(vehicles, lat, lon, options.replace(output_step=None))
     earth = options.earth
     rt, azt = E.geodesic_inverse(lat, lon, tlat, tlon, earth)
@@ -403,7 +403,7 @@ def max_range(vehicle, launch_lat, launch_lon, azimuth, *, speed=None, options: 
     arr = np.broadcast_arrays(*(np.atleast_1d(np.asarray(a, dtype=float)) for a in (launch_lat, launch_lon, azimuth)))
     n = max(arr[0].size, 1 if isinstance(vehicle, (Missile, Impulsive)) else len(vehicle))
     lat, lon, az = (np.broadcast_to(a, (n,)).astype(float) for a in arr)
-    vehicles = _vehicle_list(vehicle, n)
+    vehicles = vehicle_list(vehicle, n)
     p = _Problem(vehicles, lat, lon, options.replace(output_step=None))
     energy = p.emax.copy()
     if p.impulsive.any():

@@ -88,7 +88,7 @@ class FlightOptions:
         return out
 
 
-def _vehicle_list(vehicle, n: int) -> list:
+def vehicle_list(vehicle, n: int) -> list:
     if isinstance(vehicle, (Missile, Impulsive)):
         return [vehicle] * n
     vs = list(vehicle)
@@ -170,7 +170,7 @@ def run(
     arrays = np.broadcast_arrays(*(np.atleast_1d(np.asarray(a, dtype=float)) for a in (lat, lon, azimuth, kick, cutoff, speed, elevation, alt)))
     n = max(arrays[0].size, 1 if isinstance(vehicle, (Missile, Impulsive)) else len(vehicle))
     lat, lon, azimuth, kick, cutoff, speed, elevation, alt = (np.broadcast_to(a, (n,)).astype(float) for a in arrays)
-    vehicles = _vehicle_list(vehicle, n)
+    vehicles = vehicle_list(vehicle, n)
     ulist, vidx, stg, col, (cdm, cdc, cdn) = pack(vehicles, n)
     impulsive = col[:, 0] == 0
     prm = np.zeros((n, K.NP))

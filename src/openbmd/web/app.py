@@ -30,6 +30,7 @@ from pydantic import BaseModel, Field
 from .. import __version__
 from ..compute import COMPUTE_LOCK as _COMPUTE  # one analysis at a time (shared with openbmd serve)
 from ..errors import OpenBMDError
+from ..tomlsource import suggest
 from ..jsonsafe import jsonable as _clean  # JSON-safe values: openbmd's one rule
 from .store import Store
 
@@ -311,7 +312,7 @@ def create_app(db_path=None, default_scenario: str = "default", *, allowed_hosts
                 raise HTTPException(422, f"scenario {ref!r}: expected saved:ID with an integer ID") from None
             return _from_text(_found(store.scenario(sid), f"saved scenario {sid}")["toml"])
         if ref not in S.bundled_names() and ref != "default":
-            raise HTTPException(404, f"no bundled scenario {ref!r}{S._suggest(ref, S.bundled_names())}")
+            raise HTTPException(404, f"no bundled scenario {ref!r}{suggest(ref, S.bundled_names())}")
         try:
             return S.load(ref)
         except S.ScenarioError as exc:
@@ -328,14 +329,10 @@ def create_app(db_path=None, default_scenario: str = "default", *, allowed_hosts
             if not isinstance(r, str) or r not in S.bundled_names():
                 raise HTTPException(422, f"scenario text: may extend bundled scenarios only ({', '.join(S.bundled_names())}), "
                                          f"got {r!r}")
-        with tempfile.TemporaryDirectory(prefix="openbmd-web-") as d:
-            p = Path(d) / "scenario.toml"
-            p.write_text(text, encoding="utf-8")
-            try:
-                sc = S.load(p)
-            except S.ScenarioError as exc:
-                raise HTTPException(422, str(exc).replace(str(p), "scenario text")) from None
-        return sc
+        try:
+            return S.loads(text, "scenario text")
+        except S.ScenarioError as exc:
+            raise HTTPException(422, str(exc)) from None
 
     def apply(sc, ch: Changes):
         from ..catalog import CatalogError, default_catalog
@@ -347,7 +344,7 @@ def create_app(db_path=None, default_scenario: str = "default", *, allowed_hosts
         names = [b.name for b in bats]
         for c in ch.batteries:
             if c.name not in names:
-                raise HTTPException(404, f"no battery {c.name!r} in {sc.name!r}{S._suggest(c.name, names)}")
+                raise HTTPException(404, f"no battery {c.name!r} in {sc.name!r}{suggest(c.name, names)}")
             i = names.index(c.name)
             b = bats[i]
             if c.lat_deg is not None or c.lon_deg is not None:
@@ -381,7 +378,7 @@ def create_app(db_path=None, default_scenario: str = "default", *, allowed_hosts
             radars = dict(out.radars)
             for name, hw in ch.radar_half_width_deg.items():
                 if name not in radars:
-                    raise HTTPException(404, f"no radar {name!r}{S._suggest(name, radars)}")
+                    raise HTTPException(404, f"no radar {name!r}{suggest(name, radars)}")
                 if not (isinstance(hw, (int, float)) and 0 < hw <= 180):
                     raise HTTPException(422, f"radar {name!r}: half width must be within 0..180 deg")
                 radars[name] = radars[name].replace(azimuth_half_width=math.radians(hw))
@@ -422,7 +419,7 @@ def create_app(db_path=None, default_scenario: str = "default", *, allowed_hosts
         if only is not None:
             names = [b.name for b in sc.batteries]
             if only not in names:
-                raise HTTPException(404, f"no battery {only!r}{S._suggest(only, names)}")
+                raise HTTPException(404, f"no battery {only!r}{suggest(only, names)}")
             sc = replace(sc, batteries=[b for b in sc.batteries if b.name == only])
         with _COMPUTE:
             a = assess(sc)
@@ -682,7 +679,7 @@ def create_app(db_path=None, default_scenario: str = "default", *, allowed_hosts
             from ..guarantee import bundled_guarantees
 
             if req.guarantee not in bundled_guarantees():
-                raise HTTPException(404, f"no bundled guarantee {req.guarantee!r}{S._suggest(req.guarantee, bundled_guarantees())} "
+                raise HTTPException(404, f"no bundled guarantee {req.guarantee!r}{suggest(req.guarantee, bundled_guarantees())} "
                                          f"(bundled: {', '.join(bundled_guarantees())})")
         waiting = sum(1 for j in jobs.values() if j.kind == req.kind and j.state in ("queued", "running"))
         if waiting >= MAX_QUEUED_PER_KIND:
