@@ -5,8 +5,12 @@ import numpy as np
 import pytest
 
 # the persistent cache (openbmd.cache) of the test session: a fresh temporary
-# folder, never the user's (set before any test imports openbmd's modules)
-os.environ["OPENBMD_CACHE_DIR"] = tempfile.mkdtemp(prefix="openbmd-test-cache-")
+# folder, never the user's (set before any test imports openbmd's modules),
+# shared by the session's pytest-xdist workers (they inherit the controller's
+# environment; the cache's writes are atomic)
+_SESSION_CACHE = os.environ.get("OPENBMD_TEST_SESSION_CACHE") or tempfile.mkdtemp(prefix="openbmd-test-cache-")
+os.environ["OPENBMD_TEST_SESSION_CACHE"] = _SESSION_CACHE
+os.environ["OPENBMD_CACHE_DIR"] = _SESSION_CACHE
 os.environ.pop("OPENBMD_NO_CACHE", None)
 
 from openbmd.earth import EarthModel
