@@ -12,7 +12,7 @@ from matplotlib.image import imread
 
 from openbmd import analysis, scenario
 from openbmd.cli import main
-from openbmd.report.build import MARKER, ReportError, write_report
+from openbmd.report.build import GZIP_CSV_ROWS, MARKER, REPORT_BYTES_MAX, ReportError, write_report
 from openbmd.report.maps import LAND_COLOR
 
 VOID = {"meta", "img", "br", "hr", "link", "input", "col", "source", "wbr", "area", "base"}
@@ -75,18 +75,34 @@ def check_geojson(doc):
 def test_report_files(report):
     names = {str(p.relative_to(report)) for p in report.rglob("*") if p.is_file()}
     assert {"report.html", "summary.json", MARKER, "tables/phases.csv", "tables/phases.parquet"} <= names
-    # map layers: one compact GeoJSON per phase; KML and CZML only with --full-geo
-    assert sum(n.endswith(".geojson") for n in names) == 7
-    assert not any(n.endswith((".kml", ".czml")) for n in names)
-    # long tables as .csv.gz (read as they are by pandas)
+    # map layers: one compact, gzipped GeoJSON per phase; KML and CZML only with --full-geo
+    assert sum(n.endswith(".geojson.gz") for n in names) == 7
+    assert not any(n.endswith((".kml", ".czml", ".geojson")) for n in names)
+    # long tables as .csv.gz (read as they are by pandas), linked from the page
     import pandas as pd
 
     eng = pd.read_csv(report / "tables" / "epaa-phase-3-2018" / "engagements.csv.gz")
     assert len(eng) > 1000 and "engageable" in eng.columns
-    size = sum(p.stat().st_size for p in report.rglob("*") if p.is_file())
-    assert size < 12e6, f"report folder is {size / 1e6:.1f} MB"
+    threats = pd.read_csv(report / "tables" / "epaa-phase-3-2018" / "threats.csv.gz")
+    assert len(threats) > GZIP_CSV_ROWS and "best_margin_s" in threats.columns
+    assert "tables/epaa-phase-3-2018/threats.csv.gz" in (report / "report.html").read_text()
     assert sum(n.endswith("-footprint.png") for n in names) == 7
     assert not list(report.parent.glob(".*tmp*")), "temporary folder left behind"
+
+
+def test_report_folder_stays_small(report):
+    """The default report's whole folder (what `openbmd report default` writes, as
+    `du -sb` counts it) stays under REPORT_BYTES_MAX (issue 15: under ~10 MB, with
+    --full-geo for everything)."""
+    import os
+
+    size = os.stat(report).st_size + sum(p.lstat().st_size for p in report.rglob("*"))
+    assert size < REPORT_BYTES_MAX, f"report folder is {size:,} bytes (bound {REPORT_BYTES_MAX:,})"
+    # the biggest kinds of file, each kept small: maps as palette PNGs, layers gzipped
+    for p in (report / "figures").glob("*-map-*.png"):
+        assert p.stat().st_size < 300_000, (p.name, p.stat().st_size)
+    for p in (report / "geo").glob("*.geojson.gz"):
+        assert p.stat().st_size < 200_000, (p.name, p.stat().st_size)
 
 
 def test_html_is_well_formed_and_offline(report):
@@ -103,8 +119,13 @@ def test_html_is_well_formed_and_offline(report):
 
 
 def test_geo_exports_are_valid(report):
-    for p in (report / "geo").glob("*.geojson"):
-        doc = json.loads(p.read_text(), parse_constant=lambda c: pytest.fail(f"{p}: {c} in JSON"))
+    import gzip
+
+    paths = list((report / "geo").glob("*.geojson.gz"))
+    assert paths
+    for p in paths:
+        doc = json.loads(gzip.decompress(p.read_bytes()).decode("utf-8"),
+                         parse_constant=lambda c: pytest.fail(f"{p}: {c} in JSON"))
         kinds = check_geojson(doc)
         assert {"LineString", "Point", "Polygon"} <= kinds | {"MultiLineString"} | kinds
         layers = {f["properties"]["layer"] for f in doc["features"]}
@@ -319,6 +340,10 @@ def test_maps_label_launch_fields_and_targets_without_overlaps(ships, role, plac
             if "°" in texts[i].get_text() and "°" in texts[j].get_text():
                 continue
             assert not _overlap(boxes[i], boxes[j]), (texts[i].get_text(), texts[j].get_text())
+    # a scale bar, clear of the labels
+    km, _, bar = ax._openbmd_scale_bar
+    frame = bar.get_window_extent(fig.canvas.get_renderer())
+    assert km > 0 and not any(_overlap(b, frame) for b in boxes)
 
 
 def test_timeline_legend_leaves_the_bars_clear(ships):

@@ -1,7 +1,8 @@
 """The scenario report: an HTML page with maps, plots, tables and every
 assumption, plus machine-readable tables (CSV, Parquet, JSON) and map layers
-(a compact GeoJSON per architecture; with ``full_geo``, full-resolution
-GeoJSON, KML and CZML).
+(a compact, gzip-compressed GeoJSON per architecture; with ``full_geo``,
+full-resolution GeoJSON, KML and CZML, uncompressed). The default folder stays
+under REPORT_BYTES_MAX (the test suite checks it).
 
 Everything is written into a fresh temporary folder beside the destination
 and moved into place only when complete: a failure leaves nothing behind, and
@@ -45,6 +46,7 @@ C_TARGET = "#252525"  # target cities
 GEO_STEP_S = 60.0  # s between trajectory points in the default GeoJSON (smooth in midcourse)
 GEO_DECIMALS = 4  # lon/lat decimals in the default GeoJSON (1e-4 deg: ~11 m)
 FULL_GEO_STEP_S = 10.0  # --full-geo
+REPORT_BYTES_MAX = 9_000_000  # the default report folder of the default scenario stays under this
 
 
 class ReportError(OpenBMDError, ValueError):
@@ -425,7 +427,7 @@ def _html_table(df: pd.DataFrame, max_rows: int = 400, csv: str | None = None, w
             f"{table}</details>")
 
 
-GZIP_CSV_ROWS = 1000  # longer tables are written as .csv.gz (pandas, R and most tools read it directly)
+GZIP_CSV_ROWS = 300  # longer tables are written as .csv.gz (pandas, R and most tools read it directly)
 
 
 def _write_table(df: pd.DataFrame, base: Path, files: list) -> Path:
@@ -702,8 +704,8 @@ def _scenario_sections(a: Assessment, fp: Footprint | None, tmp: Path, prefix: s
                   G.write_kml(base.with_suffix(".kml"), feats, sc.name),
                   G.write_czml(base.with_suffix(".czml"), feats, sc.name)]
     else:
-        files.append(G.write_geojson(base.with_suffix(".geojson"), features(a, fp, track_step_s=GEO_STEP_S),
-                                     decimals=GEO_DECIMALS))
+        files.append(G.write_geojson(base.with_name(base.name + ".geojson.gz"),
+                                     features(a, fp, track_step_s=GEO_STEP_S), decimals=GEO_DECIMALS))
     data.setdefault("scenarios", []).append(entry)
     return secs
 
@@ -739,8 +741,9 @@ def staged_folder(out_dir):
 def write_report(scenario, out_dir, *, fmt: str = "png", progress=None, full_geo: bool = False) -> ReportResult:
     """Run the scenario's analyses and write the report into ``out_dir``.
 
-    Map layers: one compact GeoJSON per architecture (trajectories every
-    GEO_STEP_S, coordinates to GEO_DECIMALS decimals); ``full_geo`` writes
+    Map layers: one compact GeoJSON per architecture, gzip-compressed
+    (``geo/NAME.geojson.gz``; trajectories every GEO_STEP_S, coordinates to
+    GEO_DECIMALS decimals); ``full_geo`` writes
     them at FULL_GEO_STEP_S and full precision, with KML and CZML beside them."""
     if fmt not in FIG_FORMATS:
         raise ReportError(f"figure format must be one of {FIG_FORMATS}, got {fmt!r}")

@@ -8,7 +8,8 @@ optional sample times in seconds after an epoch (CZML animates those).
   counter-clockwise and holes clockwise; lines crossing the antimeridian are split into
   MultiLineStrings (polygons are written as given); NaN/inf properties become null.
   ``decimals`` rounds longitudes and latitudes (4: about 11 m, RFC 7946 section 11.2
-  suggests 6 at most) and altitudes to whole metres, for small files.
+  suggests 6 at most) and altitudes to whole metres, for small files; write_geojson
+  gzip-compresses a ``.geojson.gz``.
 * KML 2.2 (Google Earth): Placemarks, ExtendedData for the properties, a style per
   ``color`` property (``'#rrggbb'``, written as KML ``aabbggrr``).
 * CZML 1.0 (Cesium): a document packet, then one packet per feature (per piece of a line
@@ -30,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from openbmd import geo
-from openbmd.files import write_text_atomic
+from openbmd.files import write_atomic, write_text_atomic
 
 KINDS = ("point", "line", "polygon")
 KML_NS = "http://www.opengis.net/kml/2.2"
@@ -268,9 +269,16 @@ def to_geojson(features, decimals: int | None = None) -> dict:
 
 def write_geojson(path, features, decimals: int | None = None) -> Path:
     """Write the features as a GeoJSON file (atomically), compact: no spaces
-    between items."""
-    return write_text_atomic(path, json.dumps(to_geojson(features, decimals), allow_nan=False, ensure_ascii=False,
-                                              separators=(",", ":")) + "\n")
+    between items; a path ending in ``.gz`` is gzip-compressed (about 4x
+    smaller; GDAL and QGIS read it through ``/vsigzip/``, Python through
+    ``gzip.open``), byte for byte the same for the same features."""
+    text = json.dumps(to_geojson(features, decimals), allow_nan=False, ensure_ascii=False, separators=(",", ":")) + "\n"
+    if str(path).endswith(".gz"):
+        import gzip
+
+        data = gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0)
+        return write_atomic(path, lambda f: f.write(data))
+    return write_text_atomic(path, text)
 
 
 # ------------------------------------------------------------------ KML
