@@ -170,6 +170,6 @@ def test_fill_polygons_and_lines():
     polys = geo.fill_polygons("Russia")
     assert polys
     for poly in polys:
-        assert geo._signed_area(poly[0]) > 0  # exterior counter-clockwise
+        assert geo.signed_area(poly[0]) > 0  # exterior counter-clockwise
     assert len(geo.borders()) > 100
     assert len(geo.coastlines()) > 1000

@@ -111,3 +111,33 @@ def test_one_json_rule():
     assert out == {"1": None, "a": [3, 1.5, None, [True, None]], "arr": [1.0, None], "s": "x"}
     json.dumps(out, allow_nan=False)  # strict JSON
     assert type(out["a"][0]) is int and type(out["a"][3][0]) is bool
+
+
+def borrowed_private_names():
+    """(module, name) where a module imports another openbmd module's
+    underscore name, or reads one as ``alias._name``."""
+    mods = _modules()
+    hits = set()
+    for m, p in mods.items():
+        tree = ast.parse(p.read_text(encoding="utf-8"))
+        alias = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                targets = _targets(mods, m, node)
+                for a in node.names:
+                    if a.name.startswith("_") and not a.name.startswith("__") and targets:
+                        hits.add((m, a.name))
+                    full = next((t for t in targets if t.endswith("." + a.name)), None)
+                    if full:
+                        alias[a.asname or a.name] = full
+            elif isinstance(node, ast.Import):
+                alias.update({a.asname or a.name: a.name for a in node.names if a.name in mods})
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in alias
+                    and node.attr.startswith("_") and not node.attr.startswith("__") and alias[node.value.id] != m):
+                hits.add((m, f"{node.value.id}.{node.attr}"))
+    return sorted(hits)
+
+
+def test_no_module_borrows_another_modules_private_names():
+    assert borrowed_private_names() == []

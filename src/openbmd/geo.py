@@ -252,13 +252,13 @@ def wrap_lon_deg(lon_deg, lon_center_deg: float = 0.0):
     return (np.asarray(lon_deg, dtype=float) - lon_center_deg + 180.0) % 360.0 - 180.0 + lon_center_deg
 
 
-def _unwrap(lon_deg: np.ndarray) -> np.ndarray:
+def unwrap(lon_deg: np.ndarray) -> np.ndarray:
     """Longitudes made continuous along a path (steps taken the short way round)."""
     d = (np.diff(lon_deg) + 180.0) % 360.0 - 180.0
     return lon_deg[0] + np.concatenate(([0.0], np.cumsum(d)))
 
 
-def _signed_area(ring: np.ndarray) -> float:
+def signed_area(ring: np.ndarray) -> float:
     """Planar signed area (shoelace), positive for counter-clockwise rings."""
     x, y = ring[:, 0], ring[:, 1]
     return 0.5 * float(np.dot(x[:-1], y[1:]) - np.dot(x[1:], y[:-1]) + x[-1] * y[0] - x[0] * y[-1])
@@ -267,7 +267,7 @@ def _signed_area(ring: np.ndarray) -> float:
 def orient(ring: np.ndarray, ccw: bool = True) -> np.ndarray:
     """The ring, reversed if needed to run counter-clockwise (or clockwise) in the plane."""
     ring = np.asarray(ring, dtype=float)
-    return ring if (_signed_area(ring) >= 0.0) == ccw else ring[::-1]
+    return ring if (signed_area(ring) >= 0.0) == ccw else ring[::-1]
 
 
 def planar_rings(ring, lon_center_deg: float = 0.0) -> list[np.ndarray]:
@@ -285,7 +285,7 @@ def planar_rings(ring, lon_center_deg: float = 0.0) -> list[np.ndarray]:
     if ring.ndim != 2 or ring.shape[1] < 2 or len(ring) < 3:
         raise GeoError("a ring must be an (n >= 3, 2) array of (lon_deg, lat_deg)")
     ring = ring.copy()
-    ring[:, 0] = _unwrap(ring[:, 0])
+    ring[:, 0] = unwrap(ring[:, 0])
     lon, lat = ring[:, 0], ring[:, 1]
     closing = (lon[0] - lon[-1] + 180.0) % 360.0 - 180.0  # implicit closing step, if any
     turns = int(np.round((lon[-1] + closing - lon[0]) / 360.0))
@@ -518,7 +518,7 @@ def _points(lat_deg, lon_deg):
     return shape, lat, lon, order, lon[order]
 
 
-def _as_polygon(polygon) -> list:
+def as_polygon(polygon) -> list:
     """A polygon as a list of rings, from one ring or a list of rings."""
     if isinstance(polygon, np.ndarray) or (len(polygon) and np.ndim(polygon[0]) == 1):
         return [np.asarray(polygon, dtype=float)]
@@ -533,7 +533,7 @@ def polygon_mask(polygon, lat_deg, lon_deg) -> np.ndarray:
     the antimeridian or go around a pole); e.g. a radar coverage outline.
     """
     shape, lat, lon, order, lon_sorted = _points(lat_deg, lon_deg)
-    index = _RingIndex([[_as_polygon(polygon)]], tile=False)
+    index = _RingIndex([[as_polygon(polygon)]], tile=False)
     return index.parity(range(len(index.paths)), lon, lat, order, lon_sorted).reshape(shape)
 
 

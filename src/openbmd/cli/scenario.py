@@ -307,7 +307,7 @@ def add_parsers(sub):
     r.add_argument("scenario", type=sfile, help="scenario file or bundled name ('default': the EPAA phase comparison)")
     r.add_argument("-o", "--output", required=True, metavar="DIR", type=output_folder(), help="report folder (created; an earlier report there is replaced)")
     r.add_argument("--format", choices=("png", "svg", "pdf"), default="png", help="figure format (vector: svg, pdf)")
-    r.add_argument("--full-geo", action="store_true", help="map layers at full resolution, with KML and CZML (tens of MB); default: one compact GeoJSON per architecture")
+    r.add_argument("--full-geo", action="store_true", help="map layers at full resolution, with KML and CZML (tens of MB); default: one compact, gzip-compressed GeoJSON per architecture")
     r.add_argument("--quiet", action="store_true")
     r.set_defaults(func=cmd_report)
 

@@ -33,8 +33,8 @@ from ..analysis.track import cue_text
 from . import geoexport as G
 from . import maps as M
 from ..errors import OpenBMDError
-
 from ..jsonsafe import jsonable
+
 MARKER = ".openbmd-report"
 FIG_FORMATS = ("png", "svg", "pdf")
 C_ENGAGE = "#c0392b"  # engageable
@@ -93,7 +93,7 @@ def _radar_sector(r, rcs, n=61):
     return np.vstack([site, ring, site])
 
 
-def _fans(assessment: Assessment, t=300.0, altitude=150e3):
+def fly_out_fans(assessment: Assessment, t=300.0, altitude=150e3):
     """Fly-out fans (lon, lat deg rings) of each scenario battery at its first station."""
     res = assessment.engagements
     out = []
@@ -143,7 +143,7 @@ def features(assessment: Assessment, fp: Footprint | None, track_step_s: float =
             "layer": "radar", "name": r.name, "color": C_RADAR}))
         feats.append(G.Feature("polygon", _radar_sector(r, sc.rcs), {
             "layer": "radar_coverage", "name": f"{r.name} coverage ({sc.rcs:g} m^2)", "color": C_RADAR}))
-    for b, ring in _fans(assessment):
+    for b, ring in fly_out_fans(assessment):
         if len(ring) >= 3 and np.isfinite(ring).all():
             feats.append(G.Feature("polygon", ring, {"layer": "flyout_fan", "name": f"{b.name}: 150 km altitude within 300 s",
                                                      "color": C_SITE}))
@@ -163,7 +163,7 @@ def features(assessment: Assessment, fp: Footprint | None, track_step_s: float =
 
 
 # -------------------------------------------------------------- figures ----
-def _fig_map(assessment: Assessment, role: str, path: Path, title: str):
+def fig_map(assessment: Assessment, role: str, path: Path, title: str):
     M.save(_map_figure(assessment, role, title), path)
 
 
@@ -179,7 +179,7 @@ def _map_figure(assessment: Assessment, role: str, title: str):
         fig, ax, proj = M.map_axes(None, "orthographic", figsize=(8, 8), center_deg=(-5.0, 62.0))
     else:
         fig, ax, proj = M.map_axes((-12.0, 62.0, 24.0, 66.0), "lambert", figsize=(9, 6.5))
-    for b, ring in _fans(assessment):
+    for b, ring in fly_out_fans(assessment):
         if len(ring) >= 3 and np.isfinite(ring).all():
             M.plot_polygons(ax, proj, [ring], facecolor=C_SITE, edgecolor=C_SITE, alpha=0.12)
     for r in sc.radars.values():
@@ -403,7 +403,7 @@ def _fmt(v, col="", count: bool = False):
     return html.escape(str(v))
 
 
-def _html_table(df: pd.DataFrame, max_rows: int = 400, csv: str | None = None, what: str = "") -> str:
+def html_table(df: pd.DataFrame, max_rows: int = 400, csv: str | None = None, what: str = "") -> str:
     """The table with headers in words; past COLLAPSE_ROWS rows (or with
     ``csv``, the table's file relative to the report) it is folded in a
     <details> element, closed, whose summary says how many rows and links
@@ -478,7 +478,7 @@ def _robustness_html(rob, tmp: Path, files: list) -> str:
             rows.append(f"<tr><td>{html.escape(k)}</td>{''.join(cells)}</tr>")
         out.append(f"<h3>{html.escape(title)}</h3><table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}"
                    "</tbody></table>")
-    out.append(_assumptions_html(rob.assumptions()))
+    out.append(assumptions_html(rob.assumptions()))
     return "".join(out)
 
 
@@ -535,7 +535,7 @@ def _summary_html(rob) -> str:
     return "".join(out)
 
 
-def _page(title: str, sections: list) -> str:
+def page_html(title: str, sections: list) -> str:
     nav = "".join(f"<li><a href='#{sid}'>{html.escape(h)}</a></li>" for sid, h, _ in sections)
     body = "".join(f"<section id='{sid}'><h2>{html.escape(h)}</h2>{content}</section>" for sid, h, content in sections)
     stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -546,11 +546,11 @@ def _page(title: str, sections: list) -> str:
             f"parameter and its source.</p><nav><ul>{nav}</ul></nav>{body}</body></html>")
 
 
-def _img(rel: str, caption: str) -> str:
+def img_html(rel: str, caption: str) -> str:
     return f"<figure><img src='{html.escape(rel)}' alt='{html.escape(caption)}'><figcaption class='note'>{html.escape(caption)}</figcaption></figure>"
 
 
-def _assumptions_html(lines) -> str:
+def assumptions_html(lines) -> str:
     return "<ul class='assume'>" + "".join(f"<li>{html.escape(x)}</li>" for x in lines) + "</ul>"
 
 
@@ -558,15 +558,15 @@ def _assumptions_once(named: list) -> str:
     """The assumptions of several architectures ``[(name, lines)]``: those they
     all share once, then what differs, per architecture."""
     if len(named) == 1:
-        return _assumptions_html(named[0][1])
+        return assumptions_html(named[0][1])
     rest = [set(lines) for _, lines in named[1:]]
     common = [x for x in dict.fromkeys(named[0][1]) if all(x in r for r in rest)]
     shared = set(common)
-    out = [f"<p>Shared by all {len(named)} architectures:</p>", _assumptions_html(common),
+    out = [f"<p>Shared by all {len(named)} architectures:</p>", assumptions_html(common),
            "<h3>Differences per architecture</h3>"]
     for name, lines in named:
         own = [x for x in dict.fromkeys(lines) if x not in shared]
-        out.append(f"<h4>{html.escape(name)}</h4>" + (_assumptions_html(own) if own else "<p class='note'>none</p>"))
+        out.append(f"<h4>{html.escape(name)}</h4>" + (assumptions_html(own) if own else "<p class='note'>none</p>"))
     return "".join(out)
 
 
@@ -616,7 +616,7 @@ def _history_html(scenario, tmp: Path, files: list, data: dict) -> str:
            "what was cancelled, each with the key of its source in docs/sources.md (statuses there). "
            "Dates are as precise as the source.</p>"]
     for phase, df in table.groupby("phase", sort=False):
-        out.append(f"<h3>{html.escape(str(phase))}</h3>" + _html_table(df.drop(columns=["phase"])))
+        out.append(f"<h3>{html.escape(str(phase))}</h3>" + html_table(df.drop(columns=["phase"])))
     return "".join(out)
 
 
@@ -637,7 +637,7 @@ def _drawn_html(scenarios, tmp: Path, files: list, data: dict) -> str:
     return ("<h3>Ranges the uncertainty Monte Carlo draws</h3><p class='note'><code>openbmd guarantee uncertainty</code> "
             "draws each parameter below uniformly within its range, seeded per sample (with a guarantee's launch "
             "delay in place of the decision time when it sets one); the headline figures above use the nominal "
-            "values.</p>" + _html_table(df.drop(columns=["what"])))
+            "values.</p>" + html_table(df.drop(columns=["what"])))
 
 
 def _scenario_sections(a: Assessment, fp: Footprint | None, tmp: Path, prefix: str, fmt: str, files: list, data: dict,
@@ -657,24 +657,24 @@ def _scenario_sections(a: Assessment, fp: Footprint | None, tmp: Path, prefix: s
     figs = tmp / "figures"
     figs.mkdir(exist_ok=True)
     f1 = figs / f"{sid}-map-strategic.{fmt}"
-    _fig_map(a, "strategic", f1, f"{sc.name}: strategic trajectories")
+    fig_map(a, "strategic", f1, f"{sc.name}: strategic trajectories")
     f2 = figs / f"{sid}-map-southern.{fmt}"
-    _fig_map(a, "southern", f2, f"{sc.name}: threats from the south")
+    fig_map(a, "southern", f2, f"{sc.name}: threats from the south")
     f3 = figs / f"{sid}-profiles.{fmt}"
     _fig_profiles(a, f3)
     f4 = figs / f"{sid}-timeline.{fmt}"
     _fig_timeline(a, f4)
     files += [f1, f2, f3, f4]
     rel = lambda p: str(p.relative_to(tmp))  # noqa: E731
-    body = (f"<p>{html.escape(sc.description)}</p>" + _html_table(svn) +
-            _img(rel(f1), "Strategic trajectories (ground tracks), batteries with fly-out fans, radar coverage") +
-            _img(rel(f2), "Threats from the south") +
-            "<h3>Per launch field</h3>" + _html_table(fields) +
-            _img(rel(f3), "Altitude versus ground range of the trajectories closest to engagement") +
-            _img(rel(f4), "Engagement timeline of the trajectories closest to engagement") +
+    body = (f"<p>{html.escape(sc.description)}</p>" + html_table(svn) +
+            img_html(rel(f1), "Strategic trajectories (ground tracks), batteries with fly-out fans, radar coverage") +
+            img_html(rel(f2), "Threats from the south") +
+            "<h3>Per launch field</h3>" + html_table(fields) +
+            img_html(rel(f3), "Altitude versus ground range of the trajectories closest to engagement") +
+            img_html(rel(f4), "Engagement timeline of the trajectories closest to engagement") +
             "<h3>Every threat trajectory</h3>" +
-            _html_table(per.drop(columns=["label"]), csv=per_csv, what="Every threat trajectory") +
-            (("<h3>Pairs not flown</h3>" + _html_table(a.flights.skipped, what="Pairs not flown"))
+            html_table(per.drop(columns=["label"]), csv=per_csv, what="Every threat trajectory") +
+            (("<h3>Pairs not flown</h3>" + html_table(a.flights.skipped, what="Pairs not flown"))
              if len(a.flights.skipped) else ""))
     secs.append((sid, heading or sc.name, body))
     entry = {
@@ -688,8 +688,8 @@ def _scenario_sections(a: Assessment, fp: Footprint | None, tmp: Path, prefix: s
         fig_footprint([(sc.name, fp)], f5)
         files.append(f5)
         secs.append((f"{sid}-footprint", f"{heading or sc.name}: defended footprint",
-                     _html_table(pd.DataFrame([fp.summary()])) + _html_table(fp.countries) + _html_table(fp.cities) +
-                     _img(rel(f5), f"Defended footprint: {fp.missile} from {fp.launch_area}") +
+                     html_table(pd.DataFrame([fp.summary()])) + html_table(fp.countries) + html_table(fp.cities) +
+                     img_html(rel(f5), f"Defended footprint: {fp.missile} from {fp.launch_area}") +
                      "<p class='note'>Its assumptions are listed under <a href='#assumptions'>Assumptions and "
                      "sources</a>.</p>"))
         entry["footprint"] = fp.summary()
@@ -779,13 +779,13 @@ def write_report(scenario, out_dir, *, fmt: str = "png", progress=None, full_geo
                     "can engage; <b>Strategic best margin (s)</b>: the largest margin of any strategic trajectory "
                     "(negative: none can be engaged, by that many seconds); <b>Southern covered share</b>: share of "
                     "the southern threats that can be engaged; <b>Defended area (km²)</b>: defended land area of the "
-                    "footprint.</p>" + _html_table(table) + "<h3>Strategic trajectories engageable, per launch field</h3>"
-                    + _html_table(pf.reset_index().rename(columns={"index": "launch"})))
+                    "footprint.</p>" + html_table(table) + "<h3>Strategic trajectories engageable, per launch field</h3>"
+                    + html_table(pf.reset_index().rename(columns={"index": "launch"})))
             if fps:
                 f = tmp / "figures" / f"phases-footprints.{fmt}"
                 fig_footprint(fps, f)
                 files.append(f)
-                body += _img(str(f.relative_to(tmp)), "Defended footprint of each phase")
+                body += img_html(str(f.relative_to(tmp)), "Defended footprint of each phase")
             sections.append(("phases", "Phase comparison", body))
             data["phases"] = comp.records()
             if progress:
@@ -795,7 +795,7 @@ def write_report(scenario, out_dir, *, fmt: str = "png", progress=None, full_geo
             sections.append(("history", "History: announced, deployed, cancelled", hist))
         sections.append(("depends", "What the answer depends on", _robustness_html(rob, tmp, files)))
         data["robustness"] = rob.records()
-        sections += R.sections(extra, tmp, fmt, files, data, _write_table, _html_table, _img, _assumptions_html)
+        sections += R.sections(extra, tmp, fmt, files, data, _write_table, html_table, img_html, assumptions_html)
         for a, fp, prefix, name in runs:
             sections += _scenario_sections(a, fp, tmp, prefix, fmt, files, data, heading=name, full_geo=full_geo)
             if progress:
@@ -811,7 +811,7 @@ def write_report(scenario, out_dir, *, fmt: str = "png", progress=None, full_geo
             f"<li><a href='{html.escape(str(p.relative_to(tmp)))}'>{html.escape(str(p.relative_to(tmp)))}</a></li>"
             for p in files) + "</ul>"))
         names = _path_names(scenario)
-        (tmp / "report.html").write_text(_public(_page(scenario.name, sections), names), encoding="utf-8")
+        (tmp / "report.html").write_text(_public(page_html(scenario.name, sections), names), encoding="utf-8")
         (tmp / "summary.json").write_text(_public(json.dumps(jsonable(data), indent=1, allow_nan=False), names),
                                           encoding="utf-8")
         files = [tmp / "report.html", tmp / "summary.json"] + files

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..jsonsafe import jsonable
-from .build import _assumptions_html, _fig_map, _html_table, _img, _page, staged_folder
+from .build import assumptions_html, fig_map, html_table, img_html, page_html, staged_folder
 
 
 def _verdict(ok: bool) -> str:
@@ -63,7 +63,7 @@ def write_certificate(verification, out_dir, *, speed_map=None, fmt: str = "png"
         secs.append(("statement", "Statement", stmt))
         comp = pd.DataFrame([{"limit": c.what, "passed": c.passed, "margin": c.margin, "unit": c.unit, "detail": c.detail}
                              for c in v.compliance])
-        secs.append(("compliance", "(a) Compliance of the deployment", _verdict(v.compliant) + _html_table(comp)))
+        secs.append(("compliance", "(a) Compliance of the deployment", _verdict(v.compliant) + html_table(comp)))
         claim = (f"<p>{_verdict(v.claim_holds)}: {v.protected_engageable} of {v.protected_trajectories} protected "
                  f"trajectories can be engaged. ")
         if v.smallest_margin_s is not None:
@@ -82,7 +82,7 @@ def write_certificate(verification, out_dir, *, speed_map=None, fmt: str = "png"
                                   "mission covered": "–" if r["mission_coverage"] is None
                                   else f"{100 * r['mission_coverage']:.1f} %",
                                   "binding": "yes" if r["name"] == v.binding else ""} for r in v.sets])
-            claim += _html_table(rows)
+            claim += html_table(rows)
         if v.engageable_examples:
             claim += "<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in v.engageable_examples) + "</ul>"
         secs.append(("claim", "(b) The physical claim", claim))
@@ -91,23 +91,23 @@ def write_certificate(verification, out_dir, *, speed_map=None, fmt: str = "png"
                      f"<p>{_verdict(v.mission_covered or v.mission_trajectories == 0)}: {cov} of {v.mission_trajectories} "
                      f"'{html.escape(g.mission_role)}' threats covered (required {100 * g.min_mission_coverage:g} %).</p>"))
         if v.breaking:
-            secs.append(("break", "What would break it", _html_table(pd.DataFrame(v.breaking))))
+            secs.append(("break", "What would break it", html_table(pd.DataFrame(v.breaking))))
         if v.assessment is not None:
             f = tmp / "figures" / f"deployment-strategic.{fmt}"
-            _fig_map(v.assessment, g.protected_role, f, f"{v.scenario_name}: protected trajectories")
-            secs.append(("maps", "Maps", _img(str(f.relative_to(tmp)), "Protected trajectories, batteries, fans and radar coverage")))
+            fig_map(v.assessment, g.protected_role, f, f"{v.scenario_name}: protected trajectories")
+            secs.append(("maps", "Maps", img_html(str(f.relative_to(tmp)), "Protected trajectories, batteries, fans and radar coverage")))
         if speed_map is not None:
             f = tmp / "figures" / f"permissible-speed.{fmt}"
             plot_speed_map(speed_map, f)
-            secs[-1] = (secs[-1][0], secs[-1][1], secs[-1][2] + _img(str(f.relative_to(tmp)), "Permissible burnout speed"))
+            secs[-1] = (secs[-1][0], secs[-1][1], secs[-1][2] + img_html(str(f.relative_to(tmp)), "Permissible burnout speed"))
         secs.append(("verification", "Verification",
                      "<p>How each limit could be checked by the protected party: limits on deployments by inspecting "
                      "the deployment; limits on tests by observing the tests with its sensors (simulated: "
                      "<code>openbmd guarantee observe</code>), with the smallest excess over the limit that would be "
                      "detected with 95 % probability at a 5 % false-alarm rate.</p>"
-                     + _html_table(pd.DataFrame(verification_rows(g, observations)))))
-        secs.append(("assumptions", "Assumptions and sources", _assumptions_html(v.assumptions)))
-        (tmp / "certificate.html").write_text(_page(f"Guarantee certificate: {g.name}", secs), encoding="utf-8")
+                     + html_table(pd.DataFrame(verification_rows(g, observations)))))
+        secs.append(("assumptions", "Assumptions and sources", assumptions_html(v.assumptions)))
+        (tmp / "certificate.html").write_text(page_html(f"Guarantee certificate: {g.name}", secs), encoding="utf-8")
         (tmp / "certificate.json").write_text(json.dumps(jsonable(v.to_dict()), indent=1, allow_nan=False), encoding="utf-8")
     return out_dir
 

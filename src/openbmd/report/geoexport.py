@@ -59,7 +59,7 @@ class Feature:
         if self.kind not in KINDS:
             raise ValueError(f"feature kind must be one of {KINDS}, got {self.kind!r}")
         if self.kind == "polygon":
-            rings = geo._as_polygon(self.coords)
+            rings = geo.as_polygon(self.coords)
             if not rings:
                 raise ValueError("a polygon needs at least one ring")
             self.coords = [_check_coords(r, "polygon ring", min_points=3) for r in rings]
@@ -175,8 +175,8 @@ def _closed(ring: np.ndarray) -> np.ndarray:
 def _oriented(ring: np.ndarray, ccw: bool) -> np.ndarray:
     """Ring with RFC 7946 winding, judged in the plane of unwrapped longitudes."""
     planar = ring.copy()
-    planar[:, 0] = geo._unwrap(ring[:, 0])
-    return ring if (geo._signed_area(planar) >= 0.0) == ccw else ring[::-1]
+    planar[:, 0] = geo.unwrap(ring[:, 0])
+    return ring if (geo.signed_area(planar) >= 0.0) == ccw else ring[::-1]
 
 
 def _wrapped(c: np.ndarray) -> np.ndarray:
@@ -234,7 +234,7 @@ def _geojson_polygon(rings: list[np.ndarray], decimals: int | None = None) -> di
         out = []
         for c in copies:
             for poly in MplPath(c[:, :2]).clip_to_bbox(box).to_polygons():
-                if len(poly) < 4 or geo._signed_area(poly) == 0.0:
+                if len(poly) < 4 or geo.signed_area(poly) == 0.0:
                     continue
                 if c.shape[1] > 2:
                     near = np.argmin(((poly[:, None, :] - c[None, :, :2]) ** 2).sum(axis=2), axis=1)

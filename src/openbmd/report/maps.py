@@ -164,7 +164,7 @@ class MapProjection:
     def polygon_path(self, polygon) -> Path | None:
         """Compound path of one lon/lat polygon (a ring or a list of rings, exterior first),
         oriented for matplotlib's non-zero fill; None when nothing of it is visible."""
-        paths = self.polygon_paths([geo._as_polygon(polygon)])
+        paths = self.polygon_paths([geo.as_polygon(polygon)])
         return paths[0] if paths else None
 
     def polygon_paths(self, polygons, view=None, _items=None) -> list[Path]:
@@ -223,7 +223,7 @@ def _planar_items(polygons, lon_center_deg) -> list[tuple[int, int, np.ndarray]]
     """
     out = []
     for pi, poly in enumerate(polygons):
-        rings = (geo.planar_rings(ring, 0.0 if lon_center_deg is None else lon_center_deg) for ring in geo._as_polygon(poly))
+        rings = (geo.planar_rings(ring, 0.0 if lon_center_deg is None else lon_center_deg) for ring in geo.as_polygon(poly))
         # k counts the rings left: the first is the exterior (Antarctica's first ring is the pole)
         for k, prs in enumerate(p for p in rings if p):
             for r in prs[:1] if lon_center_deg is None else prs:

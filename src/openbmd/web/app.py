@@ -445,9 +445,9 @@ def create_app(db_path=None, default_scenario: str = "default", *, allowed_hosts
                                    "t_s": [round(float(times[j]), 1) for j in idx]})
         fans = []
         if tracks and a.engagements is not None:
-            from ..report.build import _fans
+            from ..report.build import fly_out_fans
 
-            for b, ring in _fans(a):
+            for b, ring in fly_out_fans(a):
                 if np.isfinite(ring).all():
                     fans.append({"battery": b.name, "altitude_km": 150, "within_s": 300,
                                  "lonlat": [[round(float(x), 3), round(float(y), 3)] for x, y in ring]})
