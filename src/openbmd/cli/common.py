@@ -342,18 +342,18 @@ def positive(value, flag):
 
 
 def json_safe(v):
-    """One value as JSON takes it: numpy scalars to Python, non-finite floats to None."""
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    if hasattr(v, "item"):
-        v = v.item()
-        return None if isinstance(v, float) and not math.isfinite(v) else v
-    return v
+    """One value as JSON takes it, by openbmd's one rule (:func:`openbmd.jsonsafe.jsonable`):
+    numpy scalars to Python, non-finite floats to None."""
+    from ..jsonsafe import jsonable  # numpy: imported when a command writes JSON, not at start-up
+
+    return jsonable(v)
 
 
 def json_record(rec: dict) -> dict:
-    """A record (a row of a frame) with :func:`json_safe` values."""
-    return {k: json_safe(v) for k, v in rec.items()}
+    """A record (a row of a frame) with JSON-safe values."""
+    from ..jsonsafe import jsonable
+
+    return jsonable(rec)
 
 
 # ------------------------------------------------------------------ progress ----
