@@ -165,10 +165,10 @@ def main(argv=None) -> int:
         if args.out:
             df.to_csv(folder / "defended_footprint.csv", index=False)
             countries.to_csv(folder / "defended_footprint_countries.csv", index=False)
-            from openbmd.report.build import _fig_footprint
+            from openbmd.report.build import fig_footprint
 
             last = archs[-1]
-            _fig_footprint([(f"{last}, {v:.1f} km/s vs {missiles[0]}", fps[(missiles[0], last, v)]) for v in speeds],
+            fig_footprint([(f"{last}, {v:.1f} km/s vs {missiles[0]}", fps[(missiles[0], last, v)]) for v in speeds],
                            folder / "defended_footprint.png")
 
     print(f"Defended footprint over Europe, launches from the Tabriz launch area, {step:g} deg grid,")

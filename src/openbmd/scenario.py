@@ -94,7 +94,7 @@ KINDS = ("land", "ship")
 # The physical range of every number a scenario file holds: (low, high, unit or
 # reason). Generous sanity bounds, checked when the file is read, so that a
 # typo (count = 1000000000000, a delay of 1e308 s) is refused, not computed.
-# The same limits as the command line's (openbmd.cli).
+# The same limits as the command line's (openbmd.cli.common).
 MAX_BURNOUT_SPEED_KM_S = 11.0  # below escape speed at the surface (11.2 km/s)
 _DAY = (0, 86_400, "s, at most a day")
 _ALT = (0, 10_000, "km")

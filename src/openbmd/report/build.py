@@ -252,7 +252,6 @@ def fig_footprint(fps: list, path: Path):
     M.save(fig, path)
 
 
-_fig_footprint = fig_footprint  # the old name (docs/gallery/defended_footprint.py uses it)
 
 
 def _pick_threats(assessment: Assessment, k=6):
