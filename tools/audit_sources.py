@@ -2,7 +2,7 @@
 """Citation audit of openbmd's data: every citation names a listed document,
 every listed document says how much of it was read.
 
-What it checks (``python tools/audit_sources.py``; ``tests/test_audit_sources.py``
+What it checks (``python tools/audit_sources.py``; ``tests/data/test_audit_sources.py``
 runs it):
 
 1. **Documents.** The bibliography tables of ``docs/sources*.md`` (a Markdown

@@ -4,7 +4,7 @@
 Flies each missile of the bundled catalog at full energy with the pitch-over
 kick that maximises ground range (``openbmd.flight.aim.max_range``) in three
 directions: northward from 45N (the calibration case of
-``tests/test_catalog_ranges.py``), and eastward and westward from the equator
+``tests/validation/test_against_published_missile_ranges.py``), and eastward and westward from the equator
 (to show the effect of the Earth's rotation). Prints a Markdown table meant to
 be pasted into ``docs/sources.md`` ("Model ranges versus published ranges").
 

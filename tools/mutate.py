@@ -65,35 +65,35 @@ class Mutant:
 
 
 T = "tests/"
-CONST = T + "test_against_published_constants.py"
-DRAG = T + "test_against_scipy_drag.py"
-RULES = T + "test_engage_rules.py"
-LIMITS = T + "test_guarantee_limits.py"
+CONST = T + "validation/test_against_published_constants.py"
+DRAG = T + "validation/test_against_scipy_drag.py"
+RULES = T + "validation/test_against_hand_calculations.py"
+LIMITS = T + "unit/test_guarantee_limits.py"
 
 MUTANTS = [
     # --- the Earth model
     Mutant("earth.omega", "earth.py", "OMEGA_EARTH = 7.292115e-5", "OMEGA_EARTH = 7.292115e-5 * 1.013",
-           (CONST, T + "test_rotation.py"), "Earth's rotation rate 1.3 % off"),
+           (CONST, T + "validation/test_against_earth_rotation.py"), "Earth's rotation rate 1.3 % off"),
     Mutant("earth.j2", "earth.py", "J2_EARTH = 1.082629821313e-3", "J2_EARTH = 1.082629821313e-3 * 1.03",
-           (CONST, T + "test_conservation.py"), "J2 3 % off"),
+           (CONST, T + "validation/test_against_kepler_propagation.py"), "J2 3 % off"),
     Mutant("earth.j2-term", "earth.py", "c1 = 1.0 + fac * (1.0 - 5.0 * zr2)", "c1 = 1.0 + fac * (1.0 - 3.0 * zr2)",
-           (T + "test_earth.py", CONST), "wrong coefficient in the J2 acceleration"),
+           (T + "validation/test_against_pyproj_and_pymap3d.py", CONST), "wrong coefficient in the J2 acceleration"),
     # --- the atmosphere
     Mutant("atmosphere.geopotential", "atmosphere.py", "h = R0 * z / (R0 + z)  # geopotential altitude (m)",
-           "h = z  # geopotential altitude (m)", (T + "test_atmosphere.py", DRAG),
+           "h = z  # geopotential altitude (m)", (T + "validation/test_against_us_standard_atmosphere.py", DRAG),
            "geometric altitude used as geopotential below 86 km"),
     # --- the flight kernel
     Mutant("kernel.rv-drag", "flight/kernel.py", "k = 0.5 * rho * v / seg[G_BETA]", "k = 0.55 * rho * v / seg[G_BETA]",
-           (DRAG, T + "test_flight.py"), "reentry-vehicle drag 10 % too high"),
+           (DRAG, T + "unit/test_flight.py"), "reentry-vehicle drag 10 % too high"),
     Mutant("kernel.booster-drag", "flight/kernel.py", "k = 0.5 * rho * v * cd * seg[G_AREA] / mass",
-           "k = 0.45 * rho * v * cd * seg[G_AREA] / mass", (DRAG, T + "test_flight.py"), "booster drag 10 % too low"),
+           "k = 0.45 * rho * v * cd * seg[G_AREA] / mass", (DRAG, T + "unit/test_flight.py"), "booster drag 10 % too low"),
     Mutant("kernel.coriolis-sign", "flight/kernel.py", "ay = gy - 2.0 * om * vx + om * om * yy",
-           "ay = gy + 2.0 * om * vx + om * om * yy", (T + "test_rotation.py", CONST), "Coriolis term's sign (y)"),
+           "ay = gy + 2.0 * om * vx + om * om * yy", (T + "validation/test_against_earth_rotation.py", CONST), "Coriolis term's sign (y)"),
     Mutant("kernel.centrifugal", "flight/kernel.py", "ax = gx + 2.0 * om * vy + om * om * x",
-           "ax = gx + 2.0 * om * vy", (T + "test_rotation.py", CONST), "centrifugal term dropped (x)"),
+           "ax = gx + 2.0 * om * vy", (T + "validation/test_against_earth_rotation.py", CONST), "centrifugal term dropped (x)"),
     # --- aiming
     Mutant("aim.tolerance", "flight/aim.py", "tolerance: float = 100.0,", "tolerance: float = 10000.0,",
-           (T + "test_aim.py",), "aim converges to 10 km instead of 100 m", kernels=False),
+           (T + "unit/test_aim.py",), "aim converges to 10 km instead of 100 m", kernels=False),
     # --- the engagement engine (not its tail-chase rule)
     Mutant("engage.closing-speed-sign", "engage.py", "rx, ry, rz = vix - thr_v[i, k, 0], viy - thr_v[i, k, 1], viz - thr_v[i, k, 2]",
            "rx, ry, rz = vix + thr_v[i, k, 0], viy + thr_v[i, k, 1], viz + thr_v[i, k, 2]", (RULES,),
@@ -108,13 +108,13 @@ MUTANTS = [
     Mutant("sensors.max-elevation", "sensors.py",
            "ok = sel >= s_min and sel <= s_max",
            "ok = sel >= s_min",
-           (RULES + "::test_radar_maximum_elevation", T + "test_sensors.py"), "a radar's maximum elevation ignored"),
+           (RULES + "::test_radar_maximum_elevation", T + "unit/test_sensors.py"), "a radar's maximum elevation ignored"),
     Mutant("sensors.track-time", "sensors.py", "trk = np.where(ft >= 0, t[np.maximum(ft, 0)] + radar.track_time, np.nan)",
            "trk = np.where(ft >= 0, t[np.maximum(ft, 0)], np.nan)",
-           (T + "test_sensors.py",), "firm track at first detection (track time ignored)"),
+           (T + "unit/test_sensors.py",), "firm track at first detection (track time ignored)"),
     # --- battle management
     Mutant("wta.look-fires-all", "wta.py", "out[i, j] += salvo * surv", "out[i, j] += salvo",
-           (T + "test_wta.py",), "shoot-look-shoot fires the second shot even after a kill"),
+           (T + "unit/test_wta.py",), "shoot-look-shoot fires the second shot even after a kill"),
     # --- guarantee compliance (no compiled code)
     Mutant("guarantee.east-of-sign", "guarantee.py", 'm = p["lon_deg"] - float(lo.max())',
            'm = float(lo.max()) - p["lon_deg"]', (LIMITS,), "no_sites_east_of margin's sign flipped", kernels=False),

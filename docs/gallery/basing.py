@@ -26,7 +26,7 @@ What the sources say, and what could be checked here
   eastern United States from Iranian missiles". The report itself could not
   be read here; none of its figures is printed.
 * Butt & Postol 2011 and Wilkening 2012 (texts not retrieved; conclusion as
-  this project states it in README and tests/test_engage.py, unverified):
+  this project states it in README and tests/unit/test_engage.py, unverified):
   interceptors in Romania cannot engage ICBMs from western Russia toward the
   US; fast interceptors on ships in the Norwegian Sea can, launched early.
 * G. Lewis (Cornell), quoted by TASS, 20 May 2016 (read): the SM-3 Block IIA

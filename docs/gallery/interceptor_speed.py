@@ -21,7 +21,7 @@ What the sources say, and what could be checked here
 * Wilkening 2012, "Does missile defence in Europe threaten Russia?",
   Survival 54(1) (venue as given in docs/sources.md; not checked). The text
   could NOT be retrieved. Its conclusion is used here only as this project
-  states it (README; tests/test_engage.py), unverified: interceptors in
+  states it (README; tests/unit/test_engage.py), unverified: interceptors in
   Romania cannot engage ICBMs from western Russia toward the US; 3 km/s
   interceptors in Poland cannot either; 5-5.5 km/s interceptors on ships in
   the Norwegian Sea can, with an early launch.

@@ -97,7 +97,7 @@ class Radar:
     def visible(self, r, rcs=0.1, earth: E.EarthModel = E.WGS84, detection=None) -> np.ndarray:
         """Boolean mask: which ECEF points (..., 3) the radar detects (NaN points: no).
         Compiled, in one pass over the points; the same tests as :meth:`look`
-        (``tests/test_sensors.py`` checks the two agree). ``detection``: the
+        (``tests/unit/test_sensors.py`` checks the two agree). ``detection``: the
         detection ranges of ``rcs`` when already known (:meth:`detection_range`)."""
         r = np.asarray(r, dtype=float)
         shape = r.shape[:-1]

@@ -106,7 +106,7 @@ def test_balance_table_per_phase(northern):
         assert s["decision time 10 s"] >= s["decision time 60 s"] - 1e-9
 
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def openbmd(*args, **kw):

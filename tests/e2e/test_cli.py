@@ -158,7 +158,7 @@ def _readme_commands():
     import shlex
     from pathlib import Path
 
-    root = Path(__file__).parents[1]
+    root = Path(__file__).parents[2]
     text = (root / "README.md").read_text() + (root / "docs" / "cli.md").read_text()
     out = []
     for block in re.findall(r"```bash\n(.*?)```", text, flags=re.S):

@@ -191,7 +191,7 @@ def test_max_interceptors_per_site(tmp_path):
 def test_every_limit_kind_is_covered():
     tested = {"no_sites_east_of", "max_burnout_speed", "no_naval_north_of", "keep_out", "min_distance_from_border",
               "radar_sector", "max_interceptors_per_site"}
-    # the precedents' kinds (treaty articles and limits on flight tests): tests/test_precedents.py
+    # the precedents' kinds (treaty articles and limits on flight tests): tests/validation/test_against_treaty_precedents.py
     tested |= {"max_interceptors_total", "max_deployment_areas", "no_basing", "early_warning_periphery",
                "max_test_interceptor_speed", "max_test_target_speed", "max_test_target_range",
                "max_test_intercept_altitude"}

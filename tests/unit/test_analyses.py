@@ -28,6 +28,7 @@ def write(tmp_path, name, text):
     return p
 
 
+@pytest.mark.slow
 def test_every_bundled_scenario_runs(comparison):
     for name in scenario.bundled_names():
         sc = scenario.load(name)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-DATA = Path(__file__).resolve().parents[1] / "src" / "openbmd" / "catalog" / "data"
+DATA = Path(__file__).resolve().parents[2] / "src" / "openbmd" / "catalog" / "data"
 G0 = 9.80665
 # Ideal delta-v minus burnout speed (gravity + drag losses), km/s.
 LOSS_BAND = (0.2, 1.5)

@@ -6,7 +6,7 @@ point-mass gravity (GM = 3.986004418e14 m^3/s^2, the published WGS 84 value),
 thrust and drag, integrated with ``scipy.integrate.solve_ivp`` (DOP853,
 rtol 1e-11), and air density from the ``ussa1976`` package (the U.S.
 Standard Atmosphere 1976; above 86 km with the one-line correction of its
-atomic-oxygen term explained in tests/test_atmosphere.py), interpolated in
+atomic-oxygen term explained in tests/validation/test_against_us_standard_atmosphere.py), interpolated in
 log-density on a 50 m grid (0-86 km) and a 250 m grid (86-120 km). No drag
 above 120 km (openbmd's default drag ceiling).
 
@@ -55,7 +55,7 @@ OPTS = FlightOptions(earth=EarthModel("sphere", rotation=False, gravity="point")
 
 # ------------------------------------------------------------ reference ----
 def _corrected_atomic_oxygen_term(z_grid, g, t, dt_dz, d, k):
-    """ussa1976's atomic-oxygen diffusion term with the mean molar mass M (see tests/test_atmosphere.py)."""
+    """ussa1976's atomic-oxygen diffusion term with the mean molar mass M (see tests/validation/test_against_us_standard_atmosphere.py)."""
     import ussa1976.core as uc
 
     m = uc.compute_mean_molar_mass_high_altitude(z_grid)

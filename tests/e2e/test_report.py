@@ -15,6 +15,8 @@ from openbmd.cli import main
 from openbmd.report.build import GZIP_CSV_ROWS, MARKER, REPORT_BYTES_MAX, ReportError, write_report
 from openbmd.report.maps import LAND_COLOR
 
+pytestmark = pytest.mark.slow
+
 VOID = {"meta", "img", "br", "hr", "link", "input", "col", "source", "wbr", "area", "base"}
 
 

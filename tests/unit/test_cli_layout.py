@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-SRC = Path(__file__).resolve().parents[1] / "src"
+SRC = Path(__file__).resolve().parents[2] / "src"
 PKG = SRC / "openbmd"
 CLI = PKG / "cli"
 BASE = {"__init__", "__main__", "common"}

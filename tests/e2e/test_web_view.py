@@ -14,7 +14,7 @@ from test_web_browser import CHROMIUM, browser  # noqa: F401 - browser is a pyte
 
 from openbmd.web.local import LocalServer
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)")]
 SIZES = [(1600, 1000), (1280, 800)]
 
 REMOTE_CUED = """

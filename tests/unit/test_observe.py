@@ -22,7 +22,7 @@ from openbmd import guarantee as G
 from openbmd import observe as O
 from openbmd.tracking import MeasurementModel
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NEAR, FAR = "22.0,-165.0", "30.0,-170.0"  # observation ships ~under FTM-44's intercept, and ~1,000 km off
 
 

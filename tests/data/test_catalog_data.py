@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-DATA = Path(__file__).resolve().parents[1] / "src" / "openbmd" / "catalog" / "data"
+DATA = Path(__file__).resolve().parents[2] / "src" / "openbmd" / "catalog" / "data"
 G0 = 9.80665
 MU = 3.986004418e14
 R_EARTH = 6.371e6

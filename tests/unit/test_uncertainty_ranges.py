@@ -19,7 +19,7 @@ from openbmd.guarantee import Guarantee, load_guarantee
 from openbmd.uncertainty import (_draws, drawn_parameters, monte_carlo, sample_engine, sample_scenario)
 from openbmd.vehicles import TAIL_CHASE_CLOSING_SPEED_SOURCE, Interceptor
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 INTERCEPTORS = tomllib.loads((ROOT / "src/openbmd/catalog/data/interceptors.toml").read_text())["interceptor"]
 NEW_KEYS = ("tail_chase_closing_speed_km_s", "handover_time_s")
 

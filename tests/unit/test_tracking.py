@@ -26,7 +26,7 @@ from openbmd.sensors import Radar
 
 CAT = default_catalog()
 TPY2 = CAT.radar("AN/TPY-2")
-RADARS_TOML = Path(__file__).resolve().parents[1] / "src" / "openbmd" / "catalog" / "data" / "radars.toml"
+RADARS_TOML = Path(__file__).resolve().parents[2] / "src" / "openbmd" / "catalog" / "data" / "radars.toml"
 
 
 @pytest.fixture(scope="module")

@@ -82,6 +82,7 @@ def test_bundled_guarantee_northern_ships_violate_it(north, capsys):
     assert d["passed"] is False and d["claim_holds"] is False and d["smallest_margin_s"] < 0
 
 
+@pytest.mark.slow
 def test_certificate(north, tmp_path):
     out = tmp_path / "cert"
     assert main(["guarantee", "verify", "north-speed-limit-worst-case", "epaa-phase3-redzikowo-ib", "--quiet",
@@ -166,6 +167,7 @@ def test_speed_map_on_a_local_cluster_equals_in_process(north, small_map):
     assert sm2.info.workers == 2
 
 
+@pytest.mark.slow
 def test_monte_carlo_is_reproducible(north):
     from openbmd.uncertainty import monte_carlo
 
@@ -238,6 +240,7 @@ def test_keep_out_guarantee_file(north, small_map, tmp_path, capsys):
         write_keepout_guarantee(north, sm, 5.5, p)
 
 
+@pytest.mark.slow
 def test_radar_sector_and_tradeoff(north, tmp_path):
     from openbmd.synthesis import radar_sector, tradeoff, write_sector_guarantee
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 _spec = importlib.util.spec_from_file_location("audit_sources", ROOT / "tools" / "audit_sources.py")
 audit_sources = importlib.util.module_from_spec(_spec)
 sys.modules.setdefault("audit_sources", audit_sources)
