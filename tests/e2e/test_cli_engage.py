@@ -25,9 +25,17 @@ def test_engage_json_per_site():
 
 
 def test_engage_table_with_catalog_interceptor_and_radar():
-    p = openbmd("engage", *THREAT, "--site", "Redzikowo", "--interceptor", "SM-3 IIA", "--radar", "TPY-2",
-                "--decision-time-s", "20")
+    args = ("engage", *THREAT, "--site", "Redzikowo", "--interceptor", "SM-3 IIA", "--radar", "TPY-2",
+            "--decision-time-s", "20")
+    p = openbmd(*args, "--assumptions")
     assert "Assumptions:" in p.stdout and "AN/TPY-2" in p.stdout and "SM-3 Block IIA" in p.stdout
+    full = p.stdout[p.stdout.index("Assumptions:"):].splitlines()[1:]
+    # by default a summary: the count, at most 5 of them, and how to see all
+    short = openbmd(*args).stdout
+    summary = short[short.index("Assumptions:"):].splitlines()
+    assert f"Assumptions: {len(full)}," in summary[0] and len(summary) == 1 + 5 + 1 < len(full) + 1
+    assert f"--assumptions lists all {len(full)}" in summary[-1]
+    assert short[:short.index("Assumptions:")] == p.stdout[:p.stdout.index("Assumptions:")]  # the same answer
 
 
 def test_radar_command():

@@ -378,19 +378,37 @@ def progress(desc, total, quiet):
 
 
 # ------------------------------------------------------------------ output ----
+SUMMARY_ASSUMPTIONS = 5  # lines of the default summary
+
+
 def print_assumptions(lines, args, out=None):
-    """The list of assumptions, after the answer; ``--no-assumptions`` leaves it out."""
+    """The assumptions, after the answer: by default a summary (how many, how
+    many are stated ASSUMPTIONs without a published source, and the first
+    few, those first); ``--assumptions`` lists them all, ``--no-assumptions``
+    none. ``--json`` output always carries them all."""
     if getattr(args, "no_assumptions", False):
         return
     out = out or sys.stdout
-    print("\nAssumptions:", file=out)
-    for a in lines:
-        print(f"  - {a}", file=out)
+    lines = [str(a) for a in lines]
+    if getattr(args, "assumptions", False) or len(lines) <= SUMMARY_ASSUMPTIONS:
+        print("\nAssumptions:", file=out)
+        for a in lines:
+            print(f"  - {a}", file=out)
+        return
+    stated = [a for a in lines if "ASSUMPTION" in a]
+    first = (stated + [a for a in lines if "ASSUMPTION" not in a])[:SUMMARY_ASSUMPTIONS]
+    print(f"\nAssumptions: {len(lines)}, of which {len(stated)} stated ASSUMPTIONs without a published source; "
+          f"the first {len(first)}:", file=out)
+    for a in first:
+        print(f"  - {a if len(a) <= 160 else a[:159] + '…'}", file=out)
+    print(f"  (--assumptions lists all {len(lines)}; --no-assumptions leaves them out)", file=out)
 
 
 def add_no_assumptions(p):
-    p.add_argument("--no-assumptions", action="store_true", help="leave out the list of assumptions printed after the answer")
-
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--no-assumptions", action="store_true", help="leave out the assumptions printed after the answer")
+    g.add_argument("--assumptions", action="store_true",
+                   help="list every assumption after the answer (default: a summary of a few lines)")
 
 
 # ------------------------------------------------------------------ tables ----
