@@ -12,6 +12,8 @@ _SESSION_CACHE = os.environ.get("OPENBMD_TEST_SESSION_CACHE") or tempfile.mkdtem
 os.environ["OPENBMD_TEST_SESSION_CACHE"] = _SESSION_CACHE
 os.environ["OPENBMD_CACHE_DIR"] = _SESSION_CACHE
 os.environ.pop("OPENBMD_NO_CACHE", None)
+# the CLI's one-time compile notice would be an extra stderr line in whichever test runs first
+os.environ["OPENBMD_NO_COMPILE_NOTICE"] = "1"
 
 from openbmd.earth import EarthModel
 from openbmd.flight import FlightOptions

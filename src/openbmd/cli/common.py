@@ -417,7 +417,8 @@ def add_no_assumptions(p):
 # a dash for a missing value, and a width that fits the terminal (wider tables
 # are split, repeating the first column). --json and --csv stay complete.
 MISSING = "—"
-TABLE_WIDTH = 110  # the widest table printed (a 100-120 column terminal)
+TABLE_WIDTH = 100  # the widest table printed (a 100-column terminal); --wide: no limit
+TABLE = {"width": TABLE_WIDTH, "columns": None}  # this command's --wide and --columns (set_table_options)
 MAX_TEXT = 48  # longer names are shortened with "…" (--json / --csv have them whole)
 _UNITS = (("_km_s", "km/s"), ("_km2", "km2"), ("_share", "%"), ("_coverage", "%"), ("_gap", "%"), ("_km", "km"),
           ("_deg", "deg"), ("_m2", "m2"), ("_s", "s"), ("_m", "m"))
@@ -546,10 +547,46 @@ def format_table(df, heads=None, keys=1, width=TABLE_WIDTH) -> str:
     return "\n".join(out[:-1])
 
 
+def add_table_options(p):
+    """--wide and --columns for a command that prints tables."""
+    p.add_argument("--wide", action="store_true", help="print each table in one piece, however wide "
+                   f"(default: split at {TABLE_WIDTH} columns, repeating the first column)")
+    p.add_argument("--columns", metavar="A,B", help="only these columns of the text tables (their JSON/CSV names; "
+                   "the first column always stays); --json and --csv stay complete")
+
+
+def set_table_options(args):
+    """This command's --wide and --columns, for every table it prints."""
+    TABLE["width"] = math.inf if getattr(args, "wide", False) else TABLE_WIDTH
+    cols = getattr(args, "columns", None)
+    TABLE["columns"] = [c.strip() for c in cols.split(",") if c.strip()] if cols else None
+    TABLE["checked"] = False
+
+
+def _pick_columns(df, keys):
+    """The --columns of this table. The command's first table must know every
+    name asked (a typo is an input error); a later table (a command can print
+    several) keeps only those it has, or stays whole if it has none."""
+    want = TABLE["columns"]
+    if not want:
+        return df
+    known = [c for c in want if c in df.columns]
+    if not TABLE.get("checked"):
+        TABLE["checked"] = True
+        unknown = [c for c in want if c not in df.columns]
+        if unknown:
+            raise InputError(f"--columns: {', '.join(unknown)}: not a column of this table; "
+                             f"its columns: {', '.join(map(str, df.columns))}")
+    if not known:
+        return df
+    key = list(df.columns[:keys])
+    return df[key + [c for c in known if c not in key]]
+
+
 def print_records(df, as_json, out=None, heads=None, keys=1):
     out = out or sys.stdout
     if as_json:
         for rec in df.to_dict(orient="records"):
             print(json.dumps(json_record(rec)), file=out)
         return
-    print(format_table(df, heads=heads, keys=keys), file=out)
+    print(format_table(_pick_columns(df, keys), heads=heads, keys=keys, width=TABLE["width"]), file=out)

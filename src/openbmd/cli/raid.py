@@ -15,6 +15,7 @@ from .common import (
     MAX_PER_MISSILE,
     MAX_SAMPLES,
     InputError,
+    add_table_options,
     add_no_assumptions,
     delay,
     existing_file,
@@ -272,6 +273,7 @@ def add_parsers(sub):
     r.set_defaults(func=cmd_raid)
 
     b = sub.add_parser("balance", help="how many strategic warheads could the defence engage or attrit, per phase")
+    add_table_options(b)
     b.add_argument("scenario", nargs="?", default="default", type=existing_file("scenario"), help="scenario or comparison (default: the EPAA phases)")
     b.add_argument("--force", action="append", metavar="NAME", help="force of the catalog (repeat; default: the scenario's)")
     b.add_argument("--attack", action="append", metavar="NAME",

@@ -15,6 +15,7 @@ import sys
 from .common import (
     InputError,
     add_no_assumptions,
+    add_table_options,
     existing_file,
     guarded,
     json_record,
@@ -150,10 +151,10 @@ def cmd_phases(args) -> int:
     if args.no_footprint:
         show = show.drop(columns=["defended_area_km2"])
     print_records(show, False)
-    print("\nMargins are engagement margins: positive, the best battery could launch that many seconds later and "
-          "still intercept;\nnegative, it is that many seconds too late (the trajectory cannot be engaged).")
-    print("These figures use each scenario's cues as declared; `openbmd robustness` gives them under own-radar, "
-          "remote and\nearly-warning-launch cues, the tail-chase rules and the signature models.")
+    print("\nMargins are engagement margins: positive, the best battery could launch that many seconds\n"
+          "later and still intercept; negative, it is that many seconds too late (not engageable).")
+    print("These figures use each scenario's cues as declared; `openbmd robustness` gives them under\n"
+          "own-radar, remote and early-warning-launch cues, the tail-chase rules and the signature models.")
     pf = comp.per_field()
     names = list(pf.columns)
     print("\nStrategic trajectories engageable, share per launch field and phase:")
@@ -270,6 +271,7 @@ def add_parsers(sub):
                        help="scenario file or bundled name (see 'openbmd scenarios')")
         p.add_argument("--json", action="store_true", help=json_help)
         p.add_argument("--quiet", action="store_true", help="no progress bar")
+        add_table_options(p)
 
     a = sub.add_parser("assess", help="the engagement matrix of every threat against every battery")
     common(a)
@@ -298,6 +300,7 @@ def add_parsers(sub):
     rb.add_argument("--quiet", action="store_true", help="no progress bar")
     rb.add_argument("--sets", metavar="A,B", help="comma-separated assumption sets (default: all)")
     rb.add_argument("--no-balance", action="store_true", help="skip the warhead counts (faster)")
+    add_table_options(rb)
     add_no_assumptions(rb)
     rb.set_defaults(func=cmd_robustness)
     n = sub.add_parser("south-vs-north", help="the stated mission and the feared one side by side")
