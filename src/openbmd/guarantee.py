@@ -710,7 +710,7 @@ class Verification:
         """One line per assumption set (for the CLI and the certificate)."""
         out = []
         for r in self.sets:
-            m = "no protected trajectory in reach" if r["min_margin_s"] is None else f"smallest margin {r['min_margin_s']:+.0f} s"
+            m = "no protected trajectory in reach" if r["min_margin_s"] is None else f"engagement margin {-r['min_margin_s']:+.0f} s"
             cov = "" if r["mission_coverage"] is None else f"; mission {100 * r['mission_coverage']:.1f} %"
             mark = "  <- binding" if r["name"] == self.binding else ""
             out.append(f"{r['name']}: {'holds' if r['claim_holds'] else 'FAILS'} ({r['protected_engageable']} of "
@@ -742,6 +742,7 @@ class Verification:
             "compliance": [c.__dict__ for c in self.compliance],
             "claim_holds": self.claim_holds, "protected_trajectories": self.protected_trajectories,
             "protected_engageable": self.protected_engageable, "smallest_margin_s": self.smallest_margin_s,
+            "engagement_margin_s": None if self.smallest_margin_s is None else -self.smallest_margin_s,
             "closest_trajectory": self.closest, "closest_battery": self.closest_battery,
             "engageable_examples": self.engageable_examples,
             "mission_trajectories": self.mission_trajectories, "mission_coverage": self.mission_coverage,

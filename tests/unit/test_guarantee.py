@@ -80,6 +80,7 @@ def test_bundled_guarantee_northern_ships_violate_it(north, capsys):
     assert main(["guarantee", "verify", "north-speed-limit", "epaa-phase4-northern-seas", "--json", "--quiet"]) == 1
     d = json.loads(capsys.readouterr().out)
     assert d["passed"] is False and d["claim_holds"] is False and d["smallest_margin_s"] < 0
+    assert d["engagement_margin_s"] == -d["smallest_margin_s"] > 0  # one sign convention (docs/cli.md)
 
 
 @pytest.mark.slow
@@ -90,7 +91,7 @@ def test_certificate(north, tmp_path):
     d = json.loads((out / "certificate.json").read_text())
     assert d["passed"] is True and d["assumptions"] and d["binding_assumption"] == "early-warning-launch"
     html = (out / "certificate.html").read_text()
-    assert "binding one (the smallest margin) is <b>early-warning-launch</b>" in html
+    assert "binding one (closest to engageable: the largest engagement margin) is <b>early-warning-launch</b>" in html
     assert "(a) Compliance" in html and "(b) The physical claim" in html and "Assumptions and sources" in html
     assert list((out / "figures").glob("*.png"))
 

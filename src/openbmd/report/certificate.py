@@ -67,18 +67,19 @@ def write_certificate(verification, out_dir, *, speed_map=None, fmt: str = "png"
         claim = (f"<p>{_verdict(v.claim_holds)}: {v.protected_engageable} of {v.protected_trajectories} protected "
                  f"trajectories can be engaged. ")
         if v.smallest_margin_s is not None:
-            claim += (f"Smallest margin {v.smallest_margin_s:+.0f} s (positive: the interceptor would have to launch "
-                      f"that much earlier than permitted); closest trajectory: {html.escape(str(v.closest))} "
-                      f"(battery {html.escape(str(v.closest_battery))}).")
+            claim += (f"Engagement margin of the closest protected trajectory {-v.smallest_margin_s:+.0f} s "
+                      f"(negative: the interceptor would have to launch that much earlier than permitted, the claim "
+                      f"holds; positive: it could launch that much later and still intercept); closest trajectory: "
+                      f"{html.escape(str(v.closest))} (battery {html.escape(str(v.closest_battery))}).")
         else:
             claim += "No protected trajectory comes within any battery's reach."
         claim += "</p>"
         if v.sets:
-            claim += (f"<p>The claim must hold under every assumption set; the binding one (the smallest margin) is "
+            claim += (f"<p>The claim must hold under every assumption set; the binding one (closest to engageable: the largest engagement margin) is "
                       f"<b>{html.escape(str(v.binding))}</b>.</p>")
             rows = pd.DataFrame([{"assumption set": r["name"], "claim": "holds" if r["claim_holds"] else "FAILS",
                                   "protected engageable": r["protected_engageable"],
-                                  "smallest margin (s)": "–" if r["min_margin_s"] is None else f"{r['min_margin_s']:+.0f}",
+                                  "engagement margin (s)": "–" if r["min_margin_s"] is None else f"{-r['min_margin_s']:+.0f}",
                                   "mission covered": "–" if r["mission_coverage"] is None
                                   else f"{100 * r['mission_coverage']:.1f} %",
                                   "binding": "yes" if r["name"] == v.binding else ""} for r in v.sets])
