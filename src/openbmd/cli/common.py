@@ -400,7 +400,8 @@ def print_assumptions(lines, args, out=None):
     print(f"\nAssumptions: {len(lines)}, of which {len(stated)} stated ASSUMPTIONs without a published source; "
           f"the first {len(first)}:", file=out)
     for a in first:
-        print(f"  - {a if len(a) <= 160 else a[:159] + '…'}", file=out)
+        room = TABLE_WIDTH - 4  # the summary fits the table width; --assumptions has every line whole
+        print(f"  - {a if len(a) <= room else a[:room - 1] + '…'}", file=out)
     print(f"  (--assumptions lists all {len(lines)}; --no-assumptions leaves them out)", file=out)
 
 
