@@ -26,7 +26,7 @@ EXAMPLES = ["interceptor_speed", "basing", "defended_footprint", "attrition"]
 
 def _run(name: str, out: Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(GALLERY / f"{name}.py"), "--fast", "--quiet", "--out", str(out)],
-                          capture_output=True, text=True, timeout=600, cwd=GALLERY.parents[2], check=False)
+                          capture_output=True, text=True, timeout=600, cwd=GALLERY.parents[1], check=False)
 
 
 @pytest.fixture(scope="module")

@@ -265,7 +265,7 @@ def test_page_reads_as_a_document(report):
     balance = balance[:balance.index("</section>")]
     assert f"<td>{total:,.0f}</td>" in balance and f"{total:,.1f}" not in balance
     # every threat trajectory: folded, with its CSV linked (one per phase)
-    folded = re.findall(r"<details><summary>Every threat trajectory: ([\d,]+) rows.*?href='(tables/[^']+/threats\.csv)'",
+    folded = re.findall(r"<details><summary>Every threat trajectory: ([\d,]+) rows.*?href='(tables/[^']+/threats\.csv(?:\.gz)?)'",
                         text)
     assert len(folded) == 7 and all((report / ref).is_file() for _, ref in folded)
     for block in re.findall(r"<table>.*?</table>", re.sub(r"<details>.*?</details>", "", text, flags=re.S), flags=re.S):
