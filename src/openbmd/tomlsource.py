@@ -113,8 +113,4 @@ def read_toml(path: Path, error, what: str = "scenario") -> tuple[dict, Source]:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise error(f"{path}: not a UTF-8 text file") from None
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise error(f"{path}: not valid TOML: {exc}") from None
-    return doc, Source(str(path), Locator(text))
+    return parse_toml(text, str(path), error)

@@ -21,8 +21,7 @@ def _bad(*args):
     p = openbmd(*args, check=False)
     assert p.returncode == 2, p.stderr
     assert "Traceback" not in p.stderr
-    # the one-time compile notice (openbmd: first run: ...) may come first, whichever test runs first
-    lines = [ln for ln in p.stderr.strip().splitlines() if ln and not ln.startswith("openbmd: first run:")]
+    lines = [ln for ln in p.stderr.strip().splitlines() if ln]
     assert len(lines) == 1, p.stderr
     assert lines[0].startswith("openbmd: error:")
     return lines[0]
