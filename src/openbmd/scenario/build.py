@@ -37,12 +37,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .catalog import CatalogError, default_catalog
-from .earth import EarthModel
-from .flight import FlightOptions
-from .errors import OpenBMDError
-from .tomlsource import MAX_FILE_BYTES, Source, fmt_path, parse_toml, suggest  # noqa: F401 (MAX_FILE_BYTES: re-exported)
-from .tomlsource import read_toml as _read_toml
+from ..catalog import CatalogError, default_catalog
+from ..earth import EarthModel
+from ..flight import FlightOptions
+from ..errors import OpenBMDError
+from ..tomlsource import MAX_FILE_BYTES, Source, fmt_path, parse_toml, suggest  # noqa: F401 (MAX_FILE_BYTES: re-exported)
+from ..tomlsource import read_toml as _read_toml
 
 DEFAULT = "epaa-phases"  # the bundled default: the whole phase comparison
 ENTRY_TABLES = ("interceptor", "radar", "satellite", "network", "battery", "target_set", "threat", "raid")
@@ -419,14 +419,14 @@ class Scenario:
                         out.append(f"signature {sig.describe()}; source: {sig.source or 'doctrine'}")
         else:
             out.append(f"radar signature: the warhead's {self.rcs:g} m^2 over the whole flight (booster and bus not modelled)")
-        from .vehicles import TAIL_CHASE_CLOSING_SPEED_SOURCE
+        from ..vehicles import TAIL_CHASE_CLOSING_SPEED_SOURCE
 
         out.append({"allowed": "tail chase allowed: every intercept geometry",
                     "receding": "tail chase: every receding geometry (range from the site opening) refused",
                     "low-closing-speed": f"tail chase: a receding geometry closing slower than "
                                          f"{self.tail_chase_closing_speed / 1e3:g} km/s refused; "
                                          + TAIL_CHASE_CLOSING_SPEED_SOURCE}[self.tail_chase])
-        from .engage import HANDOVER_SOURCE
+        from ..engage import HANDOVER_SOURCE
 
         out.append(f"guidance: the guiding radar holds a firm track {self.handover_time:g} s before the intercept; "
                    + HANDOVER_SOURCE)
@@ -604,7 +604,7 @@ def _sensor_entry(d, src, path, find, fields):
 
 
 def _satellite(d, src, path):
-    from .catalog.sensors import default_sensors
+    from ..catalog.sensors import default_sensors
 
     return _sensor_entry(d, src, path, default_sensors().satellite,
                          (("cloud_top_km", "cloud_top", 1e3), ("report_latency_s", "report_latency", 1.0),
@@ -612,7 +612,7 @@ def _satellite(d, src, path):
 
 
 def _network(d, src, path):
-    from .catalog.sensors import default_sensors
+    from ..catalog.sensors import default_sensors
 
     return _sensor_entry(d, src, path, default_sensors().network, (("link_latency_s", "link_latency", 1.0),))
 
@@ -892,7 +892,7 @@ def _build(path: Path, cat, stack, text: str | None = None) -> Scenario:
             raise ScenarioError(f"{asrc.where(pth + ('step_deg',))}: field 'analyses.footprint.step_deg': expected >= 0.05 deg, got {step:g}")
         countries = tuple(_as_list(fd.get("countries", [])))
         if countries:
-            from . import geo
+            from .. import geo
 
             for c in countries:
                 try:
@@ -941,14 +941,14 @@ def _build(path: Path, cat, stack, text: str | None = None) -> Scenario:
 def _signatures(rcs: float):
     """Radar signatures by flight phase for every catalog missile class; a
     missile outside the classes keeps the doctrine's constant RCS."""
-    from .catalog.sensors import default_sensors
-    from .sensors import Signature, Signatures
+    from ..catalog.sensors import default_sensors
+    from ..sensors import Signature, Signatures
 
     return Signatures(default_sensors().by_missile().by_missile, default=Signature.constant(rcs))
 
 
 def _doctrine(dd, src):
-    from .wta import PK_DEFAULT, PK_RANGE, PK_SOURCE, SHOT_DOCTRINES, Doctrine, WTAError
+    from ..wta import PK_DEFAULT, PK_RANGE, PK_SOURCE, SHOT_DOCTRINES, Doctrine, WTAError
 
     shot = dd.get("shot_doctrine", "shoot-look-shoot")
     if shot not in SHOT_DOCTRINES:
@@ -1008,7 +1008,7 @@ def _raid(d, src, p, groups):
 
 
 def _balance(bd, src):
-    from .catalog import forces as F
+    from ..catalog import forces as F
 
     def names(key, loader, default):
         out = []
