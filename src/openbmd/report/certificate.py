@@ -13,7 +13,10 @@ import numpy as np
 import pandas as pd
 
 from ..jsonsafe import jsonable
-from .build import assumptions_html, fig_map, html_table, img_html, page_html, staged_folder
+from .build import staged_folder
+from .figures import fig_map
+from .page import assumptions_html, img_html, page_html
+from .tables import html_table
 
 
 def _verdict(ok: bool) -> str:
